@@ -1,0 +1,662 @@
+//! The Redis handshake on a fresh stream: `HELLO` (or `AUTH` and `CLIENT SETNAME` on servers
+//! without it), then `SELECT`.
+//!
+//! Owns: building the handshake commands, reading their replies synchronously with the RESP
+//! scanner and decoder, turning refusals into errors of the right kind, and reading the
+//! server version and client id out of the `HELLO` reply.
+//!
+//! Must not: log or put into an error any command argument (the password is one), or read
+//! past the handshake's last reply without handing the extra bytes back.
+
+use std::io::{self, Read, Write};
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::config::Config;
+use crate::error::{Error, ErrorKind, Result, ServerError};
+use crate::resp::{self, FrameScanner, Limits};
+use crate::value::Value;
+
+use super::transport::Deadline;
+use super::ConnInfo;
+
+/// Runs the handshake on `stream`. `set_timeout` sets the socket's read and write timeouts;
+/// it is called with the time left before each read and write. Returns what was learned and
+/// the bytes read past the last reply.
+pub(super) fn run<S: Read + Write>(
+    stream: &mut S,
+    config: &Config,
+    addr: &str,
+    deadline: &Deadline,
+    set_timeout: &dyn Fn(Duration) -> io::Result<()>,
+) -> Result<(ConnInfo, Vec<u8>)> {
+    let mut io = HandshakeIo {
+        stream,
+        buf: Vec::new(),
+        deadline,
+        set_timeout,
+        limits: *config.limits(),
+    };
+    let info = negotiate(&mut io, config, addr)?;
+    Ok((info, io.buf))
+}
+
+/// `HELLO`, its fallback and `SELECT`, over any request/reply transport.
+fn negotiate(io: &mut impl Requester, config: &Config, addr: &str) -> Result<ConnInfo> {
+    let protocol = config.protocol_version();
+    let mut info = ConnInfo {
+        addr: addr.to_string(),
+        protocol,
+        server_version: None,
+        client_id: None,
+    };
+    let with_context = |e: Error, command: &str| e.with_command(command).with_node(addr);
+    let args = hello_args(
+        protocol,
+        config.username(),
+        config.password(),
+        config.client_name(),
+    );
+    match io.request("HELLO", &args)? {
+        Value::Error(se) => {
+            if is_auth_error(&se) {
+                return Err(auth_error(se, config, "HELLO").with_node(addr));
+            }
+            if !(is_unknown_command(&se) || se.code() == "NOPROTO") {
+                return Err(with_context(Error::server(se), "HELLO"));
+            }
+            if protocol == 3 {
+                return Err(with_context(
+                    Error::protocol(format!(
+                        "the server does not support RESP3 (HELLO 3 was refused: {se}); \
+                         set protocol_version=2 (protocol=2 in a URL) for this server"
+                    )),
+                    "HELLO",
+                ));
+            }
+            log::debug!("{addr} does not know HELLO; falling back to AUTH and CLIENT SETNAME");
+            legacy_handshake(io, config, addr)?;
+        }
+        reply => {
+            let hello = parse_hello(&reply);
+            if let Some(p) = hello.proto {
+                if p != i64::from(protocol) {
+                    return Err(with_context(
+                        Error::protocol(format!(
+                            "asked for RESP{protocol}, but the server answered HELLO with \
+                             proto {p}"
+                        )),
+                        "HELLO",
+                    ));
+                }
+            }
+            info.server_version = hello.version;
+            info.client_id = hello.id;
+        }
+    }
+    if config.db() != 0 {
+        let db = config.db().to_string();
+        match io.request("SELECT", &[b"SELECT".to_vec(), db.into_bytes()])? {
+            Value::Error(se) if is_auth_error(&se) => {
+                return Err(auth_error(se, config, "SELECT").with_node(addr))
+            }
+            Value::Error(se) => return Err(with_context(Error::server(se), "SELECT")),
+            _ => {}
+        }
+    }
+    Ok(info)
+}
+
+/// For servers before 6.0 (no `HELLO`), RESP2 only: `AUTH` then `CLIENT SETNAME`.
+fn legacy_handshake(io: &mut impl Requester, config: &Config, addr: &str) -> Result<()> {
+    if let Some(password) = config.password() {
+        let args = auth_args(config.username(), password);
+        if let Value::Error(se) = io.request("AUTH", &args)? {
+            return Err(if is_auth_error(&se) {
+                auth_error(se, config, "AUTH")
+            } else {
+                Error::server(se).with_command("AUTH")
+            }
+            .with_node(addr));
+        }
+    }
+    if let Some(name) = config.client_name() {
+        let args = [b"CLIENT".to_vec(), b"SETNAME".to_vec(), name.as_bytes().to_vec()];
+        match io.request("CLIENT SETNAME", &args)? {
+            Value::Error(se) if is_auth_error(&se) => {
+                return Err(auth_error(se, config, "CLIENT SETNAME").with_node(addr))
+            }
+            Value::Error(se) => {
+                return Err(Error::server(se)
+                    .with_command("CLIENT SETNAME")
+                    .with_node(addr))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `HELLO <protocol> [AUTH <user> <password>] [SETNAME <name>]`; the user is `default` when
+/// only a password is set.
+fn hello_args(
+    protocol: u8,
+    username: Option<&str>,
+    password: Option<&str>,
+    client_name: Option<&str>,
+) -> Vec<Vec<u8>> {
+    let mut args = vec![b"HELLO".to_vec(), protocol.to_string().into_bytes()];
+    if let Some(password) = password {
+        args.push(b"AUTH".to_vec());
+        args.push(username.unwrap_or("default").as_bytes().to_vec());
+        args.push(password.as_bytes().to_vec());
+    }
+    if let Some(name) = client_name {
+        args.push(b"SETNAME".to_vec());
+        args.push(name.as_bytes().to_vec());
+    }
+    args
+}
+
+/// `AUTH <password>`, or `AUTH <user> <password>` for a user other than `default` (servers
+/// without `HELLO` predate ACL users and only know the one-argument form).
+fn auth_args(username: Option<&str>, password: &str) -> Vec<Vec<u8>> {
+    let mut args = vec![b"AUTH".to_vec()];
+    if let Some(user) = username.filter(|u| *u != "default") {
+        args.push(user.as_bytes().to_vec());
+    }
+    args.push(password.as_bytes().to_vec());
+    args
+}
+
+/// A refused password or user, or a missing one.
+fn is_auth_error(se: &ServerError) -> bool {
+    match se.code() {
+        "WRONGPASS" | "NOAUTH" => true,
+        "ERR" => {
+            let detail = se.detail().to_ascii_lowercase();
+            [
+                "invalid password",
+                "invalid username-password",
+                "no password is set",
+                "without any password configured",
+            ]
+            .iter()
+            .any(|s| detail.contains(s))
+        }
+        _ => false,
+    }
+}
+
+/// `ERR unknown command 'HELLO'…` (wording varies across versions).
+fn is_unknown_command(se: &ServerError) -> bool {
+    se.code() == "ERR"
+        && se
+            .detail()
+            .to_ascii_lowercase()
+            .starts_with("unknown command")
+}
+
+/// An [`ErrorKind::Auth`] error naming the user (never the password); the server's reply is
+/// the error's source.
+fn auth_error(se: ServerError, config: &Config, command: &str) -> Error {
+    let message = match config.password() {
+        None => "the server requires a password, and none is configured".to_string(),
+        Some(_) => format!("for user '{}'", config.username().unwrap_or("default")),
+    };
+    Error::new(ErrorKind::Auth, message)
+        .with_source(se)
+        .with_command(command)
+}
+
+/// What the `HELLO` reply says.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct HelloReply {
+    version: Option<String>,
+    id: Option<i64>,
+    proto: Option<i64>,
+}
+
+/// Reads `version`, `id` and `proto` from a `HELLO` reply: a RESP3 map or a RESP2 flat array
+/// of key/value pairs. Anything else yields nothing.
+fn parse_hello(reply: &Value) -> HelloReply {
+    let mut out = HelloReply::default();
+    let mut visit = |key: &Value, value: &Value| match key.as_bytes() {
+        Some(b"version") => {
+            out.version = value
+                .as_bytes()
+                .map(|v| String::from_utf8_lossy(v).into_owned());
+        }
+        Some(b"id") => out.id = as_int(value),
+        Some(b"proto") => out.proto = as_int(value),
+        _ => {}
+    };
+    match reply {
+        Value::Map(pairs) => pairs.iter().for_each(|(k, v)| visit(k, v)),
+        Value::Array(items) => items
+            .chunks_exact(2)
+            .for_each(|pair| {
+                if let [k, v] = pair {
+                    visit(k, v)
+                }
+            }),
+        other => log::debug!("unexpected HELLO reply: {}", other.describe()),
+    }
+    out
+}
+
+fn as_int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) => Some(*i),
+        other => std::str::from_utf8(other.as_bytes()?).ok()?.parse().ok(),
+    }
+}
+
+/// Sends one command and returns its reply (an error reply is `Ok(Value::Error)`).
+trait Requester {
+    /// `command` names the command in errors; `args` is the whole command (never logged).
+    fn request(&mut self, command: &str, args: &[Vec<u8>]) -> Result<Value>;
+}
+
+/// Synchronous request/reply over the stream, within the deadline.
+struct HandshakeIo<'a, S> {
+    stream: &'a mut S,
+    /// Received bytes not yet consumed; starts at a frame boundary.
+    buf: Vec<u8>,
+    deadline: &'a Deadline,
+    set_timeout: &'a dyn Fn(Duration) -> io::Result<()>,
+    limits: Limits,
+}
+
+impl<S: Read + Write> HandshakeIo<'_, S> {
+    /// Sets the socket timeouts to the time left.
+    fn arm(&mut self, doing: &str) -> Result<()> {
+        let left = self.deadline.remaining(doing)?;
+        (self.set_timeout)(left).map_err(|e| Error::io("setting socket timeouts failed", e))
+    }
+
+    fn send(&mut self, command: &str, args: &[Vec<u8>]) -> Result<()> {
+        let mut out = Vec::new();
+        resp::encode_command(&mut out, args);
+        self.arm(&format!("sending {command}"))?;
+        self.stream
+            .write_all(&out)
+            .and_then(|()| self.stream.flush())
+            .map_err(|e| self.io_error(e, &format!("sending {command}")))
+    }
+
+    /// Reads one reply; push frames that arrive first are skipped.
+    fn receive(&mut self, command: &str) -> Result<Value> {
+        loop {
+            let frame = self.read_frame(command)?;
+            match resp::decode(&frame)? {
+                Value::Push(items) => {
+                    log::debug!("skipping a push frame of {} during the handshake", items.len())
+                }
+                v => return Ok(v.strip_attributes()),
+            }
+        }
+    }
+
+    fn read_frame(&mut self, command: &str) -> Result<Bytes> {
+        let mut scanner = FrameScanner::new(self.limits);
+        let mut chunk = vec![0u8; 16 * 1024];
+        loop {
+            if let Some(n) = scanner.scan(&self.buf)? {
+                let rest = self.buf.split_off(n.min(self.buf.len()));
+                return Ok(Bytes::from(std::mem::replace(&mut self.buf, rest)));
+            }
+            let doing = format!("waiting for the {command} reply");
+            self.arm(&doing)?;
+            match self.stream.read(&mut chunk) {
+                Ok(0) => {
+                    return Err(Error::io(
+                        format!("the server closed the connection while {doing}"),
+                        io::ErrorKind::UnexpectedEof.into(),
+                    ))
+                }
+                Ok(n) => self.buf.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.io_error(e, &doing)),
+            }
+        }
+    }
+
+    /// A socket error; a timeout while time was left is still reported as the deadline.
+    fn io_error(&self, e: io::Error, doing: &str) -> Error {
+        match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+                self.deadline.elapsed(doing).with_source(e)
+            }
+            _ => Error::io(format!("{doing} failed"), e),
+        }
+    }
+}
+
+impl<S: Read + Write> Requester for HandshakeIo<'_, S> {
+    fn request(&mut self, command: &str, args: &[Vec<u8>]) -> Result<Value> {
+        self.send(command, args)
+            .and_then(|()| self.receive(command))
+            .map_err(|e| e.with_command(command))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    fn bulk(s: &str) -> Value {
+        Value::Bulk(Bytes::copy_from_slice(s.as_bytes()))
+    }
+
+    fn strings(args: &[Vec<u8>]) -> Vec<String> {
+        args.iter()
+            .map(|a| String::from_utf8(a.clone()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn hello_arguments() {
+        assert_eq!(strings(&hello_args(3, None, None, None)), ["HELLO", "3"]);
+        assert_eq!(
+            strings(&hello_args(3, None, Some("pw"), None)),
+            ["HELLO", "3", "AUTH", "default", "pw"]
+        );
+        assert_eq!(
+            strings(&hello_args(2, Some("alice"), Some("pw"), Some("app"))),
+            ["HELLO", "2", "AUTH", "alice", "pw", "SETNAME", "app"]
+        );
+        assert_eq!(
+            strings(&hello_args(3, None, None, Some("app"))),
+            ["HELLO", "3", "SETNAME", "app"]
+        );
+        assert_eq!(strings(&auth_args(None, "pw")), ["AUTH", "pw"]);
+        assert_eq!(strings(&auth_args(Some("default"), "pw")), ["AUTH", "pw"]);
+        assert_eq!(strings(&auth_args(Some("bob"), "pw")), ["AUTH", "bob", "pw"]);
+    }
+
+    #[test]
+    fn hello_reply_resp3_map() {
+        let reply = Value::Map(vec![
+            (bulk("server"), bulk("redis")),
+            (bulk("version"), bulk("7.2.4")),
+            (bulk("proto"), Value::Int(3)),
+            (bulk("id"), Value::Int(42)),
+            (bulk("mode"), bulk("standalone")),
+            (bulk("modules"), Value::Array(vec![])),
+        ]);
+        assert_eq!(
+            parse_hello(&reply),
+            HelloReply {
+                version: Some("7.2.4".into()),
+                id: Some(42),
+                proto: Some(3)
+            }
+        );
+    }
+
+    #[test]
+    fn hello_reply_resp2_array() {
+        let reply = Value::Array(vec![
+            bulk("server"),
+            bulk("redis"),
+            bulk("version"),
+            bulk("6.0.9"),
+            bulk("proto"),
+            Value::Int(2),
+            bulk("id"),
+            Value::Int(7),
+            bulk("dangling"),
+        ]);
+        assert_eq!(
+            parse_hello(&reply),
+            HelloReply {
+                version: Some("6.0.9".into()),
+                id: Some(7),
+                proto: Some(2)
+            }
+        );
+        assert_eq!(parse_hello(&Value::Nil), HelloReply::default());
+        assert_eq!(
+            parse_hello(&Value::Array(vec![Value::Int(1)])),
+            HelloReply::default()
+        );
+    }
+
+    #[test]
+    fn error_classification() {
+        let auth = [
+            "WRONGPASS invalid username-password pair or user is disabled.",
+            "NOAUTH Authentication required.",
+            "ERR invalid password",
+            "ERR Client sent AUTH, but no password is set",
+            "ERR AUTH <password> called without any password configured for the default user.",
+        ];
+        for line in auth {
+            assert!(is_auth_error(&ServerError::from_line(line)), "{line}");
+        }
+        assert!(!is_auth_error(&ServerError::from_line("ERR unknown command 'HELLO'")));
+        assert!(is_unknown_command(&ServerError::from_line(
+            "ERR unknown command 'HELLO'"
+        )));
+        assert!(is_unknown_command(&ServerError::from_line(
+            "ERR unknown command `HELLO`, with args beginning with: `3`, "
+        )));
+        assert!(!is_unknown_command(&ServerError::from_line("NOPROTO sorry")));
+    }
+
+    /// A scripted server: records requests, answers from a list.
+    struct Script {
+        replies: VecDeque<Value>,
+        seen: Vec<Vec<String>>,
+    }
+
+    impl Script {
+        fn new(replies: Vec<Value>) -> Script {
+            Script {
+                replies: replies.into(),
+                seen: Vec::new(),
+            }
+        }
+    }
+
+    impl Requester for Script {
+        fn request(&mut self, _command: &str, args: &[Vec<u8>]) -> Result<Value> {
+            self.seen.push(strings(args));
+            self.replies
+                .pop_front()
+                .ok_or_else(|| Error::protocol("script ran out"))
+        }
+    }
+
+    fn err_reply(line: &str) -> Value {
+        Value::Error(ServerError::from_line(line))
+    }
+
+    fn ok_reply() -> Value {
+        Value::SimpleString(Bytes::from_static(b"OK"))
+    }
+
+    fn config(f: impl FnOnce(crate::config::ConfigBuilder) -> crate::config::ConfigBuilder) -> Config {
+        f(Config::builder()).build().unwrap()
+    }
+
+    #[test]
+    fn resp3_handshake_with_select() {
+        let c = config(|b| b.password(Some("pw")).client_name(Some("app")).db(2));
+        let hello = Value::Map(vec![
+            (bulk("version"), bulk("7.0.0")),
+            (bulk("proto"), Value::Int(3)),
+            (bulk("id"), Value::Int(9)),
+        ]);
+        let mut s = Script::new(vec![hello, ok_reply()]);
+        let info = negotiate(&mut s, &c, "h:1").unwrap();
+        assert_eq!(info.protocol, 3);
+        assert_eq!(info.server_version.as_deref(), Some("7.0.0"));
+        assert_eq!(info.client_id, Some(9));
+        assert_eq!(s.seen.len(), 2);
+        assert_eq!(s.seen[1], ["SELECT", "2"]);
+    }
+
+    #[test]
+    fn wrong_password_is_an_auth_error_without_the_password() {
+        let c = config(|b| b.username(Some("alice")).password(Some("hunter2")));
+        let mut s = Script::new(vec![err_reply(
+            "WRONGPASS invalid username-password pair or user is disabled.",
+        )]);
+        let e = negotiate(&mut s, &c, "h:1").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Auth);
+        assert_eq!(e.node(), Some("h:1"));
+        assert_eq!(e.command(), Some("HELLO"));
+        let text = e.to_string();
+        assert!(text.contains("for user 'alice'"), "{text}");
+        assert!(text.contains("WRONGPASS"), "{text}");
+        assert!(!text.contains("hunter2") && !format!("{e:?}").contains("hunter2"));
+
+        let c = config(|b| b);
+        let mut s = Script::new(vec![err_reply("NOAUTH HELLO must be called with the client already authenticated")]);
+        let e = negotiate(&mut s, &c, "h:1").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Auth);
+        assert!(e.to_string().contains("none is configured"), "{e}");
+    }
+
+    #[test]
+    fn resp3_refused_is_a_protocol_error() {
+        for line in ["NOPROTO unsupported protocol version", "ERR unknown command 'HELLO'"] {
+            let mut s = Script::new(vec![err_reply(line)]);
+            let e = negotiate(&mut s, &config(|b| b), "h:1").unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
+            assert!(e.to_string().contains("protocol_version=2"), "{e}");
+        }
+    }
+
+    #[test]
+    fn resp2_falls_back_to_auth_and_setname() {
+        let c = config(|b| {
+            b.protocol_version(2)
+                .password(Some("pw"))
+                .client_name(Some("app"))
+                .db(1)
+        });
+        let mut s = Script::new(vec![
+            err_reply("ERR unknown command 'HELLO'"),
+            ok_reply(),
+            ok_reply(),
+            ok_reply(),
+        ]);
+        let info = negotiate(&mut s, &c, "h:1").unwrap();
+        assert_eq!(info.protocol, 2);
+        assert_eq!(info.server_version, None);
+        assert_eq!(
+            s.seen,
+            vec![
+                strings(&hello_args(2, None, Some("pw"), Some("app"))),
+                vec!["AUTH".to_string(), "pw".into()],
+                vec!["CLIENT".to_string(), "SETNAME".into(), "app".into()],
+                vec!["SELECT".to_string(), "1".into()],
+            ]
+        );
+
+        let mut s = Script::new(vec![
+            err_reply("ERR unknown command 'HELLO'"),
+            err_reply("ERR invalid password"),
+        ]);
+        let e = negotiate(&mut s, &c, "h:1").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Auth);
+        assert_eq!(e.command(), Some("AUTH"));
+    }
+
+    #[test]
+    fn other_errors_keep_the_server_error() {
+        let c = config(|b| b.db(99));
+        let hello = Value::Map(vec![(bulk("proto"), Value::Int(3))]);
+        let mut s = Script::new(vec![hello, err_reply("ERR DB index is out of range")]);
+        let e = negotiate(&mut s, &c, "h:1").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Server);
+        assert_eq!(e.command(), Some("SELECT"));
+        assert_eq!(e.code(), Some("ERR"));
+        assert_eq!(e.node(), Some("h:1"));
+
+        let mut s = Script::new(vec![err_reply("DENIED Redis is running in protected mode")]);
+        let e = negotiate(&mut s, &config(|b| b), "h:1").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Server);
+        assert_eq!(e.code(), Some("DENIED"));
+        assert_eq!(e.command(), Some("HELLO"));
+    }
+
+    #[test]
+    fn mismatched_proto_is_a_protocol_error() {
+        let hello = Value::Map(vec![(bulk("proto"), Value::Int(2))]);
+        let mut s = Script::new(vec![hello]);
+        let e = negotiate(&mut s, &config(|b| b), "h:1").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Protocol);
+    }
+
+    /// An in-memory stream: reads come from `input` in small pieces, writes go to `output`.
+    struct Pipe {
+        input: Vec<u8>,
+        pos: usize,
+        output: Vec<u8>,
+    }
+
+    impl Read for Pipe {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let rest = &self.input[self.pos..];
+            let n = rest.len().min(buf.len()).min(5);
+            buf[..n].copy_from_slice(&rest[..n]);
+            self.pos += n;
+            Ok(n)
+        }
+    }
+
+    impl Write for Pipe {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.output.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn run_over_a_stream_keeps_extra_bytes() {
+        let hello = b"%3\r\n$7\r\nversion\r\n$5\r\n7.4.0\r\n$5\r\nproto\r\n:3\r\n\
+                      +id\r\n:5\r\n";
+        let mut input = b">2\r\n$7\r\nmessage\r\n$1\r\nx\r\n".to_vec();
+        input.extend_from_slice(hello);
+        input.extend_from_slice(b"+OK\r\n:1\r\n");
+        let mut pipe = Pipe {
+            input,
+            pos: 0,
+            output: Vec::new(),
+        };
+        let c = config(|b| b.db(3).password(Some("pw")));
+        let deadline = Deadline::after(Duration::from_secs(5));
+        let (info, extra) = run(&mut pipe, &c, "h:1", &deadline, &|_| Ok(())).unwrap();
+        assert_eq!(info.client_id, Some(5));
+        assert_eq!(info.server_version.as_deref(), Some("7.4.0"));
+        // Whatever was read past the SELECT reply is handed back.
+        let mut all = extra;
+        all.extend_from_slice(&pipe.input[pipe.pos..]);
+        assert_eq!(all, b":1\r\n");
+        let sent = String::from_utf8(pipe.output).unwrap();
+        assert!(sent.starts_with("*5\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$4\r\nAUTH\r\n"), "{sent}");
+        assert!(sent.ends_with("*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n"), "{sent}");
+    }
+
+    #[test]
+    fn run_reports_eof() {
+        let mut pipe = Pipe {
+            input: b"%1\r\n$7\r\nver".to_vec(),
+            pos: 0,
+            output: Vec::new(),
+        };
+        let deadline = Deadline::after(Duration::from_secs(5));
+        let e = run(&mut pipe, &config(|b| b), "h:1", &deadline, &|_| Ok(())).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Io, "{e}");
+        assert_eq!(e.command(), Some("HELLO"));
+    }
+}

@@ -1,0 +1,457 @@
+//! Opening one connection to one server: transport, TLS and the Redis handshake.
+//!
+//! Owns: resolving and connecting (TCP through `socket2` with `TCP_NODELAY` and keepalive,
+//! or a unix socket), the TLS handshake (`native-tls`, with the CA, client identity and
+//! verification settings of [`TlsConfig`](crate::TlsConfig)), the Redis handshake (`HELLO`,
+//! or `AUTH` / `CLIENT SETNAME` on servers without it, then `SELECT`), all bounded by the
+//! connect timeout, and splitting the result into a [`ConnReader`], a [`ConnWriter`] and a
+//! [`Closer`] that the multiplexer hands to its threads.
+//!
+//! Must not: spawn threads, retry or reconnect, keep state between connections, or read
+//! replies after the handshake (the multiplexer owns the connection from then on). It never
+//! logs, and never puts into an error, a password or a command argument.
+
+mod handshake;
+mod tls;
+mod transport;
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+#[cfg(unix)]
+use std::os::unix::net::UnixStream;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+
+use crate::config::{Addr, Config};
+use crate::error::{Error, Result};
+
+use transport::Deadline;
+
+/// A TLS session over TCP, shared by the reader and the writer half.
+type SharedTls = Arc<Mutex<native_tls::TlsStream<TcpStream>>>;
+
+/// What the handshake learned about the connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ConnInfo {
+    /// The node's address as configured (`host:port` or `unix:/path`), for error context.
+    pub(crate) addr: String,
+    /// The RESP version in use on this connection: 2 or 3.
+    pub(crate) protocol: u8,
+    /// The server's version from the `HELLO` reply, when the server sent one.
+    pub(crate) server_version: Option<String>,
+    /// The connection's id from the `HELLO` reply (as `CLIENT ID` would return), when known.
+    pub(crate) client_id: Option<i64>,
+}
+
+/// An open, authenticated connection, split into halves.
+pub(crate) struct Connection {
+    /// The reading half. Bytes the server sent after the last handshake reply come first.
+    pub(crate) reader: ConnReader,
+    /// The writing half.
+    pub(crate) writer: ConnWriter,
+    /// Shuts the socket down from any thread, unblocking a blocked reader or writer.
+    pub(crate) closer: Closer,
+    /// True when the reader and writer may be used at the same time from two threads (TCP and
+    /// unix sockets: independent file descriptors). False for TLS, where both halves lock one
+    /// TLS session: a read blocked in one thread blocks a write in another until it returns,
+    /// so the caller must never start a write while a read may be blocked (read with a short
+    /// timeout and write between reads).
+    pub(crate) duplex: bool,
+    /// What the handshake learned.
+    pub(crate) info: ConnInfo,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("duplex", &self.duplex)
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The reading half of a [`Connection`].
+pub(crate) struct ConnReader {
+    /// Bytes read during the handshake that belong to what comes after it.
+    pending: Vec<u8>,
+    /// How much of `pending` has been handed out.
+    pending_pos: usize,
+    inner: ReadHalf,
+}
+
+enum ReadHalf {
+    Tcp(TcpStream),
+    #[cfg(unix)]
+    Unix(UnixStream),
+    Tls {
+        stream: SharedTls,
+        /// A second handle on the TCP socket, to set timeouts without taking the TLS lock.
+        socket: TcpStream,
+    },
+}
+
+impl ConnReader {
+    /// Sets the read timeout of the underlying socket (also for TLS); `None` blocks without
+    /// limit. A read that times out fails with [`io::ErrorKind::WouldBlock`] or
+    /// [`io::ErrorKind::TimedOut`] (platform-dependent) and may be retried; for TLS a partly
+    /// received record is kept and completed by the next read. A zero duration is an error,
+    /// as for [`TcpStream::set_read_timeout`]. The handshake leaves no read timeout set.
+    pub(crate) fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        match &self.inner {
+            ReadHalf::Tcp(s) => s.set_read_timeout(timeout),
+            #[cfg(unix)]
+            ReadHalf::Unix(s) => s.set_read_timeout(timeout),
+            ReadHalf::Tls { socket, .. } => socket.set_read_timeout(timeout),
+        }
+    }
+}
+
+impl Read for ConnReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(rest) = self.pending.get(self.pending_pos..).filter(|r| !r.is_empty()) {
+            let n = rest.len().min(buf.len());
+            if let (Some(dst), Some(src)) = (buf.get_mut(..n), rest.get(..n)) {
+                dst.copy_from_slice(src);
+            }
+            self.pending_pos += n;
+            if self.pending_pos >= self.pending.len() {
+                self.pending = Vec::new();
+                self.pending_pos = 0;
+            }
+            return Ok(n);
+        }
+        match &mut self.inner {
+            ReadHalf::Tcp(s) => s.read(buf),
+            #[cfg(unix)]
+            ReadHalf::Unix(s) => s.read(buf),
+            ReadHalf::Tls { stream, .. } => stream.lock().read(buf),
+        }
+    }
+}
+
+/// The writing half of a [`Connection`]. Unbuffered: write whole batches with `write_all`.
+pub(crate) struct ConnWriter {
+    inner: WriteHalf,
+}
+
+enum WriteHalf {
+    Tcp(TcpStream),
+    #[cfg(unix)]
+    Unix(UnixStream),
+    Tls(SharedTls),
+}
+
+impl Write for ConnWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.inner {
+            WriteHalf::Tcp(s) => s.write(buf),
+            #[cfg(unix)]
+            WriteHalf::Unix(s) => s.write(buf),
+            WriteHalf::Tls(s) => s.lock().write(buf),
+        }
+    }
+
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        match &mut self.inner {
+            WriteHalf::Tcp(s) => s.write_vectored(bufs),
+            #[cfg(unix)]
+            WriteHalf::Unix(s) => s.write_vectored(bufs),
+            WriteHalf::Tls(s) => s.lock().write_vectored(bufs),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.inner {
+            WriteHalf::Tcp(s) => s.flush(),
+            #[cfg(unix)]
+            WriteHalf::Unix(s) => s.flush(),
+            WriteHalf::Tls(s) => s.lock().flush(),
+        }
+    }
+}
+
+/// Shuts a connection's socket down from any thread.
+#[derive(Clone)]
+pub(crate) struct Closer {
+    socket: Arc<CloseHandle>,
+}
+
+enum CloseHandle {
+    Tcp(TcpStream),
+    #[cfg(unix)]
+    Unix(UnixStream),
+}
+
+impl Closer {
+    /// Shuts the socket down in both directions (for TLS, the TCP socket under it, without a
+    /// TLS close-notify). A reader or writer blocked in another thread returns at once (EOF or
+    /// an error); later reads and writes fail. Idempotent; errors (such as the peer having
+    /// gone already) are only logged.
+    pub(crate) fn shutdown(&self) {
+        let result = match &*self.socket {
+            CloseHandle::Tcp(s) => s.shutdown(Shutdown::Both),
+            #[cfg(unix)]
+            CloseHandle::Unix(s) => s.shutdown(Shutdown::Both),
+        };
+        if let Err(e) = result {
+            if e.kind() != io::ErrorKind::NotConnected {
+                log::debug!("shutting a connection down failed: {e}");
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Closer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Closer")
+    }
+}
+
+/// Connects to `config.addr()`, runs the TLS handshake when `config.tls()` is set and the
+/// Redis handshake, all within `config.connect_timeout()` (except host name resolution, which
+/// the standard library cannot bound).
+///
+/// On success the socket has no read or write timeout. Errors carry the node address:
+/// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) when the connect timeout elapsed,
+/// [`ErrorKind::Io`](crate::ErrorKind::Io) for refused connections, resets and failed TLS
+/// handshakes, [`ErrorKind::Config`](crate::ErrorKind::Config) for TLS files that cannot be
+/// read or parsed, [`ErrorKind::Auth`](crate::ErrorKind::Auth) for refused credentials,
+/// [`ErrorKind::Protocol`](crate::ErrorKind::Protocol) for a server without RESP3 when
+/// protocol 3 was asked for, and [`ErrorKind::Server`](crate::ErrorKind::Server) for other
+/// error replies (with the command: `HELLO`, `AUTH`, `CLIENT SETNAME` or `SELECT`).
+pub(crate) fn connect(config: &Config) -> Result<Connection> {
+    let addr = config.addr().to_string();
+    let deadline = Deadline::after(config.connect_timeout());
+    let result = match config.addr() {
+        Addr::Tcp { host, port } => connect_tcp(config, host, *port, &addr, &deadline),
+        #[cfg(unix)]
+        Addr::Unix(path) => connect_unix(config, path, &addr, &deadline),
+        #[cfg(not(unix))]
+        Addr::Unix(_) => Err(Error::config(
+            "unix sockets are not supported on this platform",
+        )),
+    };
+    match result {
+        Ok(conn) => {
+            log::debug!(
+                "connected to {} (RESP{}, server version {}, client id {})",
+                conn.info.addr,
+                conn.info.protocol,
+                conn.info.server_version.as_deref().unwrap_or("unknown"),
+                conn.info
+                    .client_id
+                    .map_or_else(|| "unknown".to_string(), |id| id.to_string()),
+            );
+            Ok(conn)
+        }
+        Err(e) => {
+            let e = e.with_node(&addr);
+            log::debug!("connecting to {addr} failed: {e}");
+            Err(e)
+        }
+    }
+}
+
+fn connect_tcp(
+    config: &Config,
+    host: &str,
+    port: u16,
+    addr: &str,
+    deadline: &Deadline,
+) -> Result<Connection> {
+    let stream = transport::connect_tcp(host, port, deadline, config.tcp_keepalive())?;
+    let set_timeouts = |s: &TcpStream, t: Option<Duration>| -> io::Result<()> {
+        s.set_read_timeout(t)?;
+        s.set_write_timeout(t)
+    };
+    let socket_err = |e| Error::io("setting socket options failed", e);
+    match config.tls() {
+        None => {
+            let mut stream = stream;
+            let ctl = stream.try_clone().map_err(socket_err)?;
+            let (info, pending) = handshake::run(&mut stream, config, addr, deadline, &|t| {
+                set_timeouts(&ctl, Some(t))
+            })?;
+            set_timeouts(&stream, None).map_err(socket_err)?;
+            let writer = stream.try_clone().map_err(socket_err)?;
+            Ok(Connection {
+                reader: ConnReader {
+                    pending,
+                    pending_pos: 0,
+                    inner: ReadHalf::Tcp(stream),
+                },
+                writer: ConnWriter {
+                    inner: WriteHalf::Tcp(writer),
+                },
+                closer: Closer {
+                    socket: Arc::new(CloseHandle::Tcp(ctl)),
+                },
+                duplex: true,
+                info,
+            })
+        }
+        Some(tls_config) => {
+            let ctl = stream.try_clone().map_err(socket_err)?;
+            let connector = tls::connector(tls_config)?;
+            let domain = tls_config.server_name.as_deref().unwrap_or(host);
+            let mut tls_stream = tls::handshake(&connector, domain, stream, addr, deadline, &|t| {
+                set_timeouts(&ctl, Some(t))
+            })?;
+            let (info, pending) =
+                handshake::run(&mut tls_stream, config, addr, deadline, &|t| {
+                    set_timeouts(&ctl, Some(t))
+                })?;
+            set_timeouts(&ctl, None).map_err(socket_err)?;
+            let timeouts = ctl.try_clone().map_err(socket_err)?;
+            let shared: SharedTls = Arc::new(Mutex::new(tls_stream));
+            Ok(Connection {
+                reader: ConnReader {
+                    pending,
+                    pending_pos: 0,
+                    inner: ReadHalf::Tls {
+                        stream: Arc::clone(&shared),
+                        socket: timeouts,
+                    },
+                },
+                writer: ConnWriter {
+                    inner: WriteHalf::Tls(shared),
+                },
+                closer: Closer {
+                    socket: Arc::new(CloseHandle::Tcp(ctl)),
+                },
+                duplex: false,
+                info,
+            })
+        }
+    }
+}
+
+#[cfg(unix)]
+fn connect_unix(
+    config: &Config,
+    path: &std::path::Path,
+    addr: &str,
+    deadline: &Deadline,
+) -> Result<Connection> {
+    let socket_err = |e| Error::io("setting socket options failed", e);
+    let mut stream = UnixStream::connect(path)
+        .map_err(|e| Error::io(format!("could not connect to {addr}"), e))?;
+    let ctl = stream.try_clone().map_err(socket_err)?;
+    let set_timeouts = |s: &UnixStream, t: Option<Duration>| -> io::Result<()> {
+        s.set_read_timeout(t)?;
+        s.set_write_timeout(t)
+    };
+    let (info, pending) = handshake::run(&mut stream, config, addr, deadline, &|t| {
+        set_timeouts(&ctl, Some(t))
+    })?;
+    set_timeouts(&stream, None).map_err(socket_err)?;
+    let writer = stream.try_clone().map_err(socket_err)?;
+    Ok(Connection {
+        reader: ConnReader {
+            pending,
+            pending_pos: 0,
+            inner: ReadHalf::Unix(stream),
+        },
+        writer: ConnWriter {
+            inner: WriteHalf::Unix(writer),
+        },
+        closer: Closer {
+            socket: Arc::new(CloseHandle::Unix(ctl)),
+        },
+        duplex: true,
+        info,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reader_serves_pending_bytes_first() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let (mut server, _) = listener.accept().unwrap();
+        server.write_all(b"world").unwrap();
+        let mut reader = ConnReader {
+            pending: b"hello ".to_vec(),
+            pending_pos: 0,
+            inner: ReadHalf::Tcp(client),
+        };
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4];
+        while got.len() < 11 {
+            let n = reader.read(&mut buf).unwrap();
+            assert!(n > 0);
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got, b"hello world");
+    }
+
+    #[test]
+    fn closer_unblocks_a_blocked_reader() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let (_server, _) = listener.accept().unwrap();
+        let closer = Closer {
+            socket: Arc::new(CloseHandle::Tcp(client.try_clone().unwrap())),
+        };
+        let mut reader = ConnReader {
+            pending: Vec::new(),
+            pending_pos: 0,
+            inner: ReadHalf::Tcp(client),
+        };
+        reader
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let t = std::thread::spawn(move || {
+            let mut buf = [0u8; 8];
+            reader.read(&mut buf)
+        });
+        std::thread::sleep(Duration::from_millis(50));
+        let started = std::time::Instant::now();
+        closer.shutdown();
+        closer.clone().shutdown();
+        let r = t.join().unwrap();
+        assert!(matches!(r, Ok(0) | Err(_)), "{r:?}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn refused_connection_is_an_io_error_with_the_node() {
+        // Bind and drop a listener to find a port nobody listens on.
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let config = Config::builder()
+            .addr(Addr::tcp("127.0.0.1", port))
+            .build()
+            .unwrap();
+        let e = connect(&config).unwrap_err();
+        assert_eq!(e.kind(), crate::error::ErrorKind::Io, "{e}");
+        assert_eq!(e.node(), Some(format!("127.0.0.1:{port}").as_str()));
+    }
+
+    #[test]
+    fn silent_server_times_out_within_connect_timeout() {
+        // Accepts the connection but never answers HELLO.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let config = Config::builder()
+            .addr(Addr::tcp("127.0.0.1", port))
+            .connect_timeout(Duration::from_millis(200))
+            .build()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let e = connect(&config).unwrap_err();
+        assert_eq!(e.kind(), crate::error::ErrorKind::Timeout, "{e}");
+        assert!(started.elapsed() < Duration::from_secs(3));
+        drop(listener);
+    }
+}

@@ -1,0 +1,367 @@
+//! The crate's one error type.
+//!
+//! Owns: [`Error`], the coarse [`ErrorKind`] a caller matches on, and [`ServerError`], an error
+//! reply sent by the server. Every error carries what is known of its context: the command that
+//! failed, the node it was sent to, and the underlying cause (reachable through
+//! [`std::error::Error::source`]).
+//!
+//! Must not: hold secrets. Nothing that builds an error may put a password into its message.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// The result type of every fallible operation in this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, coarsely: the thing to `match` on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Reading from or writing to the socket failed, or connecting did.
+    Io,
+    /// A connect or response timeout elapsed before the operation completed.
+    Timeout,
+    /// The peer sent bytes that are not valid RESP, or that exceed the configured limits, or a
+    /// reply arrived that no request was waiting for.
+    Protocol,
+    /// The server answered with an error reply; see [`Error::server_error`].
+    Server,
+    /// Authentication was refused (wrong password, unknown user, `NOAUTH`).
+    Auth,
+    /// The client or the connection was closed, or the connection was lost while the request
+    /// was in flight, so the request may or may not have been executed.
+    Closed,
+    /// The reply does not fit the type the caller asked for.
+    Type,
+    /// The configuration or URL is invalid, or a TLS setting could not be applied.
+    Config,
+    /// The call is not allowed here, e.g. `SELECT` or `SUBSCRIBE` on a connection shared by
+    /// many callers.
+    Usage,
+}
+
+impl ErrorKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Io => "I/O error",
+            ErrorKind::Timeout => "timed out",
+            ErrorKind::Protocol => "protocol error",
+            ErrorKind::Server => "server error",
+            ErrorKind::Auth => "authentication failed",
+            ErrorKind::Closed => "connection closed",
+            ErrorKind::Type => "unexpected reply type",
+            ErrorKind::Config => "invalid configuration",
+            ErrorKind::Usage => "not allowed",
+        }
+    }
+}
+
+/// An error reply from the server, such as `WRONGTYPE Operation against a key holding the wrong
+/// kind of value` or `MOVED 3999 127.0.0.1:6381`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ServerError {
+    code: String,
+    detail: String,
+}
+
+impl ServerError {
+    /// Builds a server error from the raw error line (without the leading `-` and the CRLF).
+    /// The code is the first word when it is all upper case (`ERR`, `WRONGTYPE`, `MOVED`, …).
+    pub fn from_line(line: &str) -> ServerError {
+        let (first, rest) = match line.split_once(' ') {
+            Some((a, b)) => (a, b),
+            None => (line, ""),
+        };
+        let is_code = !first.is_empty()
+            && first
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        if is_code {
+            ServerError {
+                code: first.to_string(),
+                detail: rest.to_string(),
+            }
+        } else {
+            ServerError {
+                code: String::new(),
+                detail: line.to_string(),
+            }
+        }
+    }
+
+    /// The error code: the first word of the reply (`ERR`, `WRONGTYPE`, `NOAUTH`, `MOVED`, …),
+    /// or `""` when the reply had none.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// The text after the code.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.code.is_empty(), self.detail.is_empty()) {
+            (true, _) => f.write_str(&self.detail),
+            (false, true) => f.write_str(&self.code),
+            (false, false) => write!(f, "{} {}", self.code, self.detail),
+        }
+    }
+}
+
+impl fmt::Debug for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ServerError({self})")
+    }
+}
+
+impl std::error::Error for ServerError {}
+
+/// The error of every fallible operation in this crate.
+///
+/// Match on [`Error::kind`]; read the context with [`Error::command`], [`Error::node`] and
+/// [`Error::server_error`]. `Display` prints all of it on one line, for example
+/// `server error: WRONGTYPE Operation against a key holding the wrong kind of value (command
+/// INCR, node 127.0.0.1:6379)`. Errors are cheap to clone: one failed connection hands the same
+/// cause to every request that was in flight.
+#[derive(Clone)]
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+#[derive(Clone)]
+struct Inner {
+    kind: ErrorKind,
+    message: String,
+    command: Option<String>,
+    node: Option<String>,
+    server: Option<ServerError>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl Error {
+    /// A new error of `kind` with a message saying what happened.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                message: message.into(),
+                command: None,
+                node: None,
+                server: None,
+                source: None,
+            }),
+        }
+    }
+
+    /// An error reply from the server. `NOAUTH` and `WRONGPASS` replies are
+    /// [`ErrorKind::Auth`]; every other code is [`ErrorKind::Server`].
+    pub fn server(err: ServerError) -> Error {
+        let kind = match err.code() {
+            "NOAUTH" | "WRONGPASS" => ErrorKind::Auth,
+            _ => ErrorKind::Server,
+        };
+        let mut e = Error::new(kind, String::new());
+        e.inner.server = Some(err);
+        e
+    }
+
+    /// An I/O error with a message saying what was being done.
+    pub fn io(message: impl Into<String>, cause: std::io::Error) -> Error {
+        let kind = match cause.kind() {
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => ErrorKind::Timeout,
+            _ => ErrorKind::Io,
+        };
+        Error::new(kind, message).with_source(cause)
+    }
+
+    /// A reply that does not fit the requested type: `expected` names the type asked for,
+    /// `got` describes the reply.
+    pub fn type_mismatch(expected: &str, got: impl fmt::Display) -> Error {
+        Error::new(
+            ErrorKind::Type,
+            format!("expected {expected}, server replied {got}"),
+        )
+    }
+
+    /// A protocol error.
+    pub fn protocol(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Protocol, message)
+    }
+
+    /// A configuration error.
+    pub fn config(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Config, message)
+    }
+
+    /// Attaches the underlying cause.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
+        self.inner.source = Some(Arc::new(source));
+        self
+    }
+
+    /// Attaches the command's name, unless one is already set.
+    pub fn with_command(mut self, command: &str) -> Error {
+        if self.inner.command.is_none() {
+            self.inner.command = Some(command.to_string());
+        }
+        self
+    }
+
+    /// Attaches the address of the node the command went to, unless one is already set.
+    pub fn with_node(mut self, node: &str) -> Error {
+        if self.inner.node.is_none() {
+            self.inner.node = Some(node.to_string());
+        }
+        self
+    }
+
+    /// Replaces the kind (used where the context knows better, e.g. a refused `AUTH`).
+    pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Error {
+        self.inner.kind = kind;
+        self
+    }
+
+    /// What went wrong, coarsely.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The name of the command that failed, when known.
+    pub fn command(&self) -> Option<&str> {
+        self.inner.command.as_deref()
+    }
+
+    /// The address of the node the command was sent to, when known.
+    pub fn node(&self) -> Option<&str> {
+        self.inner.node.as_deref()
+    }
+
+    /// The server's error reply, for [`ErrorKind::Server`] (and [`ErrorKind::Auth`] when the
+    /// server said so).
+    pub fn server_error(&self) -> Option<&ServerError> {
+        self.inner.server.as_ref()
+    }
+
+    /// The server's error code (`WRONGTYPE`, `MOVED`, `NOAUTH`, …), when the server replied
+    /// with an error.
+    pub fn code(&self) -> Option<&str> {
+        self.inner.server.as_ref().map(ServerError::code)
+    }
+
+    /// True for [`ErrorKind::Timeout`].
+    pub fn is_timeout(&self) -> bool {
+        self.inner.kind == ErrorKind::Timeout
+    }
+
+    /// True when the connection was lost or closed, or an I/O error occurred: the request may
+    /// or may not have reached the server.
+    pub fn is_connection_error(&self) -> bool {
+        matches!(self.inner.kind, ErrorKind::Io | ErrorKind::Closed)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.write_str(i.kind.as_str())?;
+        if !i.message.is_empty() {
+            write!(f, ": {}", i.message)?;
+        }
+        if let Some(s) = &i.server {
+            write!(f, ": {s}")?;
+        }
+        match (&i.command, &i.node) {
+            (Some(c), Some(n)) => write!(f, " (command {c}, node {n})")?,
+            (Some(c), None) => write!(f, " (command {c})")?,
+            (None, Some(n)) => write!(f, " (node {n})")?,
+            (None, None) => {}
+        }
+        if let Some(src) = &i.source {
+            write!(f, ": {src}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &i.kind);
+        if !i.message.is_empty() {
+            d.field("message", &i.message);
+        }
+        if let Some(s) = &i.server {
+            d.field("server", s);
+        }
+        if let Some(c) = &i.command {
+            d.field("command", c);
+        }
+        if let Some(n) = &i.node {
+            d.field("node", n);
+        }
+        if let Some(s) = &i.source {
+            d.field("source", &format_args!("{s}"));
+        }
+        d.finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.inner.source {
+            Some(s) => Some(&**s as &(dyn std::error::Error + 'static)),
+            None => self
+                .inner
+                .server
+                .as_ref()
+                .map(|s| s as &(dyn std::error::Error + 'static)),
+        }
+    }
+}
+
+impl From<ServerError> for Error {
+    fn from(e: ServerError) -> Error {
+        Error::server(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_error_code_and_detail() {
+        let e = ServerError::from_line("WRONGTYPE Operation against a key");
+        assert_eq!(e.code(), "WRONGTYPE");
+        assert_eq!(e.detail(), "Operation against a key");
+        let e = ServerError::from_line("something lower case");
+        assert_eq!(e.code(), "");
+        assert_eq!(e.to_string(), "something lower case");
+    }
+
+    #[test]
+    fn display_has_context() {
+        let e = Error::server(ServerError::from_line("WRONGTYPE bad"))
+            .with_command("INCR")
+            .with_node("127.0.0.1:6379");
+        assert_eq!(e.kind(), ErrorKind::Server);
+        assert_eq!(e.code(), Some("WRONGTYPE"));
+        let s = e.to_string();
+        assert!(s.contains("WRONGTYPE bad"), "{s}");
+        assert!(s.contains("command INCR"), "{s}");
+        assert!(s.contains("node 127.0.0.1:6379"), "{s}");
+        let a = Error::server(ServerError::from_line("WRONGPASS invalid"));
+        assert_eq!(a.kind(), ErrorKind::Auth);
+    }
+
+    #[test]
+    fn source_is_chained() {
+        use std::error::Error as _;
+        let e = Error::io("connecting", std::io::Error::other("refused"));
+        assert_eq!(e.source().map(|s| s.to_string()), Some("refused".into()));
+    }
+}

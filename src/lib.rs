@@ -1,0 +1,80 @@
+//! # coredis
+//!
+//! A Redis client for plain threaded Rust programs: no async runtime anywhere in its dependency
+//! tree. One [`Redis`] value is `Send + Sync + Clone` and shared by every thread; the commands of
+//! concurrent callers are pipelined onto one connection automatically, and a thread that wants
+//! many commands in flight uses futures-like [`Handle`]s.
+//!
+//! ```no_run
+//! use coredis::prelude::*;
+//!
+//! let r = coredis::Redis::from_url("redis://127.0.0.1:6379/0")?;
+//! r.set("foo", 1)?;                                // commands without user data have one type
+//! let n: i64 = r.incrby("foo", 100)?;
+//! let v: Option<String> = r.get("foo")?;           // user data: the caller picks the type
+//! let h = r.deferred().get::<String>("foo");       // sent now, collected later
+//! let v = h.wait()?;
+//! # Ok::<(), coredis::Error>(())
+//! ```
+//!
+//! ## Commands
+//!
+//! Commands are methods of the group traits in [`commands`] (bring them into scope with
+//! [`prelude`]). Each is defined once and works on every [`Executor`]: blocking on [`Redis`]
+//! (returns `Result<T>`), deferred on [`Deferred`] (returns [`Handle<T>`]). Replies carrying user
+//! data convert through [`FromValue`] to the type you ask for; a reply that does not fit is an
+//! [`ErrorKind::Type`] error naming the command, never a panic. Anything without a method runs
+//! through [`cmd()`].
+//!
+//! ## Connecting
+//!
+//! [`Config`] (built with [`Config::builder`] or parsed by [`Config::from_url`]) covers TCP,
+//! unix sockets and TLS, credentials, database, RESP3 (default) or RESP2, timeouts and limits.
+//!
+//! ## Errors
+//!
+//! One [`Error`] type; match on [`Error::kind`]. Errors say which command and node failed and
+//! chain their cause through [`std::error::Error::source`].
+//!
+//! ## Logging
+//!
+//! Through the [`log`](https://docs.rs/log) facade: connection loss at `warn`, reconnection at
+//! `info`, details at `debug`. Nothing is printed.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod args;
+mod client;
+mod cmd;
+pub mod commands;
+mod config;
+mod connection;
+mod error;
+mod from_value;
+mod handle;
+mod mux;
+pub mod resp;
+mod types;
+mod value;
+
+pub use args::ToArg;
+pub use client::{Deferred, Redis};
+pub use cmd::{cmd, Cmd, ReplyFn};
+pub use commands::Executor;
+pub use config::{Addr, Config, ConfigBuilder, TlsConfig};
+pub use error::{Error, ErrorKind, Result, ServerError};
+pub use from_value::FromValue;
+pub use handle::Handle;
+pub use types::{ExpireCondition, Expiry, FlushMode, Info, SetCondition, SetOptions};
+pub use value::Value;
+
+/// Re-exported so replies can be handled without a direct dependency on `bytes`.
+pub use bytes::Bytes;
+
+/// Everything needed to call commands: `use coredis::prelude::*;`.
+pub mod prelude {
+    pub use crate::commands::{
+        ConnectionCommands, Executor, GenericCommands, ServerCommands, StringCommands,
+    };
+    pub use crate::{FromValue, Redis};
+}

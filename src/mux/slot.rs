@@ -1,0 +1,121 @@
+//! One-shot reply slots: where the reader puts a request's raw reply frame and its owner finds it.
+//!
+//! A slot is an atomic `done` flag plus a small mutex around the result and the thread waiting
+//! on it. Completion is store → release-publish → `unpark`; there is no channel message per
+//! request. A slot whose owner gave up (timeout, dropped handle) is *abandoned*: it stays in the
+//! connection's FIFO so the stream stays in sync, and its reply is dropped when it arrives.
+
+use bytes::Bytes;
+use parking_lot::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::Thread;
+
+use crate::error::Result;
+
+/// A request's place in the reply FIFO.
+#[derive(Default)]
+pub(crate) struct Slot {
+    done: AtomicBool,
+    inner: Mutex<SlotInner>,
+}
+
+#[derive(Default)]
+struct SlotInner {
+    result: Option<Result<Bytes>>,
+    waiter: Option<Thread>,
+    abandoned: bool,
+    taken: bool,
+}
+
+impl Slot {
+    /// Stores the reply (or error) and wakes the registered waiter, if any. A slot completes once;
+    /// later completions and completions of abandoned slots are dropped.
+    pub(crate) fn complete(&self, result: Result<Bytes>) {
+        let waiter = {
+            let mut g = self.inner.lock();
+            if g.abandoned || g.result.is_some() || g.taken {
+                return;
+            }
+            g.result = Some(result);
+            self.done.store(true, Ordering::Release);
+            g.waiter.take()
+        };
+        if let Some(t) = waiter {
+            t.unpark();
+        }
+    }
+
+    /// Like [`Slot::complete`] but without waking anyone: for the leader's own slot.
+    pub(crate) fn complete_quiet(&self, result: Result<Bytes>) {
+        let mut g = self.inner.lock();
+        if g.abandoned || g.result.is_some() || g.taken {
+            return;
+        }
+        g.result = Some(result);
+        g.waiter = None;
+        self.done.store(true, Ordering::Release);
+    }
+
+    /// True once a reply or an error is stored.
+    #[inline]
+    pub(crate) fn is_done(&self) -> bool {
+        self.done.load(Ordering::Acquire)
+    }
+
+    /// Takes the result once it is stored; `None` while pending or after it was taken.
+    pub(crate) fn take(&self) -> Option<Result<Bytes>> {
+        let mut g = self.inner.lock();
+        let r = g.result.take();
+        if r.is_some() {
+            g.taken = true;
+        }
+        r
+    }
+
+    /// True when the result was already taken by its owner.
+    pub(crate) fn was_taken(&self) -> bool {
+        self.inner.lock().taken
+    }
+
+    /// Registers `t` to be unparked on completion. Returns false when the slot is already done
+    /// (the caller must not park then).
+    pub(crate) fn set_waiter(&self, t: Thread) -> bool {
+        let mut g = self.inner.lock();
+        if g.result.is_some() {
+            return false;
+        }
+        g.waiter = Some(t);
+        true
+    }
+
+    /// Forgets the registered waiter (the owner is about to lead or to return).
+    pub(crate) fn clear_waiter(&self) {
+        self.inner.lock().waiter = None;
+    }
+
+    /// The registered waiter, for hand-offs of the read side.
+    pub(crate) fn waiter(&self) -> Option<Thread> {
+        let g = self.inner.lock();
+        if g.result.is_some() {
+            return None;
+        }
+        g.waiter.clone()
+    }
+
+    /// The owner gives up: a result that is already there is returned, otherwise any later reply
+    /// is discarded.
+    pub(crate) fn abandon(&self) -> Option<Result<Bytes>> {
+        let mut g = self.inner.lock();
+        g.waiter = None;
+        match g.result.take() {
+            Some(r) => {
+                g.taken = true;
+                Some(r)
+            }
+            None => {
+                g.abandoned = true;
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! Options and token groups of the string, keyspace and server commands.
+
+use crate::cmd::Cmd;
+
+/// When a key set by `SET` expires (`EX`, `PX`, `EXAT`, `PXAT`, `KEEPTTL`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Expiry {
+    /// `EX seconds`: expire after this many seconds.
+    Ex(u64),
+    /// `PX milliseconds`: expire after this many milliseconds.
+    Px(u64),
+    /// `EXAT timestamp`: expire at this Unix time, in seconds.
+    ExAt(u64),
+    /// `PXAT timestamp`: expire at this Unix time, in milliseconds.
+    PxAt(u64),
+    /// `KEEPTTL`: keep the key's current time to live.
+    KeepTtl,
+}
+
+/// Whether `SET` requires the key to be absent (`NX`) or present (`XX`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SetCondition {
+    /// `NX`: only set the key if it does not exist.
+    Nx,
+    /// `XX`: only set the key if it already exists.
+    Xx,
+}
+
+/// The optional arguments of `SET`, built step by step.
+///
+/// ```
+/// use coredis::{SetOptions, Expiry, SetCondition};
+/// let o = SetOptions::new().nx().ex(60);
+/// assert_eq!(o.expiry(), Some(Expiry::Ex(60)));
+/// assert_eq!(o.condition(), Some(SetCondition::Nx));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SetOptions {
+    expiry: Option<Expiry>,
+    condition: Option<SetCondition>,
+}
+
+impl SetOptions {
+    /// No options: a plain `SET`.
+    pub fn new() -> SetOptions {
+        SetOptions::default()
+    }
+
+    /// Sets the expiry. Defaults to none.
+    pub fn expiry(self) -> Option<Expiry> {
+        self.expiry
+    }
+
+    /// The condition. Defaults to none.
+    pub fn condition(self) -> Option<SetCondition> {
+        self.condition
+    }
+
+    /// Expire after `seconds` (`EX`).
+    pub fn ex(self, seconds: u64) -> SetOptions {
+        self.with_expiry(Expiry::Ex(seconds))
+    }
+
+    /// Expire after `milliseconds` (`PX`).
+    pub fn px(self, milliseconds: u64) -> SetOptions {
+        self.with_expiry(Expiry::Px(milliseconds))
+    }
+
+    /// Expire at a Unix time in seconds (`EXAT`).
+    pub fn exat(self, timestamp: u64) -> SetOptions {
+        self.with_expiry(Expiry::ExAt(timestamp))
+    }
+
+    /// Expire at a Unix time in milliseconds (`PXAT`).
+    pub fn pxat(self, timestamp: u64) -> SetOptions {
+        self.with_expiry(Expiry::PxAt(timestamp))
+    }
+
+    /// Keep the current time to live (`KEEPTTL`).
+    pub fn keepttl(self) -> SetOptions {
+        self.with_expiry(Expiry::KeepTtl)
+    }
+
+    /// Sets the expiry (replacing an earlier one).
+    pub fn with_expiry(mut self, expiry: Expiry) -> SetOptions {
+        self.expiry = Some(expiry);
+        self
+    }
+
+    /// Only set if the key does not exist (`NX`).
+    pub fn nx(self) -> SetOptions {
+        self.with_condition(SetCondition::Nx)
+    }
+
+    /// Only set if the key exists (`XX`).
+    pub fn xx(self) -> SetOptions {
+        self.with_condition(SetCondition::Xx)
+    }
+
+    /// Sets the condition (replacing an earlier one).
+    pub fn with_condition(mut self, condition: SetCondition) -> SetOptions {
+        self.condition = Some(condition);
+        self
+    }
+
+    /// Appends the options to a `SET key value` command, `GET` included when `get` is true.
+    pub(crate) fn apply<T>(self, mut cmd: Cmd<T>, get: bool) -> Cmd<T> {
+        cmd = match self.condition {
+            Some(SetCondition::Nx) => cmd.arg("NX"),
+            Some(SetCondition::Xx) => cmd.arg("XX"),
+            None => cmd,
+        };
+        cmd = cmd.flag(get, "GET");
+        match self.expiry {
+            Some(Expiry::Ex(s)) => cmd.arg("EX").arg(s),
+            Some(Expiry::Px(ms)) => cmd.arg("PX").arg(ms),
+            Some(Expiry::ExAt(t)) => cmd.arg("EXAT").arg(t),
+            Some(Expiry::PxAt(t)) => cmd.arg("PXAT").arg(t),
+            Some(Expiry::KeepTtl) => cmd.arg("KEEPTTL"),
+            None => cmd,
+        }
+    }
+}
+
+/// The condition of `EXPIRE` and friends (Redis 7.0+).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExpireCondition {
+    /// `NX`: only when the key has no expiry.
+    Nx,
+    /// `XX`: only when the key has an expiry.
+    Xx,
+    /// `GT`: only when the new expiry is greater than the current one.
+    Gt,
+    /// `LT`: only when the new expiry is less than the current one.
+    Lt,
+}
+
+impl ExpireCondition {
+    /// The token sent to the server.
+    pub fn token(self) -> &'static str {
+        match self {
+            ExpireCondition::Nx => "NX",
+            ExpireCondition::Xx => "XX",
+            ExpireCondition::Gt => "GT",
+            ExpireCondition::Lt => "LT",
+        }
+    }
+}
+
+/// How `FLUSHDB`/`FLUSHALL` free memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FlushMode {
+    /// `ASYNC`: free in a background thread.
+    Async,
+    /// `SYNC`: free before replying.
+    Sync,
+}
+
+impl FlushMode {
+    /// The token sent to the server.
+    pub fn token(self) -> &'static str {
+        match self {
+            FlushMode::Async => "ASYNC",
+            FlushMode::Sync => "SYNC",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Value;
+
+    #[test]
+    fn set_options_order() {
+        let c: Cmd<Value> = Cmd::new("SET").key("k").arg("v");
+        let c = SetOptions::new().xx().keepttl().apply(c, true);
+        assert_eq!(
+            c.encoded_args(),
+            b"$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nXX\r\n$3\r\nGET\r\n$7\r\nKEEPTTL\r\n"
+        );
+        let c: Cmd<Value> = Cmd::new("SET").key("k").arg("v");
+        let c = SetOptions::new().pxat(5).apply(c, false);
+        assert_eq!(c.arg_count(), 5);
+    }
+}

@@ -1,0 +1,1165 @@
+//! Integration-test support: throwaway `redis-server` / `valkey-server` processes.
+//!
+//! Every integration test file does `mod support;` and starts its own servers with
+//! [`Server::start`] or [`Server::builder`]. Each server gets a fresh temporary directory
+//! (config, log, unix socket, TLS certificates), listens only on `127.0.0.1` (and
+//! optionally a unix socket), keeps nothing on disk (`--save "" --appendonly no`), and is
+//! SIGKILLed and cleaned up when the [`Server`] value is dropped.
+//!
+//! The binary is `$COREDIS_SERVER_BIN`, else `/usr/bin/redis-server` when it exists, else
+//! `redis-server` from `PATH`. This module uses only `std` and never the coredis library:
+//! [`Server::command`] talks RESP over a plain `TcpStream`, so tests can check server state
+//! independently of the client under test.
+//!
+//! Servers are spawned from one long-lived helper thread with `PR_SET_PDEATHSIG = SIGKILL`
+//! (Linux), so they die with the test process even when it exits without dropping them
+//! (servers kept in `static`s, a test binary killed by a timeout).
+#![allow(dead_code)]
+
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Mutex, Once, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The only address test servers bind to.
+const HOST: &str = "127.0.0.1";
+/// How long a server may take to answer `PING` after being spawned.
+const READY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Launch attempts when the chosen port turns out to be taken.
+const LAUNCH_ATTEMPTS: u32 = 5;
+/// Lines of the server log included in [`Server::log_tail`].
+const LOG_TAIL_LINES: usize = 30;
+/// Read/write timeout of the raw connections opened by [`Server::command`].
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+/// Name prefix of the per-server temp dirs: `<temp>/coredis-srv-<pid>-<n>-<nanos>`.
+const TEMP_PREFIX: &str = "coredis-srv-";
+/// Unix socket paths must fit in `sockaddr_un.sun_path` (108 bytes with the NUL).
+const MAX_UNIX_PATH: usize = 100;
+
+// ---------------------------------------------------------------------------------------
+// Binary, version, TLS support
+// ---------------------------------------------------------------------------------------
+
+/// The server binary the tests run: `$COREDIS_SERVER_BIN` if set and non-empty, else
+/// `/usr/bin/redis-server` if it exists, else `redis-server` looked up on `PATH`.
+/// Decided once per test process.
+pub fn server_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(bin) = std::env::var_os("COREDIS_SERVER_BIN").filter(|b| !b.is_empty()) {
+            return PathBuf::from(bin);
+        }
+        let debian = Path::new("/usr/bin/redis-server");
+        if debian.exists() {
+            debian.to_path_buf()
+        } else {
+            PathBuf::from("redis-server")
+        }
+    })
+    .clone()
+}
+
+/// The server version, e.g. `"7.0.15"`, parsed from `<server_bin> --version` (cached).
+///
+/// Panics if the binary cannot be run or its output has no `v=X.Y.Z` field.
+pub fn server_version() -> String {
+    static VERSION: OnceLock<String> = OnceLock::new();
+    VERSION
+        .get_or_init(|| {
+            let bin = server_bin();
+            let out = Command::new(&bin)
+                .arg("--version")
+                .stdin(Stdio::null())
+                .output()
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "cannot run `{} --version`: {e} (set COREDIS_SERVER_BIN to a \
+                         redis-server or valkey-server binary)",
+                        bin.display()
+                    )
+                });
+            let text = String::from_utf8_lossy(&out.stdout);
+            parse_version_output(&text).unwrap_or_else(|| {
+                panic!(
+                    "cannot find a version in the output of `{} --version`: {text:?} {:?}",
+                    bin.display(),
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            })
+        })
+        .clone()
+}
+
+/// Extracts the version from `--version` output such as
+/// `Redis server v=7.0.15 sha=00000000:0 ...` or `Valkey server v=9.1.2 sha=...`.
+/// Returns `None` when there is no `v=` field made of dot-separated numbers.
+pub fn parse_version_output(text: &str) -> Option<String> {
+    text.split_whitespace()
+        .filter_map(|word| word.strip_prefix("v="))
+        .find(|v| !v.is_empty() && v.split('.').all(|part| part.parse::<u32>().is_ok()))
+        .map(str::to_owned)
+}
+
+/// `(major, minor)` of [`server_version`], e.g. `(7, 0)`.
+pub fn server_major_minor() -> (u32, u32) {
+    let version = server_version();
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+}
+
+/// Whether the server binary was built with TLS support (cached).
+///
+/// Detected by actually starting the binary once with a TLS port and freshly generated
+/// certificates: supported if the TLS port starts accepting connections, unsupported if
+/// the server exits instead (6.2 without TLS: "Bad directive"; Valkey without the TLS
+/// module: "Failed finding TLS support"). Also `false` if certificates cannot be made.
+pub fn tls_supported() -> bool {
+    static TLS: OnceLock<bool> = OnceLock::new();
+    *TLS.get_or_init(probe_tls)
+}
+
+/// Writes one line to the real stderr, bypassing libtest's output capture, so it shows
+/// even for passing tests (`eprintln!` output is captured; direct writes are not).
+pub fn note(line: &str) {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "{line}");
+    let _ = err.flush();
+}
+
+/// For TLS tests: returns `true` if the binary supports TLS; otherwise prints a
+/// `coredis tests: skipping <test>: ...` line with [`note`] and returns `false`.
+///
+/// Use as `if !support::tls_or_skip("my_test") { return; }`.
+pub fn tls_or_skip(test: &str) -> bool {
+    if tls_supported() {
+        return true;
+    }
+    note(&format!(
+        "coredis tests: skipping {test}: {} {} was built without TLS support",
+        server_bin().display(),
+        server_version()
+    ));
+    false
+}
+
+/// Prints `coredis tests: server <path> version <ver> (tls: yes/no)` once per process.
+fn announce() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let tls = if tls_supported() { "yes" } else { "no" };
+        note(&format!(
+            "coredis tests: server {} version {} (tls: {tls})",
+            server_bin().display(),
+            server_version()
+        ));
+    });
+}
+
+fn probe_tls() -> bool {
+    let dir = TempDir::new();
+    let files = match generate_certs(dir.path()) {
+        Ok(files) => files,
+        Err(e) => {
+            note(&format!(
+                "coredis tests: cannot generate TLS certificates, treating TLS as unsupported: {e}"
+            ));
+            return false;
+        }
+    };
+    let tls_port = free_port();
+    let out = match File::create(dir.path().join("stdout.log")) {
+        Ok(out) => out,
+        Err(_) => return false,
+    };
+    let mut cmd = Command::new(server_bin());
+    cmd.args([
+        "--port",
+        "0",
+        "--bind",
+        HOST,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ])
+    .args(["--daemonize", "no", "--tls-port", &tls_port.to_string()])
+    .arg("--dir")
+    .arg(dir.path())
+    .arg("--logfile")
+    .arg(dir.path().join("server.log"))
+    .arg("--tls-cert-file")
+    .arg(&files.server_cert)
+    .arg("--tls-key-file")
+    .arg(&files.server_key)
+    .arg("--tls-ca-cert-file")
+    .arg(&files.ca_cert)
+    .current_dir(dir.path())
+    .stdin(Stdio::null());
+    if let Ok(copy) = out.try_clone() {
+        cmd.stdout(copy);
+    }
+    cmd.stderr(out);
+    let Ok(mut child) = spawn_server(cmd) else {
+        return false;
+    };
+    let addr = SocketAddr::from(([127, 0, 0, 1], tls_port));
+    let deadline = Instant::now() + READY_TIMEOUT;
+    let supported = loop {
+        if !matches!(child.try_wait(), Ok(None)) {
+            break false;
+        }
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            // Make sure it is our process that listens there.
+            break matches!(child.try_wait(), Ok(None));
+        }
+        if Instant::now() > deadline {
+            note("coredis tests: TLS probe server did not come up in time; assuming no TLS");
+            break false;
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    supported
+}
+
+// ---------------------------------------------------------------------------------------
+// Temp dirs, ports, process spawning
+// ---------------------------------------------------------------------------------------
+
+/// A fresh directory under `std::env::temp_dir()`, removed on drop.
+#[derive(Debug)]
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        static CLEANUP: Once = Once::new();
+        CLEANUP.call_once(remove_stale_dirs);
+        loop {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let nanos = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0);
+            let path = std::env::temp_dir()
+                .join(format!("{TEMP_PREFIX}{}-{n}-{nanos:x}", std::process::id()));
+            match fs::create_dir(&path) {
+                Ok(()) => return TempDir(path),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => panic!("cannot create test directory {}: {e}", path.display()),
+            }
+        }
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Removes temp dirs left behind by earlier test processes that are gone (servers kept in
+/// `static`s are never dropped, so their dirs outlive the process; the servers themselves
+/// die with it). Only `<temp>/coredis-srv-<pid>-...` dirs whose `<pid>` no longer exists.
+fn remove_stale_dirs() {
+    if !Path::new("/proc/self").exists() {
+        return; // cannot tell which pids are alive
+    }
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(TEMP_PREFIX)) else {
+            continue;
+        };
+        let Some(Ok(pid)) = rest.split('-').next().map(str::parse::<u32>) else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// A cheap pseudo-random number (no `rand` dependency): splitmix64 over time, pid, counter.
+fn pseudo_random() -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let mut z = nanos
+        ^ (u64::from(std::process::id()) << 32)
+        ^ COUNTER
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A TCP port on 127.0.0.1 that is free right now and was not handed out before by this
+/// process. Useful for servers and for "nothing listens here" tests.
+///
+/// Ports are drawn at random from below the kernel's ephemeral range (read from
+/// `/proc/sys/net/ipv4/ip_local_port_range`), so they cannot be grabbed in the meantime as
+/// the source port of some outgoing client connection (which `bind(0)` ports can: those come
+/// from the ephemeral range). Falls back to binding port 0 if that range is unusable.
+pub fn free_port() -> u16 {
+    static HANDED_OUT: OnceLock<Mutex<HashSet<u16>>> = OnceLock::new();
+    let mut handed_out = HANDED_OUT
+        .get_or_init(|| Mutex::new(HashSet::new()))
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let ephemeral_low = fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    let (low, high) = (10_000u16, ephemeral_low);
+    if high > low + 1000 {
+        for _ in 0..500 {
+            let port = low + (pseudo_random() % u64::from(high - low)) as u16;
+            if handed_out.contains(&port) {
+                continue;
+            }
+            if TcpListener::bind((HOST, port)).is_ok() {
+                handed_out.insert(port);
+                return port;
+            }
+        }
+    }
+    for _ in 0..100 {
+        let listener = TcpListener::bind((HOST, 0)).expect("cannot bind 127.0.0.1:0");
+        let port = listener.local_addr().expect("local_addr").port();
+        if handed_out.insert(port) {
+            return port;
+        }
+    }
+    panic!("cannot find a free TCP port on {HOST}");
+}
+
+/// Spawns `cmd` from one long-lived helper thread, with `PR_SET_PDEATHSIG = SIGKILL` on
+/// Linux. The parent-death signal fires when the *thread* that forked the child exits, so
+/// forking from a short-lived test thread would kill servers shared between tests; the
+/// helper thread lives until the process exits, and then the servers die with it.
+fn spawn_server(mut cmd: Command) -> io::Result<Child> {
+    type Request = (Command, mpsc::Sender<io::Result<Child>>);
+    static SPAWNER: OnceLock<Mutex<mpsc::Sender<Request>>> = OnceLock::new();
+
+    set_parent_death_signal(&mut cmd);
+    let spawner = SPAWNER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Request>();
+        thread::Builder::new()
+            .name("coredis-test-spawner".into())
+            .spawn(move || {
+                for (mut cmd, reply) in rx {
+                    let _ = reply.send(cmd.spawn());
+                }
+            })
+            .expect("cannot start the server spawner thread");
+        Mutex::new(tx)
+    });
+    let (reply_tx, reply_rx) = mpsc::channel();
+    spawner
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .send((cmd, reply_tx))
+        .expect("the server spawner thread is gone");
+    reply_rx.recv().expect("the server spawner thread is gone")
+}
+
+#[cfg(target_os = "linux")]
+fn set_parent_death_signal(cmd: &mut Command) {
+    use std::os::raw::{c_int, c_ulong};
+    use std::os::unix::process::CommandExt;
+    extern "C" {
+        fn prctl(option: c_int, ...) -> c_int;
+    }
+    const PR_SET_PDEATHSIG: c_int = 1;
+    const SIGKILL: c_ulong = 9;
+    // SAFETY: prctl(PR_SET_PDEATHSIG) is a plain syscall wrapper: async-signal-safe, no
+    // allocation, no locks, so it may run between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn set_parent_death_signal(_cmd: &mut Command) {}
+
+// ---------------------------------------------------------------------------------------
+// TLS certificates
+// ---------------------------------------------------------------------------------------
+
+/// TLS material generated (with the `openssl` CLI, EC P-256) for one server, all PEM.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// The test CA that signed the server and client certificates.
+    pub ca_cert: PathBuf,
+    /// Server certificate, SAN `DNS:localhost, IP:127.0.0.1`, signed by `ca_cert`.
+    pub server_cert: PathBuf,
+    /// Server private key (PKCS#8 PEM).
+    pub server_key: PathBuf,
+    /// Client certificate (CN `coredis-client`, extendedKeyUsage clientAuth), signed by `ca_cert`.
+    pub client_cert: PathBuf,
+    /// Client private key (PKCS#8 PEM, `-----BEGIN PRIVATE KEY-----`).
+    pub client_key: PathBuf,
+    /// A second CA, unrelated to the one that signed anything: for "untrusted CA" tests.
+    pub other_ca_cert: PathBuf,
+}
+
+const OPENSSL_CNF: &str = "\
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = coredis-test
+[ca_ext]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[server_ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[client_ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+";
+
+fn openssl_bin() -> PathBuf {
+    let debian = Path::new("/usr/bin/openssl");
+    if debian.exists() {
+        debian.to_path_buf()
+    } else {
+        PathBuf::from("openssl")
+    }
+}
+
+/// Generates a CA, a server and a client certificate signed by it, and an unrelated second
+/// CA into `dir/tls/` (about 0.15 s: six `openssl` runs).
+fn generate_certs(dir: &Path) -> Result<TlsFiles, String> {
+    let tls = dir.join("tls");
+    fs::create_dir_all(&tls).map_err(|e| format!("create {}: {e}", tls.display()))?;
+    fs::write(tls.join("openssl.cnf"), OPENSSL_CNF)
+        .map_err(|e| format!("write {}: {e}", tls.join("openssl.cnf").display()))?;
+    // Runs in `tls/` with relative file names, so the arguments have no spaces.
+    let run = |command_line: String| -> Result<(), String> {
+        let out = Command::new(openssl_bin())
+            .args(command_line.split_whitespace())
+            .current_dir(&tls)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", openssl_bin().display()))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "`openssl {command_line}` in {} failed ({}): {}",
+                tls.display(),
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    };
+    let new_key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+    for (name, cn) in [("ca", "coredis-test-ca"), ("other-ca", "coredis-other-ca")] {
+        run(format!(
+            "req -x509 -config openssl.cnf -extensions ca_ext {new_key} -keyout {name}.key \
+             -out {name}.crt -days 3650 -subj /CN={cn}"
+        ))?;
+    }
+    for (name, cn) in [("server", "localhost"), ("client", "coredis-client")] {
+        run(format!(
+            "req -new -config openssl.cnf {new_key} -keyout {name}.key -out {name}.csr \
+             -subj /CN={cn}"
+        ))?;
+        let serial = pseudo_random() >> 2;
+        run(format!(
+            "x509 -req -in {name}.csr -CA ca.crt -CAkey ca.key -set_serial {serial} -days 3650 \
+             -extfile openssl.cnf -extensions {name}_ext -out {name}.crt"
+        ))?;
+    }
+    let p = |name: &str| tls.join(name);
+    Ok(TlsFiles {
+        ca_cert: p("ca.crt"),
+        server_cert: p("server.crt"),
+        server_key: p("server.key"),
+        client_cert: p("client.crt"),
+        client_key: p("client.key"),
+        other_ca_cert: p("other-ca.crt"),
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Builder
+// ---------------------------------------------------------------------------------------
+
+/// Configures a test server; [`ServerBuilder::start`] launches it. The default is plain
+/// TCP on a free port, no password, no unix socket, no TLS.
+#[derive(Debug, Clone, Default)]
+pub struct ServerBuilder {
+    unix_socket: bool,
+    tls: bool,
+    tls_auth_clients: bool,
+    password: Option<String>,
+    acl_users: Vec<(String, String)>,
+    extra_args: Vec<String>,
+    port: Option<u16>,
+}
+
+impl ServerBuilder {
+    /// Also listen on a unix socket (`redis.sock` in the server's temp dir, mode 700).
+    pub fn unix_socket(mut self, yes: bool) -> Self {
+        self.unix_socket = yes;
+        self
+    }
+
+    /// Also listen with TLS on a second port, with certificates generated at start (see
+    /// [`Server::tls_files`]). [`ServerBuilder::start`] panics if the binary has no TLS:
+    /// check [`tls_supported`] / [`tls_or_skip`] first.
+    pub fn tls(mut self, yes: bool) -> Self {
+        self.tls = yes;
+        self
+    }
+
+    /// Require client certificates (`--tls-auth-clients yes`). The default is
+    /// `--tls-auth-clients optional`: a client may connect without a certificate, but a
+    /// certificate it does present must be signed by the test CA.
+    pub fn tls_auth_clients(mut self, yes: bool) -> Self {
+        self.tls_auth_clients = yes;
+        self
+    }
+
+    /// Set `requirepass` (the password of the `default` user). [`Server::command`] then
+    /// sends `AUTH <password>` first. The password must not start with `--`.
+    pub fn password(mut self, p: &str) -> Self {
+        self.password = Some(p.to_owned());
+        self
+    }
+
+    /// Add an ACL user: `user NAME on >PASS ~* &* +@all`. Call once per user. Names and
+    /// passwords must not contain whitespace or start with `--`.
+    pub fn acl_user(mut self, user: &str, pass: &str) -> Self {
+        self.acl_users.push((user.to_owned(), pass.to_owned()));
+        self
+    }
+
+    /// Append one raw argument to the server command line, after the harness's own, e.g.
+    /// `.arg("--maxclients").arg("10")` or `.arg("--maxclients 10")` (the server joins
+    /// `--name` arguments into config lines, so both forms work).
+    pub fn arg(mut self, a: &str) -> Self {
+        self.extra_args.push(a.to_owned());
+        self
+    }
+
+    /// Listen on this fixed TCP port instead of a free one chosen by the harness.
+    pub fn port(mut self, p: u16) -> Self {
+        self.port = Some(p);
+        self
+    }
+
+    /// Start the server and wait until it answers `PING` (up to 10 s).
+    ///
+    /// If the chosen port turns out to be taken, retries with other free ports (up to 5
+    /// attempts; a fixed port is kept). Panics with the server's log tail if the server
+    /// exits or does not come up in time.
+    pub fn start(self) -> Server {
+        announce();
+        if self.tls && !tls_supported() {
+            panic!(
+                "ServerBuilder::tls(true), but {} {} has no TLS support \
+                 (guard TLS tests with support::tls_or_skip)",
+                server_bin().display(),
+                server_version()
+            );
+        }
+        let dir = TempDir::new();
+        let tls = self.tls.then(|| {
+            generate_certs(dir.path())
+                .unwrap_or_else(|e| panic!("cannot generate TLS certificates: {e}"))
+        });
+        let (unix_path, external_socket) = if self.unix_socket {
+            let in_dir = dir.path().join("redis.sock");
+            if in_dir.as_os_str().len() <= MAX_UNIX_PATH {
+                (Some(in_dir), false)
+            } else {
+                // Very long $TMPDIR: fall back to a short path in /tmp (removed on drop).
+                let name = dir.path().file_name().unwrap_or_default().to_string_lossy();
+                (Some(PathBuf::from(format!("/tmp/{name}.sock"))), true)
+            }
+        } else {
+            (None, false)
+        };
+        let mut server = Server {
+            child: None,
+            last_pid: 0,
+            port: 0,
+            tls_port: None,
+            unix_path,
+            external_socket,
+            tls,
+            config: self,
+            dir,
+        };
+        let retry_possible = server.config.port.is_none() || server.config.tls;
+        let attempts = if retry_possible { LAUNCH_ATTEMPTS } else { 1 };
+        for attempt in 1..=attempts {
+            server.port = server.config.port.unwrap_or_else(free_port);
+            server.tls_port = server.config.tls.then(free_port);
+            match server.launch() {
+                Ok(()) => return server,
+                Err(LaunchError::AddrInUse(_)) if attempt < attempts => continue,
+                Err(e) => panic!(
+                    "test server did not start (attempt {attempt}/{attempts}): {e}\n{}",
+                    server.log_tail()
+                ),
+            }
+        }
+        unreachable!("the last launch attempt returns or panics")
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Server
+// ---------------------------------------------------------------------------------------
+
+/// A running test server. Dropping it SIGKILLs the process, waits for it and removes its
+/// temp dir (log, socket, certificates).
+#[derive(Debug)]
+pub struct Server {
+    child: Option<Child>,
+    last_pid: u32,
+    port: u16,
+    tls_port: Option<u16>,
+    unix_path: Option<PathBuf>,
+    /// The unix socket lives outside `dir` and must be removed separately.
+    external_socket: bool,
+    tls: Option<TlsFiles>,
+    config: ServerBuilder,
+    // Last: dropped after `Drop::drop` has killed the process.
+    dir: TempDir,
+}
+
+#[derive(Debug)]
+enum LaunchError {
+    /// The server exited because a port was taken.
+    AddrInUse(ExitStatus),
+    /// The server exited for another reason.
+    Exited(ExitStatus),
+    /// The server did not answer within [`READY_TIMEOUT`] (it has been killed).
+    Timeout,
+    /// The process could not be spawned.
+    Spawn(io::Error),
+}
+
+impl std::fmt::Display for LaunchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let bin = server_bin();
+        match self {
+            LaunchError::AddrInUse(status) => {
+                write!(
+                    f,
+                    "{} exited ({status}): address already in use",
+                    bin.display()
+                )
+            }
+            LaunchError::Exited(status) => write!(f, "{} exited ({status})", bin.display()),
+            LaunchError::Timeout => write!(
+                f,
+                "{} did not answer PING within {READY_TIMEOUT:?}",
+                bin.display()
+            ),
+            LaunchError::Spawn(e) => write!(f, "cannot spawn {}: {e}", bin.display()),
+        }
+    }
+}
+
+impl Server {
+    /// Start a plain-TCP server on a free port (see [`ServerBuilder::start`]).
+    pub fn start() -> Server {
+        ServerBuilder::default().start()
+    }
+
+    /// A builder for servers with a password, ACL users, unix socket, TLS, extra args.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::default()
+    }
+
+    /// The host the server listens on: always `"127.0.0.1"`.
+    pub fn host(&self) -> &str {
+        HOST
+    }
+
+    /// The plain TCP port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `"127.0.0.1:PORT"` (plain TCP).
+    pub fn addr(&self) -> String {
+        format!("{HOST}:{}", self.port)
+    }
+
+    /// `"redis://127.0.0.1:PORT"` (plain TCP, no credentials).
+    pub fn url(&self) -> String {
+        format!("redis://{HOST}:{}", self.port)
+    }
+
+    /// The unix socket path, if started with [`ServerBuilder::unix_socket`].
+    pub fn unix_path(&self) -> Option<&Path> {
+        self.unix_path.as_deref()
+    }
+
+    /// The TLS port, if started with [`ServerBuilder::tls`].
+    pub fn tls_port(&self) -> Option<u16> {
+        self.tls_port
+    }
+
+    /// The generated certificates, if started with [`ServerBuilder::tls`].
+    pub fn tls_files(&self) -> Option<&TlsFiles> {
+        self.tls.as_ref()
+    }
+
+    /// The `requirepass` password, if one was set with [`ServerBuilder::password`].
+    pub fn password(&self) -> Option<&str> {
+        self.config.password.as_deref()
+    }
+
+    /// SIGKILL the server now and wait for it: afterwards the process is gone and its
+    /// ports are free. No-op if it is not running.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Start the server again with the same ports, unix socket, config and certificates,
+    /// and wait until it answers `PING`. Kills it first if it is still running. Data is not
+    /// kept (no persistence). Panics with the log tail if it does not come back.
+    pub fn restart(&mut self) {
+        self.kill();
+        for attempt in 1..=LAUNCH_ATTEMPTS {
+            match self.launch() {
+                Ok(()) => return,
+                // Someone grabbed our port in the meantime: wait a little for it to go.
+                Err(LaunchError::AddrInUse(_)) if attempt < LAUNCH_ATTEMPTS => {
+                    thread::sleep(Duration::from_millis(200));
+                }
+                Err(e) => panic!(
+                    "test server did not restart on port {} (attempt {attempt}/{}): {e}\n{}",
+                    self.port,
+                    LAUNCH_ATTEMPTS,
+                    self.log_tail()
+                ),
+            }
+        }
+    }
+
+    /// Whether the server process is still alive.
+    pub fn is_running(&mut self) -> bool {
+        match &mut self.child {
+            Some(child) => matches!(child.try_wait(), Ok(None)),
+            None => false,
+        }
+    }
+
+    /// The process id of the server (of its last incarnation if it was killed).
+    pub fn pid(&self) -> u32 {
+        self.last_pid
+    }
+
+    /// The server's temp dir (its `--dir`; holds `server.log`, `stdout.log`, `tls/`, and
+    /// normally the unix socket).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The last ~30 lines of the server log, plus anything the server printed to
+    /// stdout/stderr (config errors end up there): for failure messages.
+    pub fn log_tail(&self) -> String {
+        let log = self.dir.path().join("server.log");
+        let mut out = format!(
+            "--- {} (last {LOG_TAIL_LINES} lines) ---\n{}",
+            log.display(),
+            tail_lines(&read_lossy(&log, 0), LOG_TAIL_LINES)
+        );
+        let stdout = read_lossy(&self.dir.path().join("stdout.log"), 0);
+        if !stdout.trim().is_empty() {
+            out.push_str("--- server stdout/stderr ---\n");
+            out.push_str(&tail_lines(&stdout, LOG_TAIL_LINES));
+        }
+        out.push_str("--- end of server log ---");
+        out
+    }
+
+    /// Send one command on a fresh raw TCP connection (after `AUTH <password>` if a
+    /// password is set) and return the reply as text:
+    /// simple strings, bulk strings, doubles, big numbers as their text; integers in
+    /// decimal; nil as `"(nil)"`; booleans as `"true"`/`"false"`; errors as
+    /// `"(error) <message>"`; arrays, sets, pushes and maps as their elements rendered
+    /// recursively and joined with `'\n'` (an empty array is `""`). If `AUTH` fails, its
+    /// error is returned instead. Panics (with the log tail) on I/O errors.
+    pub fn command(&self, args: &[&str]) -> String {
+        let mut conn = self.connect_raw();
+        if let Some(password) = self.config.password.as_deref() {
+            let reply = conn.call(&["AUTH", password]);
+            if let Reply::Error(_) = reply {
+                return reply.render();
+            }
+        }
+        conn.call(args).render()
+    }
+
+    /// Send several commands, in order, on ONE fresh raw TCP connection, without any
+    /// automatic `AUTH`, and return each reply rendered as by [`Server::command`]. For
+    /// tests of authentication (`AUTH`, `HELLO`, `ACL WHOAMI` on the same connection).
+    pub fn raw_commands(&self, commands: &[&[&str]]) -> Vec<String> {
+        let mut conn = self.connect_raw();
+        commands
+            .iter()
+            .map(|args| conn.call(args).render())
+            .collect()
+    }
+
+    fn connect_raw(&self) -> RawConn<'_> {
+        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
+        let stream =
+            TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap_or_else(|e| {
+                panic!(
+                    "cannot connect to test server {addr}: {e}\n{}",
+                    self.log_tail()
+                )
+            });
+        let _ = stream.set_nodelay(true);
+        let _ = stream.set_read_timeout(Some(COMMAND_TIMEOUT));
+        let _ = stream.set_write_timeout(Some(COMMAND_TIMEOUT));
+        let writer = stream.try_clone().expect("clone TcpStream");
+        RawConn {
+            server: self,
+            reader: BufReader::new(stream),
+            writer,
+        }
+    }
+
+    fn server_args(&self) -> Vec<OsString> {
+        let dir = self.dir.path();
+        let mut args: Vec<OsString> = Vec::new();
+        let mut opt = |name: &str, value: &dyn AsRef<std::ffi::OsStr>| {
+            args.push(name.into());
+            args.push(value.as_ref().to_owned());
+        };
+        opt("--port", &self.port.to_string());
+        opt("--bind", &HOST);
+        opt("--save", &"");
+        opt("--appendonly", &"no");
+        opt("--daemonize", &"no");
+        opt("--dir", &dir);
+        opt("--logfile", &dir.join("server.log"));
+        if server_major_minor().0 >= 7 {
+            // DEBUG is disabled by default since 7.0 (and the option does not exist before).
+            opt("--enable-debug-command", &"yes");
+        }
+        if let Some(path) = &self.unix_path {
+            opt("--unixsocket", path);
+            opt("--unixsocketperm", &"700");
+        }
+        if let (Some(tls_port), Some(files)) = (self.tls_port, &self.tls) {
+            opt("--tls-port", &tls_port.to_string());
+            opt("--tls-cert-file", &files.server_cert);
+            opt("--tls-key-file", &files.server_key);
+            opt("--tls-ca-cert-file", &files.ca_cert);
+            let auth = if self.config.tls_auth_clients {
+                "yes"
+            } else {
+                "optional"
+            };
+            opt("--tls-auth-clients", &auth);
+        }
+        if let Some(password) = &self.config.password {
+            opt("--requirepass", password);
+        }
+        for (user, pass) in &self.config.acl_users {
+            let line = format!("--user {user} on >{pass} ~* &* +@all");
+            args.extend(line.split(' ').map(OsString::from));
+        }
+        args.extend(self.config.extra_args.iter().map(OsString::from));
+        args
+    }
+
+    /// Spawn the process with the current ports and wait until it is ready.
+    fn launch(&mut self) -> Result<(), LaunchError> {
+        let dir = self.dir.path().to_path_buf();
+        let log = dir.join("server.log");
+        let stdout_log = dir.join("stdout.log");
+        let log_offset = file_len(&log);
+        let stdout_offset = file_len(&stdout_log);
+        let out = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&stdout_log)
+            .map_err(LaunchError::Spawn)?;
+        let mut cmd = Command::new(server_bin());
+        cmd.args(self.server_args())
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().map_err(LaunchError::Spawn)?)
+            .stderr(out);
+        let child = spawn_server(cmd).map_err(LaunchError::Spawn)?;
+        self.last_pid = child.id();
+        self.child = Some(child);
+
+        let started = Instant::now();
+        let mut answering_since: Option<Instant> = None;
+        let mut pause = Duration::from_millis(5);
+        loop {
+            let child = self.child.as_mut().expect("child set above");
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                let output = read_lossy(&log, log_offset) + &read_lossy(&stdout_log, stdout_offset);
+                return Err(if output.contains("Address already in use") {
+                    LaunchError::AddrInUse(status)
+                } else {
+                    LaunchError::Exited(status)
+                });
+            }
+            if started.elapsed() > READY_TIMEOUT {
+                self.kill();
+                return Err(LaunchError::Timeout);
+            }
+            if self.answers_ping() && self.other_listeners_up() {
+                // Make sure it is our process answering, not a stranger on a stolen port:
+                // ours logs "Ready to accept connections" (unless the log level hides it,
+                // hence the fallback of staying alive while answering for a moment).
+                let since = *answering_since.get_or_insert_with(Instant::now);
+                if read_lossy(&log, log_offset).contains("Ready to accept connections")
+                    || since.elapsed() >= Duration::from_millis(300)
+                {
+                    return Ok(());
+                }
+            } else {
+                answering_since = None;
+            }
+            thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
+    }
+
+    /// PING on the plain port: alive if it answers `+PONG`, or any error except `LOADING`
+    /// (`-NOAUTH` when a password is required).
+    fn answers_ping(&self) -> bool {
+        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
+        let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+        if stream.write_all(b"*1\r\n$4\r\nPING\r\n").is_err() {
+            return false;
+        }
+        let mut line = String::new();
+        if BufReader::new(stream).read_line(&mut line).is_err() {
+            return false;
+        }
+        line.starts_with("+PONG") || (line.starts_with('-') && !line.starts_with("-LOADING"))
+    }
+
+    /// The unix socket exists and the TLS port accepts TCP connections (if configured).
+    fn other_listeners_up(&self) -> bool {
+        if let Some(path) = &self.unix_path {
+            if std::os::unix::net::UnixStream::connect(path).is_err() {
+                return false;
+            }
+        }
+        if let Some(tls_port) = self.tls_port {
+            let addr = SocketAddr::from(([127, 0, 0, 1], tls_port));
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_err() {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+        if self.external_socket {
+            if let Some(path) = &self.unix_path {
+                let _ = fs::remove_file(path);
+            }
+        }
+        // `self.dir` (a TempDir) removes the directory when dropped right after this.
+    }
+}
+
+fn file_len(path: &Path) -> u64 {
+    fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+/// The file's contents from byte `offset` on, lossily decoded ("" if unreadable).
+fn read_lossy(path: &Path, offset: u64) -> String {
+    let mut bytes = Vec::new();
+    if let Ok(mut file) = File::open(path) {
+        if file.seek(SeekFrom::Start(offset)).is_ok() {
+            let _ = file.read_to_end(&mut bytes);
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn tail_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = lines[lines.len().saturating_sub(n)..].join("\n");
+    out.push('\n');
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Minimal RESP2/RESP3 client for Server::command
+// ---------------------------------------------------------------------------------------
+
+enum Reply {
+    Text(String),
+    Error(String),
+    Nil,
+    Many(Vec<Reply>),
+}
+
+impl Reply {
+    fn render(&self) -> String {
+        match self {
+            Reply::Text(text) => text.clone(),
+            Reply::Error(message) => format!("(error) {message}"),
+            Reply::Nil => "(nil)".to_owned(),
+            Reply::Many(items) => items
+                .iter()
+                .map(Reply::render)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+}
+
+struct RawConn<'a> {
+    server: &'a Server,
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl RawConn<'_> {
+    fn call(&mut self, args: &[&str]) -> Reply {
+        let mut request = format!("*{}\r\n", args.len()).into_bytes();
+        for arg in args {
+            request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+            request.extend_from_slice(arg.as_bytes());
+            request.extend_from_slice(b"\r\n");
+        }
+        let result = self
+            .writer
+            .write_all(&request)
+            .and_then(|()| read_reply(&mut self.reader));
+        result.unwrap_or_else(|e| {
+            panic!(
+                "raw command {args:?} to test server {} failed: {e}\n{}",
+                self.server.addr(),
+                self.server.log_tail()
+            )
+        })
+    }
+}
+
+fn bad_data(msg: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, msg)
+}
+
+fn read_line(r: &mut impl BufRead) -> io::Result<String> {
+    let mut line = Vec::new();
+    r.read_until(b'\n', &mut line)?;
+    if !line.ends_with(b"\r\n") {
+        return Err(bad_data(format!(
+            "connection closed or malformed line: {:?}",
+            String::from_utf8_lossy(&line)
+        )));
+    }
+    line.truncate(line.len() - 2);
+    Ok(String::from_utf8_lossy(&line).into_owned())
+}
+
+fn read_blob(r: &mut impl BufRead, len: &str) -> io::Result<Option<String>> {
+    let len: i64 = len
+        .parse()
+        .map_err(|_| bad_data(format!("bad length {len:?}")))?;
+    if len < 0 {
+        return Ok(None);
+    }
+    let mut buf = vec![0u8; len as usize + 2];
+    r.read_exact(&mut buf)?;
+    buf.truncate(len as usize);
+    Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
+}
+
+fn read_many(r: &mut impl BufRead, count: &str, per_entry: usize) -> io::Result<Reply> {
+    let count: i64 = count
+        .parse()
+        .map_err(|_| bad_data(format!("bad count {count:?}")))?;
+    if count < 0 {
+        return Ok(Reply::Nil);
+    }
+    let items = (0..count as usize * per_entry)
+        .map(|_| read_reply(r))
+        .collect::<io::Result<Vec<_>>>()?;
+    Ok(Reply::Many(items))
+}
+
+fn read_reply(r: &mut impl BufRead) -> io::Result<Reply> {
+    let line = read_line(r)?;
+    let Some(kind) = line.chars().next() else {
+        return Err(bad_data("empty reply line".into()));
+    };
+    let rest = &line[kind.len_utf8()..];
+    Ok(match kind {
+        '+' | ':' | ',' | '(' => Reply::Text(rest.to_owned()),
+        '-' => Reply::Error(rest.to_owned()),
+        '$' => read_blob(r, rest)?.map_or(Reply::Nil, Reply::Text),
+        '!' => Reply::Error(read_blob(r, rest)?.unwrap_or_default()),
+        '=' => {
+            let text = read_blob(r, rest)?.unwrap_or_default();
+            // Verbatim string: "txt:" / "mkd:" format prefix.
+            Reply::Text(text.get(4..).unwrap_or_default().to_owned())
+        }
+        '_' => Reply::Nil,
+        '#' => Reply::Text(if rest == "t" { "true" } else { "false" }.to_owned()),
+        '*' | '~' | '>' => read_many(r, rest, 1)?,
+        '%' => read_many(r, rest, 2)?,
+        '|' => {
+            // Attributes precede the real reply: skip them.
+            read_many(r, rest, 2)?;
+            read_reply(r)?
+        }
+        other => return Err(bad_data(format!("unknown RESP type {other:?} in {line:?}"))),
+    })
+}
