@@ -37,7 +37,14 @@ macro_rules! bytes_arg {
         }
     )*};
 }
-bytes_arg!(str, String, [u8], Vec<u8>, Bytes, Cow<'_, str>, Cow<'_, [u8]>);
+bytes_arg!(str, String, [u8], Vec<u8>, Bytes, Cow<'_, [u8]>);
+
+impl ToArg for Cow<'_, str> {
+    #[inline]
+    fn write_arg(&self, out: &mut Vec<u8>) {
+        resp::write_bulk(out, self.as_bytes());
+    }
+}
 
 impl<const N: usize> ToArg for [u8; N] {
     #[inline]
@@ -92,7 +99,8 @@ impl ToArg for u128 {
 impl ToArg for f64 {
     fn write_arg(&self, out: &mut Vec<u8>) {
         if self.is_infinite() {
-            resp::write_bulk(out, if *self > 0.0 { b"inf" } else { b"-inf" });
+            let text: &[u8] = if *self > 0.0 { b"inf" } else { b"-inf" };
+            resp::write_bulk(out, text);
         } else {
             resp::write_bulk(out, self.to_string().as_bytes());
         }

@@ -289,7 +289,10 @@ mod tests {
     fn builds_args_and_keys() {
         let c: Cmd<Value> = Cmd::new("CLIENT KILL").arg("ID").arg(5);
         assert_eq!(c.arg_count(), 4);
-        assert_eq!(c.encoded_args(), b"$6\r\nCLIENT\r\n$4\r\nKILL\r\n$2\r\nID\r\n$1\r\n5\r\n");
+        assert_eq!(
+            c.encoded_args(),
+            b"$6\r\nCLIENT\r\n$4\r\nKILL\r\n$2\r\nID\r\n$1\r\n5\r\n"
+        );
         let c: Cmd<Value> = Cmd::new("MGET").keys(["a", "b"]).readonly();
         assert_eq!(c.key_positions(), &[1, 2]);
         assert!(c.is_readonly());

@@ -518,7 +518,7 @@ fn parse_url(url: &str) -> Result<ConfigBuilder> {
         ));
     }
     let mut b = ConfigBuilder::default();
-    let tls = match scheme_lc.as_str() {
+    match scheme_lc.as_str() {
         "redis" | "rediss" => {
             let Some(rest) = rest.strip_prefix("//") else {
                 return Err(Error::config(format!(
@@ -545,7 +545,6 @@ fn parse_url(url: &str) -> Result<ConfigBuilder> {
                 b.config.tls = Some(TlsConfig::default());
             }
             b = apply_query(b, query, tls)?;
-            tls
         }
         "unix" | "redis+unix" => {
             let (before_query, query) = split_query(rest)?;
@@ -576,7 +575,6 @@ fn parse_url(url: &str) -> Result<ConfigBuilder> {
             }
             b.config.addr = Addr::Unix(PathBuf::from(path));
             b = apply_query(b, query, false)?;
-            false
         }
         _ => {
             let looks_like_scheme = !scheme.is_empty()
@@ -591,8 +589,7 @@ fn parse_url(url: &str) -> Result<ConfigBuilder> {
                 Error::config("not a URL: expected redis://, rediss:// or unix:// at the start")
             });
         }
-    };
-    debug_assert_eq!(tls, b.config.tls.is_some());
+    }
     Ok(b)
 }
 
@@ -641,7 +638,9 @@ fn parse_hostport(hostport: &str) -> Result<(String, u16)> {
         } else if let Some(p) = after.strip_prefix(':') {
             Some(p)
         } else {
-            return Err(Error::config("unexpected characters after ']' in the URL host"));
+            return Err(Error::config(
+                "unexpected characters after ']' in the URL host",
+            ));
         };
         (host, port)
     } else {
@@ -688,9 +687,8 @@ fn parse_db_path(path: &str) -> Result<i64> {
         return Ok(0);
     }
     // The path is not quoted: with a malformed URL it may hold part of a password.
-    parse_db(db).ok_or_else(|| {
-        Error::config("invalid database in the URL path: expected a number like /0")
-    })
+    parse_db(db)
+        .ok_or_else(|| Error::config("invalid database in the URL path: expected a number like /0"))
 }
 
 /// A database number: plain decimal digits.
@@ -801,8 +799,14 @@ fn percent_decode(s: &str, what: &str) -> Result<String> {
     let mut i = 0;
     while let Some(&c) = bytes.get(i) {
         if c == b'%' {
-            let hi = bytes.get(i + 1).and_then(|h| hex_digit(*h)).ok_or_else(bad)?;
-            let lo = bytes.get(i + 2).and_then(|l| hex_digit(*l)).ok_or_else(bad)?;
+            let hi = bytes
+                .get(i + 1)
+                .and_then(|h| hex_digit(*h))
+                .ok_or_else(bad)?;
+            let lo = bytes
+                .get(i + 2)
+                .and_then(|l| hex_digit(*l))
+                .ok_or_else(bad)?;
             out.push(hi << 4 | lo);
             i += 3;
         } else {
@@ -861,8 +865,10 @@ mod tests {
 
     #[test]
     fn builder_sets_everything() {
-        let mut tls = TlsConfig::default();
-        tls.insecure = true;
+        let tls = TlsConfig {
+            insecure: true,
+            ..TlsConfig::default()
+        };
         let c = Config::builder()
             .addr(Addr::tcp("redis.example", 6380))
             .tls(Some(tls.clone()))
@@ -893,7 +899,10 @@ mod tests {
         assert_eq!(c.max_in_flight(), 5);
         assert_eq!(c.reconnect_min_backoff(), Duration::from_millis(1));
         assert_eq!(c.reconnect_max_backoff(), Duration::from_millis(100));
-        let again = c.to_builder().password(None::<String>).username(None::<String>);
+        let again = c
+            .to_builder()
+            .password(None::<String>)
+            .username(None::<String>);
         assert_eq!(again.build().unwrap().password(), None);
     }
 
@@ -945,7 +954,10 @@ mod tests {
     fn addr_display() {
         assert_eq!(Addr::tcp("localhost", 6379).to_string(), "localhost:6379");
         assert_eq!(Addr::tcp("::1", 6380).to_string(), "[::1]:6380");
-        assert_eq!(Addr::unix("/tmp/redis.sock").to_string(), "unix:/tmp/redis.sock");
+        assert_eq!(
+            Addr::unix("/tmp/redis.sock").to_string(),
+            "unix:/tmp/redis.sock"
+        );
         assert_eq!(Addr::default().to_string(), "127.0.0.1:6379");
     }
 
@@ -1021,8 +1033,10 @@ mod tests {
         assert_eq!(c.tls(), Some(&TlsConfig::default()));
         assert_eq!(c.addr(), &Addr::tcp("h", 6379));
 
-        let c = ok("rediss://:pw@h:6390/1?tls_ca_file=/etc/ca%20dir/ca.pem&tls_cert_file=/c.pem\
-                    &tls_key_file=/k.pem&tls_insecure=true&tls_server_name=redis.internal");
+        let c = ok(
+            "rediss://:pw@h:6390/1?tls_ca_file=/etc/ca%20dir/ca.pem&tls_cert_file=/c.pem\
+                    &tls_key_file=/k.pem&tls_insecure=true&tls_server_name=redis.internal",
+        );
         let t = c.tls().unwrap();
         assert_eq!(t.ca_file.as_deref(), Some("/etc/ca dir/ca.pem".as_ref()));
         assert_eq!(t.client_cert.as_deref(), Some("/c.pem".as_ref()));
@@ -1093,7 +1107,10 @@ mod tests {
             ok("unix://localhost/tmp/r.sock").addr(),
             &Addr::unix("/tmp/r.sock")
         );
-        assert_eq!(ok("unix:///tmp/r.sock").addr().to_string(), "unix:/tmp/r.sock");
+        assert_eq!(
+            ok("unix:///tmp/r.sock").addr().to_string(),
+            "unix:/tmp/r.sock"
+        );
 
         err("unix://");
         err("unix:///");
@@ -1130,7 +1147,12 @@ mod tests {
             assert!(err(url).to_string().contains("port"), "{url}");
         }
         // Bad databases.
-        for url in ["redis://h/x", "redis://h/-1", "redis://h/1/2", "redis://h/ 1"] {
+        for url in [
+            "redis://h/x",
+            "redis://h/-1",
+            "redis://h/1/2",
+            "redis://h/ 1",
+        ] {
             assert!(err(url).to_string().contains("database"), "{url}");
         }
         for url in ["redis://h?db=x", "redis://h?db=-2", "redis://h?db="] {

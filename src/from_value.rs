@@ -18,7 +18,8 @@ use crate::value::Value;
 
 /// A type a reply can be converted into.
 ///
-/// Implemented for [`Value`] (no conversion), `()` (any reply), `bool`, all integer types,
+/// Implemented for [`Value`] (no conversion), `()` (any reply), `bool`, the integer types but
+/// `u8` (so that `Vec<u8>` can be a byte string),
 /// `f32`/`f64`, `String`, `Vec<u8>`, [`Bytes`], `Option<T>` (nil is `None`), `Vec<T>`,
 /// `HashMap`/`BTreeMap`, `HashSet`/`BTreeSet`, and tuples of up to four elements.
 ///
@@ -93,7 +94,8 @@ macro_rules! int_from_value {
         }
     )*};
 }
-int_from_value!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+// `u8` is left out on purpose: `Vec<u8>` is a byte string, not an array of small integers.
+int_from_value!(i8, i16, i32, i64, i128, isize, u16, u32, u64, u128, usize);
 
 impl FromValue for f64 {
     fn from_value(value: Value) -> Result<Self> {
@@ -274,7 +276,10 @@ mod tests {
     fn scalars() {
         assert_eq!(i64::from_value(Value::Int(-3)).unwrap(), -3);
         assert_eq!(i64::from_value(bulk("42")).unwrap(), 42);
-        assert_eq!(u8::from_value(Value::Int(300)).unwrap_err().kind(), ErrorKind::Type);
+        assert_eq!(
+            u16::from_value(Value::Int(70_000)).unwrap_err().kind(),
+            ErrorKind::Type
+        );
         assert_eq!(f64::from_value(bulk("1.5")).unwrap(), 1.5);
         assert_eq!(f64::from_value(Value::Double(2.0)).unwrap(), 2.0);
         assert_eq!(f64::from_value(bulk("-inf")).unwrap(), f64::NEG_INFINITY);
@@ -297,7 +302,10 @@ mod tests {
     fn invalid_utf8_is_an_error_not_a_panic() {
         let e = String::from_value(Value::Bulk(Bytes::from_static(b"\xff\xfe"))).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Type);
-        assert_eq!(Vec::<u8>::from_value(Value::Bulk(Bytes::from_static(b"\xff"))).unwrap(), vec![0xff]);
+        assert_eq!(
+            Vec::<u8>::from_value(Value::Bulk(Bytes::from_static(b"\xff"))).unwrap(),
+            vec![0xff]
+        );
     }
 
     #[test]
@@ -318,11 +326,14 @@ mod tests {
         let xs: Vec<Option<i64>> = FromValue::from_value(v.clone()).unwrap();
         assert_eq!(xs, vec![Some(1), None, Some(3)]);
         assert!(Vec::<i64>::from_value(v.clone()).is_err());
-        let t: (i64, Option<String>, String) = FromValue::from_value(v.clone()).unwrap_or((0, None, String::new()));
+        let t: (i64, Option<String>, String) =
+            FromValue::from_value(v.clone()).unwrap_or((0, None, String::new()));
         assert_eq!(t.0, 0, "nil into i64 fails the whole tuple");
         assert!(<(i64, i64)>::from_value(v).is_err());
-        let e = Vec::<i64>::from_value(Value::Array(vec![Value::Error(ServerError::from_line("ERR x"))]))
-            .unwrap_err();
+        let e = Vec::<i64>::from_value(Value::Array(vec![Value::Error(ServerError::from_line(
+            "ERR x",
+        ))]))
+        .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Server);
     }
 }

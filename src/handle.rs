@@ -35,6 +35,7 @@ use crate::resp;
 /// ```
 #[must_use = "a handle does nothing unless its reply is collected; drop it explicitly to discard the reply"]
 pub struct Handle<T> {
+    pipe: Arc<Pipe>,
     state: HandleState,
     name: Cow<'static, str>,
     reply: ReplyFn<T>,
@@ -42,7 +43,7 @@ pub struct Handle<T> {
 }
 
 enum HandleState {
-    InFlight { pipe: Arc<Pipe>, slot: Arc<Slot> },
+    InFlight(Arc<Slot>),
     Failed(Error),
     Taken,
 }
@@ -50,8 +51,8 @@ enum HandleState {
 impl<T> fmt::Debug for Handle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.state {
-            HandleState::InFlight { slot, .. } if slot.is_done() => "ready",
-            HandleState::InFlight { .. } => "pending",
+            HandleState::InFlight(slot) if slot.is_done() => "ready",
+            HandleState::InFlight(_) => "pending",
             HandleState::Failed(_) => "failed",
             HandleState::Taken => "taken",
         };
@@ -70,14 +71,12 @@ impl<T> Handle<T> {
             pipe.submit(cmd.arg_count(), cmd.encoded_args(), deadline)
                 .map_err(|e| e.with_command(cmd.name()).with_node(&pipe.node()))
         }) {
-            Ok(slot) => HandleState::InFlight {
-                pipe: pipe.clone(),
-                slot,
-            },
+            Ok(slot) => HandleState::InFlight(slot),
             Err(e) => HandleState::Failed(e),
         };
         let (name, reply) = cmd.into_reply_parts();
         Handle {
+            pipe: pipe.clone(),
             state,
             name,
             reply,
@@ -115,11 +114,11 @@ impl<T> Handle<T> {
     /// True when the reply (or an error) is in and [`Handle::try_take`] will return it.
     pub fn is_ready(&self) -> bool {
         match &self.state {
-            HandleState::InFlight { pipe, slot } => {
+            HandleState::InFlight(slot) => {
                 if slot.is_done() {
                     return true;
                 }
-                pipe.nudge();
+                self.pipe.nudge();
                 Instant::now() >= self.deadline
             }
             HandleState::Failed(_) | HandleState::Taken => true,
@@ -130,39 +129,41 @@ impl<T> Handle<T> {
     /// After the response timeout it returns a timeout error.
     pub fn try_take(&mut self) -> Option<Result<T>> {
         match &self.state {
-            HandleState::InFlight { pipe, slot } => {
+            HandleState::InFlight(slot) => {
                 if !slot.is_done() {
                     if Instant::now() >= self.deadline {
                         return Some(Err(self.give_up()));
                     }
-                    pipe.nudge();
+                    self.pipe.nudge();
                     return None;
                 }
                 let r = slot.take();
                 self.state = HandleState::Taken;
                 Some(self.finish(r))
             }
-            HandleState::Failed(_) => match std::mem::replace(&mut self.state, HandleState::Taken)
-            {
-                HandleState::Failed(e) => Some(Err(e)),
-                _ => None,
-            },
+            HandleState::Failed(_) => {
+                match std::mem::replace(&mut self.state, HandleState::Taken) {
+                    HandleState::Failed(e) => Some(Err(e)),
+                    _ => None,
+                }
+            }
             HandleState::Taken => Some(Err(already_taken(&self.name))),
         }
     }
 
     fn wait_until(&mut self, until: Instant) -> Option<Result<T>> {
         match &self.state {
-            HandleState::InFlight { pipe, slot } => {
-                let r = pipe.wait(slot, until)?;
+            HandleState::InFlight(slot) => {
+                let r = self.pipe.wait(slot, until)?;
                 self.state = HandleState::Taken;
                 Some(self.finish(Some(r)))
             }
-            HandleState::Failed(_) => match std::mem::replace(&mut self.state, HandleState::Taken)
-            {
-                HandleState::Failed(e) => Some(Err(e)),
-                _ => None,
-            },
+            HandleState::Failed(_) => {
+                match std::mem::replace(&mut self.state, HandleState::Taken) {
+                    HandleState::Failed(e) => Some(Err(e)),
+                    _ => None,
+                }
+            }
             HandleState::Taken => Some(Err(already_taken(&self.name))),
         }
     }
@@ -171,10 +172,9 @@ impl<T> Handle<T> {
     /// reply raced in, in which case it is returned instead.
     fn give_up(&mut self) -> Error {
         match std::mem::replace(&mut self.state, HandleState::Taken) {
-            HandleState::InFlight { pipe, slot } => {
+            HandleState::InFlight(slot) => {
                 let late = slot.abandon();
-                pipe.nudge();
-                let node = pipe.node();
+                self.pipe.nudge();
                 match late {
                     Some(r) => match self.finish(Some(r)) {
                         Ok(_) => Error::new(
@@ -187,11 +187,11 @@ impl<T> Handle<T> {
                         ErrorKind::Timeout,
                         format!(
                             "no reply within the response timeout of {:?}",
-                            pipe.config.response_timeout()
+                            self.pipe.config.response_timeout()
                         ),
                     )
                     .with_command(&self.name)
-                    .with_node(&node),
+                    .with_node(&self.pipe.node()),
                 }
             }
             HandleState::Failed(e) => e,
@@ -199,27 +199,33 @@ impl<T> Handle<T> {
         }
     }
 
+    /// Decodes and converts the reply; errors get the command's name and the node.
     fn finish(&self, frame: Option<Result<bytes::Bytes>>) -> Result<T> {
-        let frame = match frame {
-            Some(Ok(f)) => f,
-            Some(Err(e)) => return Err(e.with_command(&self.name)),
-            None => return Err(already_taken(&self.name)),
+        let result = match frame {
+            Some(Ok(f)) => {
+                resp::decode(&f).and_then(|value| Cmd::<T>::convert(&self.name, self.reply, value))
+            }
+            Some(Err(e)) => Err(e),
+            None => Err(already_taken(&self.name)),
         };
-        let value = resp::decode(&frame).map_err(|e| e.with_command(&self.name))?;
-        Cmd::<T>::convert(&self.name, self.reply, value)
+        result.map_err(|e| e.with_command(&self.name).with_node(&self.pipe.node()))
     }
 }
 
 fn already_taken(name: &str) -> Error {
-    Error::new(ErrorKind::Usage, "the reply of this handle was already taken").with_command(name)
+    Error::new(
+        ErrorKind::Usage,
+        "the reply of this handle was already taken",
+    )
+    .with_command(name)
 }
 
 impl<T> Drop for Handle<T> {
     fn drop(&mut self) {
-        if let HandleState::InFlight { pipe, slot } = &self.state {
+        if let HandleState::InFlight(slot) = &self.state {
             if !slot.was_taken() {
                 slot.abandon();
-                pipe.nudge();
+                self.pipe.nudge();
             }
         }
     }

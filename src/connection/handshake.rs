@@ -22,14 +22,16 @@ use super::transport::Deadline;
 use super::ConnInfo;
 
 /// Runs the handshake on `stream`. `set_timeout` sets the socket's read and write timeouts;
-/// it is called with the time left before each read and write. Returns what was learned and
-/// the bytes read past the last reply.
+/// it is called with the time left before each read and write. `tls` says whether `stream`
+/// is a TLS session (for a hint in errors). Returns what was learned and the bytes read past
+/// the last reply.
 pub(super) fn run<S: Read + Write>(
     stream: &mut S,
     config: &Config,
     addr: &str,
     deadline: &Deadline,
     set_timeout: &dyn Fn(Duration) -> io::Result<()>,
+    tls: bool,
 ) -> Result<(ConnInfo, Vec<u8>)> {
     let mut io = HandshakeIo {
         stream,
@@ -37,6 +39,7 @@ pub(super) fn run<S: Read + Write>(
         deadline,
         set_timeout,
         limits: *config.limits(),
+        tls,
     };
     let info = negotiate(&mut io, config, addr)?;
     Ok((info, io.buf))
@@ -122,7 +125,11 @@ fn legacy_handshake(io: &mut impl Requester, config: &Config, addr: &str) -> Res
         }
     }
     if let Some(name) = config.client_name() {
-        let args = [b"CLIENT".to_vec(), b"SETNAME".to_vec(), name.as_bytes().to_vec()];
+        let args = [
+            b"CLIENT".to_vec(),
+            b"SETNAME".to_vec(),
+            name.as_bytes().to_vec(),
+        ];
         match io.request("CLIENT SETNAME", &args)? {
             Value::Error(se) if is_auth_error(&se) => {
                 return Err(auth_error(se, config, "CLIENT SETNAME").with_node(addr))
@@ -234,13 +241,11 @@ fn parse_hello(reply: &Value) -> HelloReply {
     };
     match reply {
         Value::Map(pairs) => pairs.iter().for_each(|(k, v)| visit(k, v)),
-        Value::Array(items) => items
-            .chunks_exact(2)
-            .for_each(|pair| {
-                if let [k, v] = pair {
-                    visit(k, v)
-                }
-            }),
+        Value::Array(items) => items.chunks_exact(2).for_each(|pair| {
+            if let [k, v] = pair {
+                visit(k, v)
+            }
+        }),
         other => log::debug!("unexpected HELLO reply: {}", other.describe()),
     }
     out
@@ -267,6 +272,9 @@ struct HandshakeIo<'a, S> {
     deadline: &'a Deadline,
     set_timeout: &'a dyn Fn(Duration) -> io::Result<()>,
     limits: Limits,
+    /// True over TLS, where a server refusing the client certificate (TLS 1.3) only shows
+    /// as a reset or EOF at the first read or write after the TLS handshake.
+    tls: bool,
 }
 
 impl<S: Read + Write> HandshakeIo<'_, S> {
@@ -292,7 +300,10 @@ impl<S: Read + Write> HandshakeIo<'_, S> {
             let frame = self.read_frame(command)?;
             match resp::decode(&frame)? {
                 Value::Push(items) => {
-                    log::debug!("skipping a push frame of {} during the handshake", items.len())
+                    log::debug!(
+                        "skipping a push frame of {} during the handshake",
+                        items.len()
+                    )
                 }
                 v => return Ok(v.strip_attributes()),
             }
@@ -311,12 +322,17 @@ impl<S: Read + Write> HandshakeIo<'_, S> {
             self.arm(&doing)?;
             match self.stream.read(&mut chunk) {
                 Ok(0) => {
-                    return Err(Error::io(
-                        format!("the server closed the connection while {doing}"),
-                        io::ErrorKind::UnexpectedEof.into(),
+                    return Err(self.io_error(
+                        io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "the server closed the connection",
+                        ),
+                        &doing,
                     ))
                 }
-                Ok(n) => self.buf.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+                Ok(n) => self
+                    .buf
+                    .extend_from_slice(chunk.get(..n).unwrap_or_default()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(self.io_error(e, &doing)),
             }
@@ -328,6 +344,20 @@ impl<S: Read + Write> HandshakeIo<'_, S> {
         match e.kind() {
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
                 self.deadline.elapsed(doing).with_source(e)
+            }
+            io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::UnexpectedEof
+                if self.tls =>
+            {
+                Error::io(
+                    format!(
+                        "{doing} failed; the TLS handshake succeeded, so the server may have \
+                         refused the client certificate (or requires one)"
+                    ),
+                    e,
+                )
             }
             _ => Error::io(format!("{doing} failed"), e),
         }
@@ -374,7 +404,10 @@ mod tests {
         );
         assert_eq!(strings(&auth_args(None, "pw")), ["AUTH", "pw"]);
         assert_eq!(strings(&auth_args(Some("default"), "pw")), ["AUTH", "pw"]);
-        assert_eq!(strings(&auth_args(Some("bob"), "pw")), ["AUTH", "bob", "pw"]);
+        assert_eq!(
+            strings(&auth_args(Some("bob"), "pw")),
+            ["AUTH", "bob", "pw"]
+        );
     }
 
     #[test]
@@ -437,14 +470,18 @@ mod tests {
         for line in auth {
             assert!(is_auth_error(&ServerError::from_line(line)), "{line}");
         }
-        assert!(!is_auth_error(&ServerError::from_line("ERR unknown command 'HELLO'")));
+        assert!(!is_auth_error(&ServerError::from_line(
+            "ERR unknown command 'HELLO'"
+        )));
         assert!(is_unknown_command(&ServerError::from_line(
             "ERR unknown command 'HELLO'"
         )));
         assert!(is_unknown_command(&ServerError::from_line(
             "ERR unknown command `HELLO`, with args beginning with: `3`, "
         )));
-        assert!(!is_unknown_command(&ServerError::from_line("NOPROTO sorry")));
+        assert!(!is_unknown_command(&ServerError::from_line(
+            "NOPROTO sorry"
+        )));
     }
 
     /// A scripted server: records requests, answers from a list.
@@ -479,7 +516,9 @@ mod tests {
         Value::SimpleString(Bytes::from_static(b"OK"))
     }
 
-    fn config(f: impl FnOnce(crate::config::ConfigBuilder) -> crate::config::ConfigBuilder) -> Config {
+    fn config(
+        f: impl FnOnce(crate::config::ConfigBuilder) -> crate::config::ConfigBuilder,
+    ) -> Config {
         f(Config::builder()).build().unwrap()
     }
 
@@ -516,7 +555,9 @@ mod tests {
         assert!(!text.contains("hunter2") && !format!("{e:?}").contains("hunter2"));
 
         let c = config(|b| b);
-        let mut s = Script::new(vec![err_reply("NOAUTH HELLO must be called with the client already authenticated")]);
+        let mut s = Script::new(vec![err_reply(
+            "NOAUTH HELLO must be called with the client already authenticated",
+        )]);
         let e = negotiate(&mut s, &c, "h:1").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Auth);
         assert!(e.to_string().contains("none is configured"), "{e}");
@@ -524,7 +565,10 @@ mod tests {
 
     #[test]
     fn resp3_refused_is_a_protocol_error() {
-        for line in ["NOPROTO unsupported protocol version", "ERR unknown command 'HELLO'"] {
+        for line in [
+            "NOPROTO unsupported protocol version",
+            "ERR unknown command 'HELLO'",
+        ] {
             let mut s = Script::new(vec![err_reply(line)]);
             let e = negotiate(&mut s, &config(|b| b), "h:1").unwrap_err();
             assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
@@ -635,7 +679,7 @@ mod tests {
         };
         let c = config(|b| b.db(3).password(Some("pw")));
         let deadline = Deadline::after(Duration::from_secs(5));
-        let (info, extra) = run(&mut pipe, &c, "h:1", &deadline, &|_| Ok(())).unwrap();
+        let (info, extra) = run(&mut pipe, &c, "h:1", &deadline, &|_| Ok(()), false).unwrap();
         assert_eq!(info.client_id, Some(5));
         assert_eq!(info.server_version.as_deref(), Some("7.4.0"));
         // Whatever was read past the SELECT reply is handed back.
@@ -643,8 +687,14 @@ mod tests {
         all.extend_from_slice(&pipe.input[pipe.pos..]);
         assert_eq!(all, b":1\r\n");
         let sent = String::from_utf8(pipe.output).unwrap();
-        assert!(sent.starts_with("*5\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$4\r\nAUTH\r\n"), "{sent}");
-        assert!(sent.ends_with("*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n"), "{sent}");
+        assert!(
+            sent.starts_with("*5\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$4\r\nAUTH\r\n"),
+            "{sent}"
+        );
+        assert!(
+            sent.ends_with("*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n"),
+            "{sent}"
+        );
     }
 
     #[test]
@@ -655,8 +705,17 @@ mod tests {
             output: Vec::new(),
         };
         let deadline = Deadline::after(Duration::from_secs(5));
-        let e = run(&mut pipe, &config(|b| b), "h:1", &deadline, &|_| Ok(())).unwrap_err();
+        let e = run(
+            &mut pipe,
+            &config(|b| b),
+            "h:1",
+            &deadline,
+            &|_| Ok(()),
+            true,
+        )
+        .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Io, "{e}");
         assert_eq!(e.command(), Some("HELLO"));
+        assert!(e.to_string().contains("client certificate"), "{e}");
     }
 }

@@ -111,7 +111,11 @@ impl ConnReader {
 
 impl Read for ConnReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if let Some(rest) = self.pending.get(self.pending_pos..).filter(|r| !r.is_empty()) {
+        if let Some(rest) = self
+            .pending
+            .get(self.pending_pos..)
+            .filter(|r| !r.is_empty())
+        {
             let n = rest.len().min(buf.len());
             if let (Some(dst), Some(src)) = (buf.get_mut(..n), rest.get(..n)) {
                 dst.copy_from_slice(src);
@@ -141,7 +145,27 @@ enum WriteHalf {
     Tcp(TcpStream),
     #[cfg(unix)]
     Unix(UnixStream),
-    Tls(SharedTls),
+    Tls {
+        stream: SharedTls,
+        /// A second handle on the TCP socket, to set timeouts without taking the TLS lock.
+        socket: TcpStream,
+    },
+}
+
+impl ConnWriter {
+    /// Sets the write timeout of the underlying socket (also for TLS, where it applies to
+    /// the reader's socket too: it is one socket); `None` blocks without limit. A write that
+    /// times out fails with [`io::ErrorKind::WouldBlock`] or [`io::ErrorKind::TimedOut`];
+    /// some bytes may have been sent, so the connection should then be closed. A zero
+    /// duration is an error. The handshake leaves no write timeout set.
+    pub(crate) fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        match &self.inner {
+            WriteHalf::Tcp(s) => s.set_write_timeout(timeout),
+            #[cfg(unix)]
+            WriteHalf::Unix(s) => s.set_write_timeout(timeout),
+            WriteHalf::Tls { socket, .. } => socket.set_write_timeout(timeout),
+        }
+    }
 }
 
 impl Write for ConnWriter {
@@ -150,7 +174,7 @@ impl Write for ConnWriter {
             WriteHalf::Tcp(s) => s.write(buf),
             #[cfg(unix)]
             WriteHalf::Unix(s) => s.write(buf),
-            WriteHalf::Tls(s) => s.lock().write(buf),
+            WriteHalf::Tls { stream, .. } => stream.lock().write(buf),
         }
     }
 
@@ -159,7 +183,7 @@ impl Write for ConnWriter {
             WriteHalf::Tcp(s) => s.write_vectored(bufs),
             #[cfg(unix)]
             WriteHalf::Unix(s) => s.write_vectored(bufs),
-            WriteHalf::Tls(s) => s.lock().write_vectored(bufs),
+            WriteHalf::Tls { stream, .. } => stream.lock().write_vectored(bufs),
         }
     }
 
@@ -168,7 +192,7 @@ impl Write for ConnWriter {
             WriteHalf::Tcp(s) => s.flush(),
             #[cfg(unix)]
             WriteHalf::Unix(s) => s.flush(),
-            WriteHalf::Tls(s) => s.lock().flush(),
+            WriteHalf::Tls { stream, .. } => stream.lock().flush(),
         }
     }
 }
@@ -272,9 +296,8 @@ fn connect_tcp(
         None => {
             let mut stream = stream;
             let ctl = stream.try_clone().map_err(socket_err)?;
-            let (info, pending) = handshake::run(&mut stream, config, addr, deadline, &|t| {
-                set_timeouts(&ctl, Some(t))
-            })?;
+            let arm = |t| set_timeouts(&ctl, Some(t));
+            let (info, pending) = handshake::run(&mut stream, config, addr, deadline, &arm, false)?;
             set_timeouts(&stream, None).map_err(socket_err)?;
             let writer = stream.try_clone().map_err(socket_err)?;
             Ok(Connection {
@@ -297,15 +320,16 @@ fn connect_tcp(
             let ctl = stream.try_clone().map_err(socket_err)?;
             let connector = tls::connector(tls_config)?;
             let domain = tls_config.server_name.as_deref().unwrap_or(host);
-            let mut tls_stream = tls::handshake(&connector, domain, stream, addr, deadline, &|t| {
-                set_timeouts(&ctl, Some(t))
-            })?;
-            let (info, pending) =
-                handshake::run(&mut tls_stream, config, addr, deadline, &|t| {
+            let mut tls_stream =
+                tls::handshake(&connector, domain, stream, addr, deadline, &|t| {
                     set_timeouts(&ctl, Some(t))
                 })?;
+            let arm = |t| set_timeouts(&ctl, Some(t));
+            let (info, pending) =
+                handshake::run(&mut tls_stream, config, addr, deadline, &arm, true)?;
             set_timeouts(&ctl, None).map_err(socket_err)?;
-            let timeouts = ctl.try_clone().map_err(socket_err)?;
+            let read_timeouts = ctl.try_clone().map_err(socket_err)?;
+            let write_timeouts = ctl.try_clone().map_err(socket_err)?;
             let shared: SharedTls = Arc::new(Mutex::new(tls_stream));
             Ok(Connection {
                 reader: ConnReader {
@@ -313,11 +337,14 @@ fn connect_tcp(
                     pending_pos: 0,
                     inner: ReadHalf::Tls {
                         stream: Arc::clone(&shared),
-                        socket: timeouts,
+                        socket: read_timeouts,
                     },
                 },
                 writer: ConnWriter {
-                    inner: WriteHalf::Tls(shared),
+                    inner: WriteHalf::Tls {
+                        stream: shared,
+                        socket: write_timeouts,
+                    },
                 },
                 closer: Closer {
                     socket: Arc::new(CloseHandle::Tcp(ctl)),
@@ -344,9 +371,8 @@ fn connect_unix(
         s.set_read_timeout(t)?;
         s.set_write_timeout(t)
     };
-    let (info, pending) = handshake::run(&mut stream, config, addr, deadline, &|t| {
-        set_timeouts(&ctl, Some(t))
-    })?;
+    let arm = |t| set_timeouts(&ctl, Some(t));
+    let (info, pending) = handshake::run(&mut stream, config, addr, deadline, &arm, false)?;
     set_timeouts(&stream, None).map_err(socket_err)?;
     let writer = stream.try_clone().map_err(socket_err)?;
     Ok(Connection {
@@ -377,6 +403,17 @@ mod tests {
         let client = TcpStream::connect(("127.0.0.1", port)).unwrap();
         let (mut server, _) = listener.accept().unwrap();
         server.write_all(b"world").unwrap();
+        let writer = ConnWriter {
+            inner: WriteHalf::Tcp(client.try_clone().unwrap()),
+        };
+        writer
+            .set_write_timeout(Some(Duration::from_secs(3)))
+            .unwrap();
+        assert_eq!(
+            client.write_timeout().unwrap(),
+            Some(Duration::from_secs(3))
+        );
+        writer.set_write_timeout(None).unwrap();
         let mut reader = ConnReader {
             pending: b"hello ".to_vec(),
             pending_pos: 0,

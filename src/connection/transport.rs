@@ -86,7 +86,11 @@ pub(super) fn connect_tcp(
     Err(last_error.unwrap_or_else(|| deadline.elapsed("connecting")))
 }
 
-fn connect_one(sa: SocketAddr, timeout: Duration, keepalive: Option<Duration>) -> io::Result<TcpStream> {
+fn connect_one(
+    sa: SocketAddr,
+    timeout: Duration,
+    keepalive: Option<Duration>,
+) -> io::Result<TcpStream> {
     let socket = Socket::new(Domain::for_address(sa), Type::STREAM, Some(Protocol::TCP))?;
     socket.connect_timeout(&sa.into(), timeout)?;
     socket.set_nodelay(true)?;

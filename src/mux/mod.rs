@@ -58,7 +58,11 @@ pub(crate) fn connect(config: Config) -> Result<Arc<Pipe>> {
     let pipe = Pipe::new(config, conn);
     worker::spawn(&pipe).map_err(|e| {
         pipe.close_now();
-        Error::new(ErrorKind::Io, "could not start the connection's worker thread").with_source(e)
+        Error::new(
+            ErrorKind::Io,
+            "could not start the connection's worker thread",
+        )
+        .with_source(e)
     })?;
     Ok(pipe)
 }

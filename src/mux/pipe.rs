@@ -167,10 +167,16 @@ impl Pipe {
         } = conn;
         if let Err(e) = reader.set_read_timeout(Some(READ_TICK.min(self.config.response_timeout())))
         {
-            log::warn!("coredis: could not set the read timeout on {}: {e}", info.addr);
+            log::warn!(
+                "coredis: could not set the read timeout on {}: {e}",
+                info.addr
+            );
         }
         if let Err(e) = writer.set_write_timeout(Some(self.config.response_timeout())) {
-            log::warn!("coredis: could not set the write timeout on {}: {e}", info.addr);
+            log::warn!(
+                "coredis: could not set the write timeout on {}: {e}",
+                info.addr
+            );
         }
         {
             let mut r = self.read.lock();
@@ -401,8 +407,7 @@ impl Pipe {
 
     /// Under the state lock: who should take the read side now, if anybody.
     fn hand_off(&self, st: &mut State) -> Option<Thread> {
-        if st.reading || st.fifo.len() <= st.unwritten || !matches!(st.status, Status::Connected)
-        {
+        if st.reading || st.fifo.len() <= st.unwritten || !matches!(st.status, Status::Connected) {
             return None;
         }
         for s in st.fifo.iter() {

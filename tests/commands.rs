@@ -1,0 +1,224 @@
+//! The first typed commands against a real server, over RESP3 and RESP2.
+
+mod support;
+
+use coredis::prelude::*;
+use coredis::{cmd, ErrorKind, ExpireCondition, FlushMode, SetOptions, Value};
+use std::collections::HashMap;
+use std::time::Duration;
+use support::Server;
+
+fn clients(server: &Server) -> Vec<(u8, Redis)> {
+    [3u8, 2]
+        .into_iter()
+        .map(|p| {
+            let url = format!("{}/0?protocol={p}", server.url());
+            (p, Redis::from_url(&url).expect("connect"))
+        })
+        .collect()
+}
+
+#[test]
+fn ping_echo_get_set() {
+    let server = Server::start();
+    for (p, r) in clients(&server) {
+        assert_eq!(r.ping().unwrap(), "PONG", "RESP{p}");
+        let e: String = r.echo("héllo").unwrap();
+        assert_eq!(e, "héllo");
+        let raw: Vec<u8> = r.echo(&b"\x00\xff"[..]).unwrap();
+        assert_eq!(raw, b"\x00\xff");
+        r.set("k", 41).unwrap();
+        let v: i64 = r.get("k").unwrap();
+        assert_eq!(v, 41);
+        let missing: Option<String> = r.get("nope").unwrap();
+        assert_eq!(missing, None);
+        let err = r.get::<String>("nope").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Type, "RESP{p}: {err}");
+        assert_eq!(err.command(), Some("GET"));
+        assert!(err.to_string().contains("nil"), "{err}");
+        let big = vec![b'x'; 3 * 1024 * 1024];
+        r.set("big", &big[..]).unwrap();
+        let back: Vec<u8> = r.get("big").unwrap();
+        assert_eq!(back.len(), big.len());
+        assert!(back == big);
+    }
+}
+
+#[test]
+fn set_options_every_one() {
+    let server = Server::start();
+    let (major, _) = support::server_major_minor();
+    for (p, r) in clients(&server) {
+        r.del(["s"]).unwrap();
+        assert!(
+            r.set_with("s", "a", SetOptions::new().nx()).unwrap(),
+            "RESP{p}"
+        );
+        assert!(!r.set_with("s", "b", SetOptions::new().nx()).unwrap());
+        assert!(r.set_with("s", "c", SetOptions::new().xx()).unwrap());
+        assert!(!r.set_with("absent", "c", SetOptions::new().xx()).unwrap());
+        assert_eq!(r.get::<String>("s").unwrap(), "c");
+
+        assert!(r.set_with("s", "d", SetOptions::new().ex(100)).unwrap());
+        let ttl = r.ttl("s").unwrap();
+        assert!(
+            (90..=100).contains(&ttl),
+            "EX gives a ttl of ~100 s, got {ttl}"
+        );
+        assert!(r.set_with("s", "e", SetOptions::new().px(50_000)).unwrap());
+        let pttl = r.pttl("s").unwrap();
+        assert!((40_000..=50_000).contains(&pttl), "PX: {pttl}");
+        assert!(r.set_with("s", "f", SetOptions::new().keepttl()).unwrap());
+        assert!(r.pttl("s").unwrap() > 40_000, "KEEPTTL keeps it");
+        r.set("s", "g").unwrap();
+        assert_eq!(r.ttl("s").unwrap(), -1, "a plain SET clears the ttl");
+
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap();
+        assert!(r
+            .set_with("s", "h", SetOptions::new().exat(now.as_secs() + 200))
+            .unwrap());
+        assert!((190..=200).contains(&r.ttl("s").unwrap()));
+        assert!(r
+            .set_with(
+                "s",
+                "i",
+                SetOptions::new().pxat(now.as_millis() as u64 + 300_000)
+            )
+            .unwrap());
+        assert!((290..=300).contains(&r.ttl("s").unwrap()));
+
+        let old: Option<String> = r.set_get("s", "j", SetOptions::new()).unwrap();
+        assert_eq!(old.as_deref(), Some("i"));
+        let old: Option<String> = r.set_get("fresh", "v", SetOptions::new().ex(5)).unwrap();
+        assert_eq!(old, None);
+        if major >= 7 {
+            let old: Option<String> = r.set_get("s", "k", SetOptions::new().nx()).unwrap();
+            assert_eq!(
+                old.as_deref(),
+                Some("j"),
+                "NX GET returns the old value, sets nothing"
+            );
+            assert_eq!(r.get::<String>("s").unwrap(), "j");
+        }
+        r.del(["s", "fresh"]).unwrap();
+    }
+}
+
+#[test]
+fn counters_and_keys() {
+    let server = Server::start();
+    for (p, r) in clients(&server) {
+        r.flushdb().unwrap();
+        assert_eq!(r.incr("n").unwrap(), 1, "RESP{p}");
+        assert_eq!(r.incrby("n", 100).unwrap(), 101);
+        assert_eq!(r.decr("n").unwrap(), 100);
+        assert_eq!(r.decrby("n", 50).unwrap(), 50);
+        assert_eq!(r.incrby("n", -60).unwrap(), -10);
+        r.set("text", "abc").unwrap();
+        let err = r.incr("text").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Server);
+        assert_eq!(err.code(), Some("ERR"));
+        assert_eq!(err.command(), Some("INCR"));
+        assert!(err.node().is_some(), "errors name the node: {err}");
+
+        r.mset([("a", "1"), ("b", "2"), ("c", "3")]).unwrap();
+        let vs: Vec<Option<i64>> = r.mget(["a", "zz", "c"]).unwrap();
+        assert_eq!(vs, vec![Some(1), None, Some(3)]);
+        assert_eq!(r.exists(["a", "b", "zz", "a"]).unwrap(), 3);
+        assert_eq!(r.dbsize().unwrap(), 5);
+        assert_eq!(r.del(["a", "b", "zz"]).unwrap(), 2);
+        assert_eq!(r.exists(["a"]).unwrap(), 0);
+
+        let err = r.get::<i64>("nope").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Type);
+        r.set("list-like", "x").unwrap();
+        assert_eq!(
+            r.execute(cmd("LPUSH").key("list-like").arg("v"))
+                .unwrap_err()
+                .code(),
+            Some("WRONGTYPE")
+        );
+    }
+}
+
+#[test]
+fn expire_and_ttl() {
+    let server = Server::start();
+    let (major, _) = support::server_major_minor();
+    for (p, r) in clients(&server) {
+        r.flushdb_with(FlushMode::Sync).unwrap();
+        assert!(!r.expire("missing", 10).unwrap(), "RESP{p}");
+        assert_eq!(r.ttl("missing").unwrap(), -2);
+        assert_eq!(r.pttl("missing").unwrap(), -2);
+        r.set("e", 1).unwrap();
+        assert_eq!(r.ttl("e").unwrap(), -1);
+        assert!(r.expire("e", 100).unwrap());
+        assert!((99..=100).contains(&r.ttl("e").unwrap()));
+        if major >= 7 {
+            assert!(!r.expire_with("e", 50, ExpireCondition::Nx).unwrap());
+            assert!(!r.expire_with("e", 50, ExpireCondition::Gt).unwrap());
+            assert!(r.expire_with("e", 50, ExpireCondition::Lt).unwrap());
+            assert!(r.ttl("e").unwrap() <= 50);
+            assert!(r.expire_with("e", 500, ExpireCondition::Gt).unwrap());
+            assert!(r.expire_with("e", 60, ExpireCondition::Xx).unwrap());
+            r.set("noexp", 1).unwrap();
+            assert!(!r.expire_with("noexp", 60, ExpireCondition::Xx).unwrap());
+            assert!(r.expire_with("noexp", 60, ExpireCondition::Nx).unwrap());
+        }
+        r.set("short", 1).unwrap();
+        assert!(r.expire("short", 1).unwrap());
+        std::thread::sleep(Duration::from_millis(1100));
+        assert_eq!(r.exists(["short"]).unwrap(), 0);
+    }
+}
+
+#[test]
+fn server_commands_and_info() {
+    let server = Server::start();
+    for (p, r) in clients(&server) {
+        r.set("x", 1).unwrap();
+        r.flushall().unwrap();
+        assert_eq!(r.dbsize().unwrap(), 0, "RESP{p}");
+        r.set("x", 1).unwrap();
+        r.flushall_with(FlushMode::Async).unwrap();
+        assert_eq!(r.dbsize().unwrap(), 0);
+        let info = r.info().unwrap();
+        let version = info.get("redis_version").expect("redis_version in INFO");
+        assert!(!version.is_empty());
+        assert!(info.section("server").is_some());
+        let info = r.info_sections(["clients"]).unwrap();
+        assert!(info.get("connected_clients").is_some());
+        assert!(info.section("memory").is_none());
+    }
+}
+
+#[test]
+fn escape_hatch_and_typed_replies() {
+    let server = Server::start();
+    for (p, r) in clients(&server) {
+        r.del(["h"]).unwrap();
+        let n: i64 = r
+            .execute(cmd("HSET").key("h").args(["f1", "1", "f2", "2"]).returns())
+            .unwrap();
+        assert_eq!(n, 2, "RESP{p}");
+        let m: HashMap<String, i64> = r.execute(cmd("HGETALL").key("h").returns()).unwrap();
+        assert_eq!(m.get("f2"), Some(&2));
+        let v = r.execute(cmd("HGETALL").key("h")).unwrap();
+        match (p, v) {
+            (3, Value::Map(m)) => assert_eq!(m.len(), 2),
+            (2, Value::Array(a)) => assert_eq!(a.len(), 4),
+            (_, other) => panic!("RESP{p}: unexpected shape {other:?}"),
+        }
+        for refused in ["SELECT", "SUBSCRIBE", "MONITOR", "CLIENT REPLY", "HELLO"] {
+            let e = r.execute(cmd(refused).arg("1")).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Usage, "{refused}");
+        }
+        // The connection is still in sync after the refusals.
+        assert_eq!(r.ping().unwrap(), "PONG");
+        let e = r.execute(cmd("NOSUCHCOMMAND")).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Server);
+        assert_eq!(e.command(), Some("NOSUCHCOMMAND"));
+    }
+}

@@ -1,0 +1,292 @@
+//! Every handshake variant against a real server: RESP3, RESP2, the HELLO-less fallback,
+//! passwords and ACL users (right and wrong), TLS (trusted, untrusted, client certificates,
+//! host name check, the insecure switch), unix sockets, database selection, client names.
+
+mod support;
+
+use coredis::prelude::*;
+use coredis::{cmd, Addr, Config, ErrorKind, Redis, TlsConfig, Value};
+use std::time::Duration;
+use support::Server;
+
+/// RESP3 replies HGETALL with a map, RESP2 with a flat array.
+fn spoken_protocol(r: &Redis) -> u8 {
+    r.execute(cmd("HSET").key("proto:h").arg("f").arg("v"))
+        .unwrap();
+    match r.execute(cmd("HGETALL").key("proto:h")).unwrap() {
+        Value::Map(_) => 3,
+        Value::Array(_) => 2,
+        other => panic!("unexpected HGETALL reply {other:?}"),
+    }
+}
+
+#[test]
+fn resp3_is_the_default() {
+    let server = Server::start();
+    let r = Redis::from_url(&server.url()).unwrap();
+    assert_eq!(r.config().protocol_version(), 3);
+    assert_eq!(spoken_protocol(&r), 3);
+}
+
+#[test]
+fn resp2_on_request() {
+    let server = Server::start();
+    let r = Redis::from_url(&format!("{}?protocol=2", server.url())).unwrap();
+    assert_eq!(spoken_protocol(&r), 2);
+    let c = Config::builder()
+        .addr(Addr::tcp("127.0.0.1", server.port()))
+        .protocol_version(2)
+        .build()
+        .unwrap();
+    assert_eq!(spoken_protocol(&Redis::new(c).unwrap()), 2);
+}
+
+#[test]
+fn server_without_hello_falls_back_to_auth_over_resp2() {
+    let server = Server::builder()
+        .password("s3cret")
+        .arg("--rename-command")
+        .arg("HELLO")
+        .arg("\"\"")
+        .start();
+    assert!(
+        server.raw_commands(&[&["HELLO", "3"]])[0].contains("unknown command"),
+        "HELLO is disabled on this server"
+    );
+    let r = Redis::from_url(&format!(
+        "redis://:s3cret@127.0.0.1:{}/2?protocol=2&client_name=fallback",
+        server.port()
+    ))
+    .unwrap();
+    assert_eq!(spoken_protocol(&r), 2);
+    r.set("k", "v").unwrap();
+    let name: Option<String> = r.execute(cmd("CLIENT GETNAME").returns()).unwrap();
+    assert_eq!(name.as_deref(), Some("fallback"));
+    let replies = server.raw_commands(&[&["AUTH", "s3cret"], &["SELECT", "2"], &["GET", "k"]]);
+    assert_eq!(replies[2], "v", "SELECT 2 was applied after AUTH");
+    // Without the fallback (RESP3 asked for), the error says what to do.
+    let e = Redis::from_url(&format!("redis://:s3cret@127.0.0.1:{}", server.port())).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
+    assert!(e.to_string().contains("protocol"), "{e}");
+}
+
+#[test]
+fn password_right_and_wrong() {
+    let server = Server::builder().password("pa ss:w@rd/1").start();
+    let enc = "pa%20ss%3Aw%40rd%2F1";
+    let r = Redis::from_url(&format!("redis://:{enc}@127.0.0.1:{}", server.port())).unwrap();
+    assert_eq!(r.ping().unwrap(), "PONG");
+    let r2 = Redis::from_url(&format!(
+        "redis://:{enc}@127.0.0.1:{}?protocol=2",
+        server.port()
+    ))
+    .unwrap();
+    assert_eq!(r2.ping().unwrap(), "PONG");
+
+    for proto in [3, 2] {
+        let url = format!(
+            "redis://:wrongpass@127.0.0.1:{}?protocol={proto}",
+            server.port()
+        );
+        let e = Redis::from_url(&url).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Auth, "RESP{proto}: {e}");
+        assert!(e.to_string().contains("authentication"), "{e}");
+        assert!(
+            !format!("{e} {e:?}").contains("wrongpass"),
+            "password leaked: {e:?}"
+        );
+    }
+    // No password at all: the first command fails with NOAUTH as an authentication error.
+    let e = Redis::from_url(&server.url())
+        .and_then(|r| r.ping())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
+    // The config never shows the password.
+    let c = Config::from_url(&format!("redis://:{enc}@127.0.0.1:{}", server.port())).unwrap();
+    assert!(!format!("{c:?}").contains("pa ss"), "{c:?}");
+}
+
+#[test]
+fn acl_user_right_and_wrong() {
+    let server = Server::builder().acl_user("alice", "alicepw").start();
+    let r = Redis::from_url(&format!(
+        "redis://alice:alicepw@127.0.0.1:{}",
+        server.port()
+    ))
+    .unwrap();
+    let who: String = r.execute(cmd("ACL WHOAMI").returns()).unwrap();
+    assert_eq!(who, "alice");
+    let c = Config::builder()
+        .addr(Addr::tcp("127.0.0.1", server.port()))
+        .username(Some("alice"))
+        .password(Some("alicepw"))
+        .protocol_version(2)
+        .build()
+        .unwrap();
+    let who: String = Redis::new(c)
+        .unwrap()
+        .execute(cmd("ACL WHOAMI").returns())
+        .unwrap();
+    assert_eq!(who, "alice");
+    for url in [
+        format!("redis://alice:nope@127.0.0.1:{}", server.port()),
+        format!("redis://mallory:alicepw@127.0.0.1:{}", server.port()),
+    ] {
+        let e = Redis::from_url(&url).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
+        assert!(!e.to_string().contains("alicepw"));
+    }
+}
+
+#[test]
+fn unix_socket_and_database_selection() {
+    let server = Server::builder().unix_socket(true).start();
+    let path = server.unix_path().unwrap().display().to_string();
+    let r = Redis::from_url(&format!("unix://{path}?db=5&client_name=unixclient")).unwrap();
+    r.set("where", "db5").unwrap();
+    let name: Option<String> = r.execute(cmd("CLIENT GETNAME").returns()).unwrap();
+    assert_eq!(name.as_deref(), Some("unixclient"));
+    let replies = server.raw_commands(&[&["SELECT", "5"], &["GET", "where"]]);
+    assert_eq!(replies[1], "db5");
+    assert_eq!(server.command(&["GET", "where"]), "(nil)", "db 0 untouched");
+
+    let r = Redis::from_url(&format!("{}/7", server.url())).unwrap();
+    r.set("where", "db7").unwrap();
+    assert_eq!(
+        server.raw_commands(&[&["SELECT", "7"], &["GET", "where"]])[1],
+        "db7"
+    );
+    let e = Redis::from_url(&format!("{}/99999", server.url())).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Server, "{e}");
+    assert_eq!(e.command(), Some("SELECT"));
+}
+
+#[test]
+fn nothing_listening_is_a_connect_error_not_a_hang() {
+    let port = support::free_port();
+    let started = std::time::Instant::now();
+    let e = Redis::from_url(&format!("redis://127.0.0.1:{port}?connect_timeout=2")).unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::Io | ErrorKind::Timeout),
+        "{e}"
+    );
+    assert!(
+        e.to_string().contains(&port.to_string()),
+        "names the node: {e}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+fn tls_server(auth_clients: bool) -> Option<Server> {
+    if !support::tls_or_skip("tls") {
+        return None;
+    }
+    Some(
+        Server::builder()
+            .tls(true)
+            .tls_auth_clients(auth_clients)
+            .start(),
+    )
+}
+
+#[test]
+fn tls_with_trusted_ca() {
+    let Some(server) = tls_server(false) else {
+        return;
+    };
+    let files = server.tls_files().unwrap();
+    let port = server.tls_port().unwrap();
+    let url = format!(
+        "rediss://127.0.0.1:{port}?tls_ca_file={}",
+        files.ca_cert.display()
+    );
+    let r = Redis::from_url(&url).unwrap();
+    assert_eq!(r.ping().unwrap(), "PONG");
+    assert_eq!(spoken_protocol(&r), 3);
+    // Concurrency over TLS (reads and writes cannot overlap on one TLS stream).
+    std::thread::scope(|s| {
+        for t in 0..8 {
+            let r = &r;
+            s.spawn(move || {
+                for i in 0..500 {
+                    let v = format!("{t}-{i}");
+                    assert_eq!(r.echo::<String>(&v).unwrap(), v);
+                }
+            });
+        }
+    });
+    let hs: Vec<_> = (0..100).map(|i| r.deferred().echo::<i64>(i)).collect();
+    for (i, h) in hs.into_iter().enumerate() {
+        assert_eq!(h.wait().unwrap(), i as i64);
+    }
+    // RESP2 over TLS, by builder.
+    let mut tls = TlsConfig::default();
+    tls.ca_file = Some(files.ca_cert.clone());
+    let c = Config::builder()
+        .addr(Addr::tcp("localhost", port))
+        .tls(Some(tls))
+        .protocol_version(2)
+        .build()
+        .unwrap();
+    assert_eq!(spoken_protocol(&Redis::new(c).unwrap()), 2);
+}
+
+#[test]
+fn tls_with_untrusted_ca_or_wrong_name_fails() {
+    let Some(server) = tls_server(false) else {
+        return;
+    };
+    let files = server.tls_files().unwrap();
+    let port = server.tls_port().unwrap();
+    let e = Redis::from_url(&format!(
+        "rediss://127.0.0.1:{port}?tls_ca_file={}",
+        files.other_ca_cert.display()
+    ))
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io, "{e}");
+    assert!(e.to_string().to_lowercase().contains("tls"), "{e}");
+    let e = Redis::from_url(&format!(
+        "rediss://127.0.0.1:{port}?tls_ca_file={}&tls_server_name=wrong.example",
+        files.ca_cert.display()
+    ))
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io, "host name is checked: {e}");
+    // The explicit insecure switch accepts it.
+    let r = Redis::from_url(&format!("rediss://127.0.0.1:{port}?tls_insecure=true")).unwrap();
+    assert_eq!(r.ping().unwrap(), "PONG");
+    // Plain TCP against the TLS port is not a hang.
+    let e = Redis::from_url(&format!("redis://127.0.0.1:{port}?connect_timeout=1")).unwrap_err();
+    assert!(
+        matches!(
+            e.kind(),
+            ErrorKind::Io | ErrorKind::Timeout | ErrorKind::Protocol
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn tls_with_client_certificate() {
+    let Some(server) = tls_server(true) else {
+        return;
+    };
+    let files = server.tls_files().unwrap();
+    let port = server.tls_port().unwrap();
+    let url = format!(
+        "rediss://127.0.0.1:{port}?tls_ca_file={}&tls_cert_file={}&tls_key_file={}",
+        files.ca_cert.display(),
+        files.client_cert.display(),
+        files.client_key.display()
+    );
+    let r = Redis::from_url(&url).unwrap();
+    assert_eq!(r.ping().unwrap(), "PONG");
+    let without = format!(
+        "rediss://127.0.0.1:{port}?tls_ca_file={}&connect_timeout=2",
+        files.ca_cert.display()
+    );
+    let refused = Redis::from_url(&without).and_then(|r| r.ping());
+    assert!(
+        refused.is_err(),
+        "a client without a certificate is refused"
+    );
+}

@@ -1,0 +1,303 @@
+//! The shared multiplexed connection under concurrency and failure: every reply reaches the
+//! request that caused it, timeouts and dropped handles keep the stream in sync, a lost
+//! connection fails what was in flight and comes back.
+
+mod support;
+
+use coredis::prelude::*;
+use coredis::{cmd, ErrorKind, Redis};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::Server;
+
+fn hammer(r: &Redis, threads: usize, per_thread: usize, tag: &str) {
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            s.spawn(move || {
+                let key = format!("{tag}:key:{t}");
+                for i in 0..per_thread / 2 {
+                    let value = format!("{tag}-{t}-{i}");
+                    r.set(&key, &value).expect("SET");
+                    let got: String = r.get(&key).expect("GET");
+                    assert_eq!(got, value, "thread {t} got another request's reply");
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn sixty_four_threads_ten_thousand_commands_each_all_checked() {
+    let server = Server::start();
+    let r = Redis::from_url(&server.url()).unwrap();
+    let started = Instant::now();
+    hammer(&r, 64, 10_000, "resp3");
+    support::note(&format!(
+        "64 threads x 10,000 commands on one client: {:?}",
+        started.elapsed()
+    ));
+}
+
+#[test]
+fn many_threads_over_resp2_and_unix_socket() {
+    let server = Server::builder().unix_socket(true).start();
+    let r = Redis::from_url(&format!("{}?protocol=2", server.url())).unwrap();
+    hammer(&r, 16, 2_000, "resp2");
+    let path = server.unix_path().unwrap().display().to_string();
+    let u = Redis::from_url(&format!("unix://{path}")).unwrap();
+    hammer(&u, 16, 2_000, "unix");
+}
+
+#[test]
+fn handles_from_many_threads_with_drops_and_polls() {
+    let server = Server::start();
+    let r = Redis::from_url(&server.url()).unwrap();
+    std::thread::scope(|s| {
+        for t in 0..16 {
+            let r = &r;
+            s.spawn(move || {
+                for round in 0..200 {
+                    let handles: Vec<_> = (0..16)
+                        .map(|i| {
+                            let v = format!("{t}:{round}:{i}");
+                            (v.clone(), r.deferred().echo::<String>(v))
+                        })
+                        .collect();
+                    for (i, (expected, mut h)) in handles.into_iter().enumerate() {
+                        match i % 4 {
+                            0 => drop(h), // never collected
+                            1 => {
+                                while !h.is_ready() {
+                                    std::thread::yield_now();
+                                }
+                                assert_eq!(h.try_take().unwrap().unwrap(), expected);
+                            }
+                            2 => {
+                                let got = loop {
+                                    if let Some(r) = h.wait_timeout(Duration::from_millis(1)) {
+                                        break r.unwrap();
+                                    }
+                                };
+                                assert_eq!(got, expected);
+                            }
+                            _ => assert_eq!(h.wait().unwrap(), expected),
+                        }
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(r.ping().unwrap(), "PONG");
+}
+
+#[test]
+fn dropped_handles_still_run_and_polling_makes_progress() {
+    let server = Server::start();
+    let r = Redis::from_url(&server.url()).unwrap();
+    for _ in 0..1000 {
+        let _ = r.deferred().incr("dropped");
+    }
+    // Nobody waits on anything: polling alone must get a reply in (the worker reads).
+    let h = r.deferred().get::<i64>("dropped");
+    let until = Instant::now() + Duration::from_secs(5);
+    while !h.is_ready() {
+        assert!(Instant::now() < until, "a polled handle never became ready");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(h.wait().unwrap(), 1000);
+}
+
+#[test]
+fn timed_out_request_reply_never_reaches_the_next_caller() {
+    let server = Server::start();
+    let r = Redis::from_url(&format!("{}?timeout=0.2", server.url())).unwrap();
+    r.set("k", "mine").unwrap();
+    let started = Instant::now();
+    let e = r.execute(cmd("DEBUG").arg("SLEEP").arg("0.4")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "timed out late: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(e.command(), Some("DEBUG"));
+    // The server is busy until the DEBUG ends; its reply ("+OK") then arrives first and must
+    // be discarded, not handed to this GET.
+    std::thread::sleep(Duration::from_millis(300));
+    let v: String = r.get("k").unwrap();
+    assert_eq!(v, "mine");
+    let v: String = r.echo("after").unwrap();
+    assert_eq!(v, "after");
+}
+
+#[test]
+fn wait_timeout_keeps_the_handle() {
+    let server = Server::start();
+    let r = Redis::from_url(&server.url()).unwrap();
+    let mut h = r.deferred().execute(cmd("DEBUG").arg("SLEEP").arg("0.3"));
+    assert!(h.wait_timeout(Duration::from_millis(50)).is_none());
+    assert!(!h.is_ready());
+    assert!(h.try_take().is_none());
+    let v = h.wait_timeout(Duration::from_secs(5)).expect("reply in");
+    assert!(v.is_ok(), "{v:?}");
+    assert_eq!(h.try_take().unwrap().unwrap_err().kind(), ErrorKind::Usage);
+}
+
+#[test]
+fn back_pressure_bounds_the_queue() {
+    let server = Server::start();
+    let r = Redis::from_url(&format!("{}?max_in_flight=8", server.url())).unwrap();
+    let handles: Vec<_> = (0..500).map(|i| (i, r.deferred().echo::<i64>(i))).collect();
+    for (i, h) in handles {
+        assert_eq!(h.wait().unwrap(), i);
+    }
+}
+
+#[test]
+fn connection_killed_by_server_fails_in_flight_and_recovers() {
+    let server = Server::start();
+    let r = Redis::from_url(&format!("{}?timeout=5", server.url())).unwrap();
+    r.set("k", "v").unwrap();
+    // A blocking command keeps a request in flight while the server stays free to kill us.
+    let slow = r.deferred().execute(cmd("BLPOP").key("nothing").arg(3));
+    std::thread::sleep(Duration::from_millis(100));
+    let killed = server.command(&["CLIENT", "KILL", "TYPE", "normal"]);
+    assert_ne!(killed, "0", "the client's connection was killed");
+    let e = slow.wait().unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Closed | ErrorKind::Io), "{e}");
+    // Reconnects by itself.
+    let until = Instant::now() + Duration::from_secs(5);
+    loop {
+        match r.get::<String>("k") {
+            Ok(v) => {
+                assert_eq!(v, "v");
+                break;
+            }
+            Err(e) if Instant::now() < until => {
+                assert!(e.is_connection_error() || e.is_timeout(), "{e}")
+            }
+            Err(e) => panic!("did not reconnect: {e}"),
+        }
+    }
+}
+
+#[test]
+fn server_killed_under_load_every_call_errors_in_time_then_recovers() {
+    let mut server = Server::start();
+    let timeout = Duration::from_secs(2);
+    let r = Redis::from_url(&format!("{}?timeout=2&connect_timeout=1", server.url())).unwrap();
+    let stop = AtomicBool::new(false);
+    let ok = AtomicUsize::new(0);
+    let errors = Mutex::new(Vec::new());
+    let slowest = Mutex::new(Duration::ZERO);
+    std::thread::scope(|s| {
+        for t in 0..64 {
+            let (r, stop, ok, errors, slowest) = (&r, &stop, &ok, &errors, &slowest);
+            s.spawn(move || {
+                let mut i = 0u64;
+                while !stop.load(Ordering::SeqCst) {
+                    i += 1;
+                    let value = format!("{t}-{i}");
+                    let started = Instant::now();
+                    let res = if i % 8 == 0 {
+                        // Keep some handles in flight too.
+                        let hs: Vec<_> = (0..4)
+                            .map(|j| r.deferred().echo::<String>(format!("{value}-{j}")))
+                            .collect();
+                        hs.into_iter()
+                            .enumerate()
+                            .map(|(j, h)| h.wait().map(|v| assert_eq!(v, format!("{value}-{j}"))))
+                            .collect::<Result<Vec<_>, _>>()
+                            .map(|_| ())
+                    } else {
+                        r.echo::<String>(&value).map(|v| assert_eq!(v, value))
+                    };
+                    let took = started.elapsed();
+                    {
+                        let mut sl = slowest.lock().unwrap();
+                        if took > *sl {
+                            *sl = took;
+                        }
+                    }
+                    match res {
+                        Ok(()) => {
+                            ok.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(e) => {
+                            errors.lock().unwrap().push(e.kind());
+                            std::thread::sleep(Duration::from_millis(5));
+                        }
+                    }
+                }
+            });
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(ok.load(Ordering::SeqCst) > 0, "load is running");
+        server.kill();
+        std::thread::sleep(Duration::from_millis(1500));
+        let errs_while_down = errors.lock().unwrap().len();
+        assert!(errs_while_down > 0, "calls fail while the server is down");
+        server.restart();
+        let before = ok.load(Ordering::SeqCst);
+        let until = Instant::now() + Duration::from_secs(10);
+        while ok.load(Ordering::SeqCst) < before + 1000 {
+            assert!(
+                Instant::now() < until,
+                "commands did not succeed again after restart"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        stop.store(true, Ordering::SeqCst);
+    });
+    let slowest = *slowest.lock().unwrap();
+    // Every call returned within its timeout (plus scheduling slack on a 2-core machine).
+    assert!(
+        slowest < timeout + Duration::from_millis(1500),
+        "a call took {slowest:?}"
+    );
+    let errors = errors.lock().unwrap();
+    assert!(
+        errors
+            .iter()
+            .all(|k| matches!(k, ErrorKind::Closed | ErrorKind::Io | ErrorKind::Timeout)),
+        "{errors:?}"
+    );
+    // And the client is healthy afterwards.
+    assert_eq!(r.ping().unwrap(), "PONG");
+    hammer(&r, 8, 1000, "after");
+}
+
+#[test]
+fn dropping_the_client_closes_the_connection() {
+    let server = Server::start();
+    let before: i64 = server
+        .command(&["INFO", "clients"])
+        .lines()
+        .find_map(|l| l.strip_prefix("connected_clients:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap();
+    {
+        let r = Redis::from_url(&server.url()).unwrap();
+        let r2 = r.clone();
+        assert_eq!(r2.ping().unwrap(), "PONG");
+    }
+    let until = Instant::now() + Duration::from_secs(3);
+    loop {
+        let now: i64 = server
+            .command(&["INFO", "clients"])
+            .lines()
+            .find_map(|l| l.strip_prefix("connected_clients:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap();
+        if now <= before {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "connection still open: {now} > {before}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = Arc::new(());
+}
