@@ -322,7 +322,6 @@ const MEASURING: u8 = 1;
 const STOPPED: u8 = 2;
 
 /// Shared by the coordinator and the workers of one run.
-#[derive(Default)]
 struct Ctl {
     phase: AtomicU8,
     ready: AtomicUsize,
@@ -331,6 +330,15 @@ struct Ctl {
 }
 
 impl Ctl {
+    fn new() -> Ctl {
+        Ctl {
+            phase: AtomicU8::new(WARMING),
+            ready: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
+            failed: AtomicBool::new(false),
+        }
+    }
+
     fn phase(&self) -> u8 {
         self.phase.load(Ordering::Acquire)
     }
@@ -720,7 +728,7 @@ fn run_blocking<K: Kv>(
     sets: bool,
     connect: impl Fn() -> Result<K, String> + Sync,
 ) -> Result<Measurement, String> {
-    let ctl = Ctl::default();
+    let ctl = Ctl::new();
     thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|id| {
@@ -799,7 +807,7 @@ fn run_rs_async(
     let con = rt
         .block_on(client.get_multiplexed_async_connection())
         .map_err(|e| format!("{what}: connecting: {}", redis_rs_err(e)))?;
-    let ctl = Arc::new(Ctl::default());
+    let ctl = Arc::new(Ctl::new());
     let handles: Vec<_> = (0..tasks)
         .map(|id| {
             let w = Worker::new(what, id, tasks, data.clone(), sets);
@@ -876,7 +884,7 @@ fn run_coredis_inflight(
     r: &coredis::Redis,
     data: &Arc<RunData>,
 ) -> Result<Measurement, String> {
-    let ctl = Ctl::default();
+    let ctl = Ctl::new();
     thread::scope(|scope| {
         let h = scope.spawn(|| {
             let _done = DoneGuard(&ctl);

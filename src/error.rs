@@ -218,9 +218,9 @@ impl Error {
         self
     }
 
-    /// Replaces the kind (used where the context knows better, e.g. a refused `AUTH`).
-    pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Error {
-        self.inner.kind = kind;
+    /// Attaches the server's error reply (e.g. to an authentication error).
+    pub(crate) fn with_server(mut self, server: ServerError) -> Error {
+        self.inner.server = Some(server);
         self
     }
 

@@ -326,9 +326,12 @@ mod tests {
         let xs: Vec<Option<i64>> = FromValue::from_value(v.clone()).unwrap();
         assert_eq!(xs, vec![Some(1), None, Some(3)]);
         assert!(Vec::<i64>::from_value(v.clone()).is_err());
-        let t: (i64, Option<String>, String) =
-            FromValue::from_value(v.clone()).unwrap_or((0, None, String::new()));
-        assert_eq!(t.0, 0, "nil into i64 fails the whole tuple");
+        let t: (i64, Option<String>, String) = FromValue::from_value(v.clone()).unwrap();
+        assert_eq!(t, (1, None, "3".to_string()));
+        assert!(
+            <(i64, i64, i64)>::from_value(v.clone()).is_err(),
+            "nil into i64 fails the whole tuple"
+        );
         assert!(<(i64, i64)>::from_value(v).is_err());
         let e = Vec::<i64>::from_value(Value::Array(vec![Value::Error(ServerError::from_line(
             "ERR x",

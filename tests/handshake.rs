@@ -90,6 +90,7 @@ fn password_right_and_wrong() {
         );
         let e = Redis::from_url(&url).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Auth, "RESP{proto}: {e}");
+        assert_eq!(e.code(), Some("WRONGPASS"), "{e}");
         assert!(e.to_string().contains("authentication"), "{e}");
         assert!(
             !format!("{e} {e:?}").contains("wrongpass"),

@@ -205,15 +205,15 @@ fn is_unknown_command(se: &ServerError) -> bool {
             .starts_with("unknown command")
 }
 
-/// An [`ErrorKind::Auth`] error naming the user (never the password); the server's reply is
-/// the error's source.
+/// An [`ErrorKind::Auth`] error naming the user (never the password), carrying the server's
+/// reply (so `code()` says `WRONGPASS`, `NOAUTH`, …).
 fn auth_error(se: ServerError, config: &Config, command: &str) -> Error {
     let message = match config.password() {
         None => "the server requires a password, and none is configured".to_string(),
         Some(_) => format!("for user '{}'", config.username().unwrap_or("default")),
     };
     Error::new(ErrorKind::Auth, message)
-        .with_source(se)
+        .with_server(se)
         .with_command(command)
 }
 

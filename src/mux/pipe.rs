@@ -115,7 +115,7 @@ enum LeadUntil<'a> {
 impl Pipe {
     /// A pipe over an established connection.
     pub(crate) fn new(config: Config, conn: Connection) -> Arc<Pipe> {
-        let limits = config.limits().clone();
+        let limits = *config.limits();
         let node = conn.info.addr.clone();
         let pipe = Arc::new(Pipe {
             state: Mutex::new(State {
@@ -383,7 +383,7 @@ impl Pipe {
         !st.reading
             && matches!(st.status, Status::Connected)
             && (st.duplex || !st.writing)
-            && st.fifo.len() > 0
+            && !st.fifo.is_empty()
     }
 
     /// Before a caller returns: if requests are outstanding and nobody reads, hand the read
