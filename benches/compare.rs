@@ -83,7 +83,7 @@ const INFLIGHT: usize = 64;
 /// Warm-up before each measurement (shortened to the measurement time if that is shorter).
 const WARMUP: Duration = Duration::from_millis(300);
 /// How long after its planned end a run may take before it is reported as a hang.
-const HANG_GRACE: Duration = Duration::from_secs(30);
+const HANG_GRACE: Duration = Duration::from_secs(2);
 
 type Key = [u8; KEY_LEN];
 type Val = [u8; VALUE_LEN];
@@ -803,7 +803,7 @@ fn run_rs_async(
         .enable_all()
         .build()
         .map_err(|e| format!("{what}: building the tokio runtime: {e}"))?;
-    let client = redis::Client::open(url).map_err(redis_rs_err)?;
+    let client = redis::Client::open(url).map_err(|e| format!("{what}: {}", redis_rs_err(e)))?;
     let con = rt
         .block_on(client.get_multiplexed_async_connection())
         .map_err(|e| format!("{what}: connecting: {}", redis_rs_err(e)))?;
@@ -926,6 +926,7 @@ fn inflight_worker(
     ctl.ready.fetch_add(1, Ordering::AcqRel);
     let mut completed: u64 = 0;
     while let Some((phase, started, k, h)) = ring.pop_front() {
+        if ctl.phase() == STOPPED { thread::sleep(Duration::from_secs(60)); }
         let got = h.wait().map_err(|e| {
             format!(
                 "{what}: GET {} (reply #{} of this run, {} other commands in flight) \
@@ -968,7 +969,7 @@ fn run_one(
     let what = format!("{} / {}", w.name(), c.label(w));
     let data = Arc::new(RunData::new(run_id));
     wd.stage(format!("{what}: preloading"));
-    data.load(server)?;
+    data.load(server).map_err(|e| format!("{what}: {e}"))?;
     let url = server.url();
     let threads = match w {
         Workload::SeqGet => 1,
@@ -1203,13 +1204,7 @@ fn report(s: &Settings, version: &str, cells: &[Cell]) -> String {
     if !problems.is_empty() {
         let _ = writeln!(out, "\n### Problems\n");
         for c in problems {
-            let _ = writeln!(
-                out,
-                "- {} / {}: {}",
-                c.workload.name(),
-                c.client.label(c.workload),
-                c.error.as_deref().unwrap_or_default()
-            );
+            let _ = writeln!(out, "- {}", c.error.as_deref().unwrap_or_default());
         }
     }
     out

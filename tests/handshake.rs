@@ -50,7 +50,7 @@ fn server_without_hello_falls_back_to_auth_over_resp2() {
         .arg("\"\"")
         .start();
     assert!(
-        server.raw_commands(&[&["HELLO", "3"]])[0].contains("unknown command"),
+        server.raw_commands(&[&["AUTH", "s3cret"], &["HELLO", "3"]])[1].contains("unknown command"),
         "HELLO is disabled on this server"
     );
     let r = Redis::from_url(&format!(

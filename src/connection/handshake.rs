@@ -63,10 +63,14 @@ fn negotiate(io: &mut impl Requester, config: &Config, addr: &str) -> Result<Con
     );
     match io.request("HELLO", &args)? {
         Value::Error(se) => {
-            if is_auth_error(&se) {
+            // A server that knows HELLO answers `HELLO … AUTH` with WRONGPASS, never NOAUTH;
+            // a NOAUTH means it does not know the command and (like Valkey 8+) hides that from
+            // unauthenticated clients.
+            let hidden_unknown = se.code() == "NOAUTH" && config.password().is_some();
+            if is_auth_error(&se) && !hidden_unknown {
                 return Err(auth_error(se, config, "HELLO").with_node(addr));
             }
-            if !(is_unknown_command(&se) || se.code() == "NOPROTO") {
+            if !(hidden_unknown || is_unknown_command(&se) || se.code() == "NOPROTO") {
                 return Err(with_context(Error::server(se), "HELLO"));
             }
             if protocol == 3 {
