@@ -60,7 +60,9 @@ fn tour(client: &Redis) -> coredis::Result<()> {
             s.spawn(move || client.incrby("counter", t));
         }
     });
-    let handles: Vec<_> = (0..100).map(|_| client.deferred().incr("counter")).collect();
+    let handles: Vec<_> = (0..100)
+        .map(|_| client.deferred().incr("counter"))
+        .collect();
     let last = handles.into_iter().map(|h| h.wait()).last().transpose()?;
     println!("counter = {}", last.unwrap_or_default());
     Ok(())
@@ -85,7 +87,9 @@ impl ThrowAwayServer {
                     .is_ok()
             })
             .ok_or("redis-server is not installed (Debian: apt-get install redis-server)")?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let dir = std::env::temp_dir().join(format!("coredis-quickstart-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let child = Command::new(bin)

@@ -132,6 +132,33 @@ fn timed_out_request_reply_never_reaches_the_next_caller() {
 }
 
 #[test]
+fn a_stuck_connection_is_recycled() {
+    let server = Server::start();
+    let r = Redis::from_url(&format!("{}?timeout=0.3", server.url())).unwrap();
+    r.set("k", "v").unwrap();
+    // BLPOP with no timeout holds the shared connection forever: everything behind it would
+    // time out. After twice the response timeout the connection is closed and re-opened.
+    let e = r.execute(cmd("BLPOP").key("never").arg(0)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout);
+    let until = Instant::now() + Duration::from_secs(5);
+    loop {
+        match r.get::<String>("k") {
+            Ok(v) => {
+                assert_eq!(v, "v");
+                break;
+            }
+            Err(e) => {
+                assert!(e.is_timeout() || e.is_connection_error(), "{e}");
+                assert!(
+                    Instant::now() < until,
+                    "the stuck connection was never recycled"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn wait_timeout_keeps_the_handle() {
     let server = Server::start();
     let r = Redis::from_url(&server.url()).unwrap();

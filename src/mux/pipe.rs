@@ -33,6 +33,9 @@ const READ_TICK: Duration = Duration::from_millis(100);
 /// Initial size of the read buffer.
 const READ_BUF: usize = 16 * 1024;
 
+/// A read buffer grown past this by a big reply is shrunk back once it is empty.
+const MAX_IDLE_READ_BUF: usize = 1024 * 1024;
+
 /// The state of the connection.
 pub(crate) enum Status {
     /// Connected; requests may be written.
@@ -224,7 +227,7 @@ impl Pipe {
     /// writes it unless another thread will. Returns the request's slot. Blocks while the
     /// connection is being re-established or the queue is full, at most until `deadline`.
     pub(crate) fn submit(&self, argc: usize, args: &[u8], deadline: Instant) -> Result<Arc<Slot>> {
-        let slot = Arc::new(Slot::default());
+        let slot = Arc::new(Slot::new(deadline));
         let mut st = self.state.lock();
         loop {
             match &st.status {
@@ -464,6 +467,21 @@ impl Pipe {
                             | std::io::ErrorKind::Interrupted
                     ) =>
                 {
+                    if self.is_stuck(gen) {
+                        drop(rs);
+                        self.fail(
+                            gen,
+                            Error::new(
+                                ErrorKind::Timeout,
+                                format!(
+                                    "the oldest request got no reply for twice the response \
+                                     timeout ({:?}); closing the stuck connection",
+                                    self.config.response_timeout()
+                                ),
+                            ),
+                        );
+                        return self.leave();
+                    }
                     continue;
                 }
                 Err(e) => {
@@ -493,6 +511,10 @@ impl Pipe {
             if rs.start == rs.end {
                 rs.start = 0;
                 rs.end = 0;
+                if rs.buf.len() > MAX_IDLE_READ_BUF {
+                    // A big reply grew the buffer: give the memory back.
+                    rs.buf = vec![0; READ_BUF];
+                }
             }
             if frames.is_empty() {
                 continue;
@@ -552,6 +574,20 @@ impl Pipe {
         }
         drop(rs);
         self.leave();
+    }
+
+    /// True when the oldest written request is unanswered one response timeout past its own
+    /// deadline: the server is stuck (or a blocking command holds the connection) and every
+    /// request behind it would time out too, so the connection is recycled.
+    fn is_stuck(&self, gen: u64) -> bool {
+        let st = self.state.lock();
+        if st.generation != gen || st.fifo.len() <= st.unwritten {
+            return false;
+        }
+        match st.fifo.front() {
+            Some(s) => Instant::now() >= s.deadline() + self.config.response_timeout(),
+            None => false,
+        }
     }
 
     /// As the leader: write whatever submitters queued while we read. Returns false when the

@@ -9,13 +9,15 @@ use bytes::Bytes;
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::Thread;
+use std::time::Instant;
 
 use crate::error::Result;
 
 /// A request's place in the reply FIFO.
-#[derive(Default)]
 pub(crate) struct Slot {
     done: AtomicBool,
+    /// When the request's owner stops waiting (its response timeout).
+    deadline: Instant,
     inner: Mutex<SlotInner>,
 }
 
@@ -28,6 +30,20 @@ struct SlotInner {
 }
 
 impl Slot {
+    /// A pending slot whose owner waits until `deadline`.
+    pub(crate) fn new(deadline: Instant) -> Slot {
+        Slot {
+            done: AtomicBool::new(false),
+            deadline,
+            inner: Mutex::new(SlotInner::default()),
+        }
+    }
+
+    /// When the owner stops waiting.
+    pub(crate) fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
     /// Stores the reply (or error) and wakes the registered waiter, if any. A slot completes once;
     /// later completions and completions of abandoned slots are dropped.
     pub(crate) fn complete(&self, result: Result<Bytes>) {
