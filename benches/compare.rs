@@ -162,6 +162,9 @@ struct Settings {
     smoke: bool,
     filters: Vec<String>,
     exact: bool,
+    /// The 1-minute load average when the bench started: other work on the machine skews
+    /// every number.
+    load_at_start: String,
 }
 
 impl Settings {
@@ -195,6 +198,10 @@ impl Settings {
             smoke,
             filters,
             exact,
+            load_at_start: std::fs::read_to_string("/proc/loadavg")
+                .ok()
+                .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+                .unwrap_or_else(|| "n/a".to_owned()),
         };
         if list {
             for w in WORKLOADS.iter().filter(|w| settings.selects(**w)) {
@@ -1030,7 +1037,9 @@ fn main() {
     }
     let wd = Watchdog::start();
     eprintln!(
-        "coredis bench: {} s per measurement after {} s warm-up, {} repetition(s){}",
+        "coredis bench: load average {}; {} s per measurement after {} s warm-up, {} \
+         repetition(s){}",
+        s.load_at_start,
         s.secs.as_secs_f64(),
         s.warmup.as_secs_f64(),
         s.reps,
@@ -1117,10 +1126,11 @@ fn report(s: &Settings, version: &str, cells: &[Cell]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\n## coredis vs redis-rs\n\n{} {version} on 127.0.0.1, {} CPU(s); {} s per \
-         measurement, median of {} run(s); CPU time at {} Hz ticks.\n",
+        "\n## coredis vs redis-rs\n\n{} {version} on 127.0.0.1, {} CPU(s), load average \
+         {} at the start; {} s per measurement, median of {} run(s); CPU time at {} Hz ticks.\n",
         support::server_bin().display(),
         thread::available_parallelism().map_or(0, |n| n.get()),
+        s.load_at_start,
         s.secs.as_secs_f64(),
         s.reps,
         clock_ticks()

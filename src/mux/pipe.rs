@@ -408,18 +408,19 @@ impl Pipe {
         }
     }
 
-    /// Under the state lock: who should take the read side now, if anybody.
+    /// Under the state lock: which parked caller should take the read side now, if anybody.
+    ///
+    /// Only callers that registered as waiters (under this same lock, before parking) are
+    /// candidates. The worker is deliberately not woken here: requests whose owners are not
+    /// waiting need no reader yet (whoever waits next leads), and waking it on every release
+    /// would put a thread hand-off on the lone caller's path. Owners that poll, drop a handle or
+    /// find the queue full wake the worker themselves ([`Pipe::nudge`]).
     fn hand_off(&self, st: &mut State) -> Option<Thread> {
-        if st.reading || st.fifo.len() <= st.unwritten || !matches!(st.status, Status::Connected) {
+        if st.reading || st.fifo.len() <= st.unwritten || !matches!(st.status, Status::Connected)
+        {
             return None;
         }
-        for s in st.fifo.iter() {
-            if let Some(t) = s.waiter() {
-                return Some(t);
-            }
-        }
-        self.worker_wanted.store(true, Ordering::SeqCst);
-        self.worker.lock().clone()
+        st.fifo.iter().find_map(|s| s.waiter())
     }
 
     /// The leader's loop: flush, read, complete replies in FIFO order, until `until` is met.
