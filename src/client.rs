@@ -118,7 +118,7 @@ impl Executor for Redis {
     type Output<T> = Result<T>;
 
     fn execute<T>(&self, cmd: Cmd<T>) -> Result<T> {
-        Handle::submit(&self.inner.pipe, cmd, self.inner.timeout).wait()
+        Handle::submit(&self.inner.pipe, cmd, self.inner.timeout, true).wait()
     }
 }
 
@@ -139,6 +139,11 @@ impl Executor for Deferred<'_> {
     type Output<T> = Handle<T>;
 
     fn execute<T>(&self, cmd: Cmd<T>) -> Handle<T> {
-        Handle::submit(&self.client.inner.pipe, cmd, self.client.inner.timeout)
+        Handle::submit(
+            &self.client.inner.pipe,
+            cmd,
+            self.client.inner.timeout,
+            false,
+        )
     }
 }

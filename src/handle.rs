@@ -65,13 +65,25 @@ impl<T> fmt::Debug for Handle<T> {
 
 impl<T> Handle<T> {
     /// Sends `cmd` on `pipe` and returns its handle; a failure to send is kept in the handle.
-    pub(crate) fn submit(pipe: &Arc<Pipe>, cmd: Cmd<T>, timeout: Duration) -> Handle<T> {
+    /// `waits_now` says whether the caller waits for the reply right away (a blocking call);
+    /// when it does not, the connection's worker is asked to read in the meantime.
+    pub(crate) fn submit(
+        pipe: &Arc<Pipe>,
+        cmd: Cmd<T>,
+        timeout: Duration,
+        waits_now: bool,
+    ) -> Handle<T> {
         let deadline = Instant::now() + timeout;
         let state = match cmd.check_shareable().and_then(|_| {
             pipe.submit(cmd.arg_count(), cmd.encoded_args(), deadline)
                 .map_err(|e| e.with_command(cmd.name()).with_node(&pipe.node()))
         }) {
-            Ok(slot) => HandleState::InFlight(slot),
+            Ok(slot) => {
+                if !waits_now {
+                    pipe.nudge();
+                }
+                HandleState::InFlight(slot)
+            }
             Err(e) => HandleState::Failed(e),
         };
         let (name, reply) = cmd.into_reply_parts();

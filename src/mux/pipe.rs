@@ -373,7 +373,8 @@ impl Pipe {
         }))
     }
 
-    /// A handle's owner dropped it or polls it: make sure someone reads.
+    /// Requests are outstanding that nobody may be waiting for (a handle was created, polled or
+    /// dropped): make sure someone reads. Costs nothing while a reader is active.
     pub(crate) fn nudge(&self) {
         if !self.reading_hint.load(Ordering::SeqCst)
             && self.outstanding_hint.load(Ordering::SeqCst) > 0
@@ -416,8 +417,7 @@ impl Pipe {
     /// would put a thread hand-off on the lone caller's path. Owners that poll, drop a handle or
     /// find the queue full wake the worker themselves ([`Pipe::nudge`]).
     fn hand_off(&self, st: &mut State) -> Option<Thread> {
-        if st.reading || st.fifo.len() <= st.unwritten || !matches!(st.status, Status::Connected)
-        {
+        if st.reading || st.fifo.len() <= st.unwritten || !matches!(st.status, Status::Connected) {
             return None;
         }
         st.fifo.iter().find_map(|s| s.waiter())
