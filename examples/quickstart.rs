@@ -40,9 +40,9 @@ fn tour(client: &Redis) -> coredis::Result<()> {
     assert_eq!(client.exists(["foo"])?, 1);
     assert_eq!(client.incr("foo")?, 2);
     assert_eq!(client.incrby("foo", 100)?, 102);
-    let foo: i64 = client.get("foo")?;
-    assert_eq!(foo, 102);
-    println!("foo = {foo}");
+    let value: i64 = client.get("foo")?;
+    assert_eq!(value, 102);
+    println!("foo = {value}");
 
     assert!(client.expire("foo", 1)?);
     std::thread::sleep(Duration::from_millis(100));
