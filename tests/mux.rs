@@ -171,6 +171,52 @@ fn wait_timeout_keeps_the_handle() {
     assert_eq!(h.try_take().unwrap().unwrap_err().kind(), ErrorKind::Usage);
 }
 
+/// A leader blocked in `read` wakes up by its own deadline, not at the socket's next 100 ms
+/// read tick: a response timeout of 120 ms ends the call after about 120 ms (with the tick
+/// alone, the leader would notice at 200 ms), and `wait_timeout(5 ms)` returns after about
+/// 5 ms even when the caller is the one reading. The fastest of several tries is compared, so
+/// a loaded machine only makes the test slower, not wrong.
+#[test]
+fn timeouts_end_on_the_deadline_not_on_the_read_tick() {
+    let server = Server::start();
+    let r = Redis::from_url(&format!("{}?timeout=0.12", server.url())).unwrap();
+    let mut fastest = Duration::MAX;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let e = r.execute(cmd("DEBUG").arg("SLEEP").arg("0.3")).unwrap_err();
+        let took = started.elapsed();
+        assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+        assert!(
+            took >= Duration::from_millis(119),
+            "timed out early: {took:?}"
+        );
+        fastest = fastest.min(took);
+        // Let the server finish the sleep; its late reply is discarded.
+        std::thread::sleep(Duration::from_millis(250));
+        assert_eq!(r.echo::<String>("in sync").unwrap(), "in sync");
+    }
+    assert!(
+        fastest < Duration::from_millis(180),
+        "a 120 ms response timeout took at least {fastest:?}"
+    );
+
+    let r = Redis::from_url(&server.url()).unwrap();
+    let mut h = r.deferred().execute(cmd("DEBUG").arg("SLEEP").arg("0.5"));
+    let mut fastest = Duration::MAX;
+    for _ in 0..20 {
+        let started = Instant::now();
+        assert!(h.wait_timeout(Duration::from_millis(5)).is_none());
+        let took = started.elapsed();
+        assert!(took >= Duration::from_millis(5), "returned early: {took:?}");
+        fastest = fastest.min(took);
+    }
+    assert!(
+        fastest < Duration::from_millis(60),
+        "wait_timeout(5 ms) took at least {fastest:?}"
+    );
+    assert!(h.wait().is_ok());
+}
+
 #[test]
 fn back_pressure_bounds_the_queue() {
     let server = Server::start();

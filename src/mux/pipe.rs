@@ -27,8 +27,13 @@ use crate::resp::{self, FrameScanner};
 /// trip at low concurrency.
 const DEFER_THRESHOLD: usize = 4;
 
-/// The read timeout set on the socket: how often a blocked leader looks at its own deadline.
+/// The longest read timeout set on the socket: how often a blocked leader looks at its
+/// deadline and at the stuck-connection rule. A leader whose deadline is nearer shortens it for
+/// its last reads, so `wait_timeout(d)` returns after `d`, not after the next tick.
 const READ_TICK: Duration = Duration::from_millis(100);
+
+/// The shortest read timeout (a zero timeout is not allowed on sockets).
+const MIN_READ_TICK: Duration = Duration::from_millis(1);
 
 /// Initial size of the read buffer.
 const READ_BUF: usize = 16 * 1024;
@@ -81,6 +86,8 @@ struct ReadSide {
     start: usize,
     end: usize,
     scanner: FrameScanner,
+    /// The read timeout currently set on the socket.
+    tick: Duration,
 }
 
 struct WriteSide {
@@ -145,6 +152,7 @@ impl Pipe {
                 start: 0,
                 end: 0,
                 scanner: FrameScanner::new(limits),
+                tick: Duration::ZERO,
             }),
             write: Mutex::new(WriteSide {
                 writer: None,
@@ -170,13 +178,6 @@ impl Pipe {
             duplex,
             info,
         } = conn;
-        if let Err(e) = reader.set_read_timeout(Some(READ_TICK.min(self.config.response_timeout())))
-        {
-            log::warn!(
-                "coredis: could not set the read timeout on {}: {e}",
-                info.addr
-            );
-        }
         if let Err(e) = writer.set_write_timeout(Some(self.config.response_timeout())) {
             log::warn!(
                 "coredis: could not set the write timeout on {}: {e}",
@@ -190,6 +191,7 @@ impl Pipe {
             r.start = 0;
             r.end = 0;
             r.scanner.reset();
+            r.tick = Duration::ZERO;
         }
         {
             let mut w = self.write.lock();
@@ -447,7 +449,22 @@ impl Pipe {
             if !self.flush_as_reader(gen) {
                 break;
             }
-            // Read.
+            // Read, waking up by the leader's deadline at the latest.
+            let max_tick = READ_TICK.min(self.config.response_timeout());
+            let tick = match &until {
+                LeadUntil::Own(_, deadline) => deadline
+                    .saturating_duration_since(Instant::now())
+                    .min(max_tick),
+                LeadUntil::Drained => max_tick,
+            };
+            if let Err(e) = rs.set_tick(tick.max(MIN_READ_TICK)) {
+                drop(rs);
+                self.fail(
+                    gen,
+                    Error::io("setting the socket's read timeout failed", e),
+                );
+                return self.leave();
+            }
             let res = read_more(&mut rs);
             match res {
                 Ok(0) => {
@@ -738,6 +755,20 @@ impl Pipe {
             }
             self.changed.wait_for(&mut st, Duration::from_millis(10));
         }
+    }
+}
+
+impl ReadSide {
+    /// Sets the socket's read timeout to `tick` unless it already is (one system call, only
+    /// when the value changes: in the hot path it stays at the maximum).
+    fn set_tick(&mut self, tick: Duration) -> std::io::Result<()> {
+        if self.tick != tick {
+            if let Some(r) = &self.reader {
+                r.set_read_timeout(Some(tick))?;
+            }
+            self.tick = tick;
+        }
+        Ok(())
     }
 }
 
