@@ -61,7 +61,7 @@ fn negotiate(io: &mut impl Requester, config: &Config, addr: &str) -> Result<Con
         config.password(),
         config.client_name(),
     );
-    match io.request("HELLO", &args)? {
+    match ask(io, config, "HELLO", &args)? {
         Value::Error(se) => {
             // A server that knows HELLO answers `HELLO … AUTH` with WRONGPASS, never NOAUTH;
             // a NOAUTH means it does not know the command and (like Valkey 8+) hides that from
@@ -104,7 +104,7 @@ fn negotiate(io: &mut impl Requester, config: &Config, addr: &str) -> Result<Con
     }
     if config.db() != 0 {
         let db = config.db().to_string();
-        match io.request("SELECT", &[b"SELECT".to_vec(), db.into_bytes()])? {
+        match ask(io, config, "SELECT", &[b"SELECT".to_vec(), db.into_bytes()])? {
             Value::Error(se) if is_auth_error(&se) => {
                 return Err(auth_error(se, config, "SELECT").with_node(addr))
             }
@@ -115,11 +115,42 @@ fn negotiate(io: &mut impl Requester, config: &Config, addr: &str) -> Result<Con
     Ok(info)
 }
 
+/// Sends one handshake command. An error reply that quotes the password (servers echo the
+/// arguments of a command they do not know: `ERR unknown command 'HELLO', with args beginning
+/// with: '3' 'AUTH' 'default' 's3cret'`) loses the quote before it can reach an error or a log.
+fn ask(io: &mut impl Requester, config: &Config, command: &str, args: &[Vec<u8>]) -> Result<Value> {
+    Ok(match io.request(command, args)? {
+        Value::Error(se) => Value::Error(withhold_secret(se, config.password())),
+        reply => reply,
+    })
+}
+
+/// `se` without any quote of `secret` (cut at "with args beginning with", or withheld whole).
+fn withhold_secret(se: ServerError, secret: Option<&str>) -> ServerError {
+    let Some(secret) = secret.filter(|s| !s.is_empty()) else {
+        return se;
+    };
+    if !se.to_string().contains(secret) {
+        return se;
+    }
+    let detail = se.detail();
+    let cut = detail
+        .find(", with args beginning with")
+        .and_then(|i| detail.get(..i))
+        .filter(|d| !d.contains(secret) && !se.code().contains(secret));
+    let line = match cut {
+        Some(d) if se.code().is_empty() => format!("{d} (arguments withheld)"),
+        Some(d) => format!("{} {d} (arguments withheld)", se.code()),
+        None => "ERR (the server's reply quoted the password and is withheld)".to_string(),
+    };
+    ServerError::from_line(&line)
+}
+
 /// For servers before 6.0 (no `HELLO`), RESP2 only: `AUTH` then `CLIENT SETNAME`.
 fn legacy_handshake(io: &mut impl Requester, config: &Config, addr: &str) -> Result<()> {
     if let Some(password) = config.password() {
         let args = auth_args(config.username(), password);
-        if let Value::Error(se) = io.request("AUTH", &args)? {
+        if let Value::Error(se) = ask(io, config, "AUTH", &args)? {
             return Err(if is_auth_error(&se) {
                 auth_error(se, config, "AUTH")
             } else {
@@ -134,7 +165,7 @@ fn legacy_handshake(io: &mut impl Requester, config: &Config, addr: &str) -> Res
             b"SETNAME".to_vec(),
             name.as_bytes().to_vec(),
         ];
-        match io.request("CLIENT SETNAME", &args)? {
+        match ask(io, config, "CLIENT SETNAME", &args)? {
             Value::Error(se) if is_auth_error(&se) => {
                 return Err(auth_error(se, config, "CLIENT SETNAME").with_node(addr))
             }
@@ -380,6 +411,32 @@ impl<S: Read + Write> Requester for HandshakeIo<'_, S> {
 mod tests {
     use super::*;
     use std::collections::VecDeque;
+
+    #[test]
+    fn replies_quoting_the_password_are_withheld() {
+        let se = |line: &str| ServerError::from_line(line);
+        let echoed = se(
+            "ERR unknown command 'HELLO', with args beginning with: '3' 'AUTH' \
+                         'default' 's3cret' ",
+        );
+        let w = withhold_secret(echoed.clone(), Some("s3cret"));
+        assert_eq!(w.code(), "ERR");
+        assert_eq!(w.detail(), "unknown command 'HELLO' (arguments withheld)");
+        assert!(is_unknown_command(&w));
+        // Redis 6.2 quotes with backticks, same cut.
+        let w = withhold_secret(
+            se("ERR unknown command `HELLO`, with args beginning with: `3`, `AUTH`, `pw`, "),
+            Some("pw"),
+        );
+        assert_eq!(w.detail(), "unknown command `HELLO` (arguments withheld)");
+        // A quote elsewhere: the whole reply goes.
+        let w = withhold_secret(se("ERR bad password s3cret"), Some("s3cret"));
+        assert!(!w.to_string().contains("s3cret"), "{w}");
+        // Nothing to hide: unchanged.
+        assert_eq!(withhold_secret(echoed.clone(), Some("other")), echoed);
+        assert_eq!(withhold_secret(echoed.clone(), None), echoed);
+        assert_eq!(withhold_secret(echoed.clone(), Some("")), echoed);
+    }
 
     fn bulk(s: &str) -> Value {
         Value::Bulk(Bytes::copy_from_slice(s.as_bytes()))
