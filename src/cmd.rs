@@ -21,8 +21,6 @@ pub type ReplyFn<T> = fn(Value) -> Result<T>;
 
 const READONLY: u8 = 1;
 const BLOCKING: u8 = 2;
-/// Changes connection state or the reply protocol; not allowed on a shared connection.
-const CONNECTION_STATE: u8 = 4;
 
 /// A command with its arguments already encoded, and the type its reply converts to.
 ///
@@ -68,18 +66,25 @@ impl<T: FromValue> Cmd<T> {
 impl<T> Cmd<T> {
     /// A command named `name` whose reply converts with `reply`.
     pub fn with_reply(name: &'static str, reply: ReplyFn<T>) -> Cmd<T> {
-        let mut c = Cmd {
-            name: Cow::Borrowed(name),
-            args: Vec::with_capacity(64),
-            argc: 0,
+        Cmd::named(Cow::Borrowed(name), reply)
+    }
+
+    /// A command whose first arguments are the words of `name`.
+    fn named(name: Cow<'static, str>, reply: ReplyFn<T>) -> Cmd<T> {
+        let mut args = Vec::with_capacity(64);
+        let mut argc = 0;
+        for word in name.split(' ').filter(|w| !w.is_empty()) {
+            word.write_arg(&mut args);
+            argc += 1;
+        }
+        Cmd {
+            name,
+            args,
+            argc,
             keys: SmallVec::new(),
             flags: 0,
             reply,
-        };
-        for word in name.split(' ').filter(|w| !w.is_empty()) {
-            c = c.arg(word);
         }
-        c
     }
 
     /// Appends one argument.
@@ -197,18 +202,50 @@ impl<T> Cmd<T> {
         &self.args
     }
 
-    /// Refuses commands that would break a connection shared by many callers.
+    /// Refuses what would break a connection shared by many callers: an empty command (the
+    /// server never answers it, so every later reply would go to the wrong caller) and
+    /// commands that change the connection's state or stop its replies matching its
+    /// requests one to one. Decided from the encoded words themselves, however the command
+    /// was built (`cmd("CLIENT").arg("REPLY")` is caught too).
     pub(crate) fn check_shareable(&self) -> Result<()> {
-        if self.flags & CONNECTION_STATE != 0 {
-            return Err(Error::new(
-                ErrorKind::Usage,
-                "this command changes the state of the connection (or the reply protocol) and \
-                 cannot be sent on a shared connection: set it in the client's Config \
-                 (db, username/password, protocol_version) or use the dedicated API",
-            )
-            .with_command(&self.name));
+        let refuse = |why: &str| Err(Error::new(ErrorKind::Usage, why).with_command(&self.name));
+        let mut words = EncodedArgs(&self.args);
+        let Some(first) = words.next() else {
+            return refuse("a command needs a name: an empty command gets no reply");
+        };
+        let mut upper = [0u8; 12];
+        if first.len() > upper.len() {
+            return Ok(());
         }
-        Ok(())
+        let upper = upper.get_mut(..first.len()).unwrap_or_default();
+        upper.copy_from_slice(first);
+        upper.make_ascii_uppercase();
+        let why = match &*upper {
+            b"SELECT" | b"AUTH" | b"HELLO" | b"RESET" | b"QUIT" => {
+                "this command changes the state of the connection and cannot be sent on a \
+                 shared connection: set db, username/password and protocol_version in the \
+                 client's Config"
+            }
+            b"SUBSCRIBE" | b"PSUBSCRIBE" | b"SSUBSCRIBE" | b"UNSUBSCRIBE" | b"PUNSUBSCRIBE"
+            | b"SUNSUBSCRIBE" | b"MONITOR" | b"SYNC" | b"PSYNC" => {
+                "this command turns the connection into a stream of messages and cannot be \
+                 sent on a shared connection"
+            }
+            b"MULTI" | b"EXEC" | b"DISCARD" | b"WATCH" | b"UNWATCH" => {
+                "transactions cannot be run command by command on a shared connection: \
+                 every other caller's commands would join the transaction"
+            }
+            b"CLIENT"
+                if words
+                    .next()
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"REPLY")) =>
+            {
+                "CLIENT REPLY stops replies matching requests one to one and cannot be sent \
+                 on a shared connection"
+            }
+            _ => return Ok(()),
+        };
+        refuse(why)
     }
 
     /// Converts a decoded reply, adding the command's name to errors.
@@ -229,9 +266,12 @@ impl<T> Cmd<T> {
 /// crate. Add arguments with [`Cmd::arg`] / [`Cmd::key`]; the reply is a [`Value`] unless you
 /// ask for a type with [`Cmd::returns`]. Run it with [`crate::Executor::execute`].
 ///
-/// Commands that change the state of a shared connection (`SELECT`, `AUTH`, `HELLO`,
-/// `SUBSCRIBE` and friends, `MONITOR`, `CLIENT REPLY`, `RESET`, `QUIT`) are refused with
-/// [`ErrorKind::Usage`] when executed on a shared client.
+/// What would break a connection shared by many callers is refused with [`ErrorKind::Usage`]
+/// before anything is sent: an empty command (the server never answers it), commands that
+/// change the connection's state (`SELECT`, `AUTH`, `HELLO`, `RESET`, `QUIT`), commands that
+/// turn it into a message stream (`SUBSCRIBE` and friends, `MONITOR`, `SYNC`, `PSYNC`),
+/// `CLIENT REPLY`, and the transaction commands (`MULTI`, `EXEC`, `DISCARD`, `WATCH`,
+/// `UNWATCH`). The check reads the words actually sent, however the command was built.
 ///
 /// ```no_run
 /// use coredis::prelude::*;
@@ -240,45 +280,25 @@ impl<T> Cmd<T> {
 /// # Ok::<(), coredis::Error>(())
 /// ```
 pub fn cmd(name: &str) -> Cmd<Value> {
-    let mut c = Cmd {
-        name: Cow::Owned(name.to_string()),
-        args: Vec::with_capacity(64),
-        argc: 0,
-        keys: SmallVec::new(),
-        flags: 0,
-        reply: Value::from_value,
-    };
-    let words: Vec<String> = name
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_ascii_uppercase())
-        .collect();
-    let first = words.first().map(String::as_str).unwrap_or("");
-    let second = words.get(1).map(String::as_str).unwrap_or("");
-    let state_changing = matches!(
-        first,
-        "SELECT"
-            | "AUTH"
-            | "HELLO"
-            | "SUBSCRIBE"
-            | "PSUBSCRIBE"
-            | "SSUBSCRIBE"
-            | "UNSUBSCRIBE"
-            | "PUNSUBSCRIBE"
-            | "SUNSUBSCRIBE"
-            | "MONITOR"
-            | "RESET"
-            | "QUIT"
-            | "SYNC"
-            | "PSYNC"
-    ) || (first == "CLIENT" && second == "REPLY");
-    if state_changing {
-        c.flags |= CONNECTION_STATE;
+    Cmd::named(Cow::Owned(name.to_string()), Value::from_value)
+}
+
+/// The words of a command's encoded arguments (RESP bulk strings as [`ToArg`] writes them).
+struct EncodedArgs<'a>(&'a [u8]);
+
+impl<'a> Iterator for EncodedArgs<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let rest = self.0.strip_prefix(b"$")?;
+        let eol = memchr::memchr(b'\r', rest)?;
+        let len: usize = std::str::from_utf8(rest.get(..eol)?).ok()?.parse().ok()?;
+        let start = eol.checked_add(2)?;
+        let end = start.checked_add(len)?;
+        let word = rest.get(start..end)?;
+        self.0 = rest.get(end.checked_add(2)?..).unwrap_or_default();
+        Some(word)
     }
-    for word in name.split(' ').filter(|w| !w.is_empty()) {
-        c = c.arg(word);
-    }
-    c
 }
 
 #[cfg(test)]
@@ -307,5 +327,40 @@ mod tests {
         let e = cmd("SUBSCRIBE").arg("ch").check_shareable().unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Usage);
         assert_eq!(e.command(), Some("SUBSCRIBE"));
+        // However the command is built: words passed as arguments, typed constructors.
+        assert!(cmd("CLIENT")
+            .arg("reply")
+            .arg("SKIP")
+            .check_shareable()
+            .is_err());
+        assert!(Cmd::<()>::new("SELECT").arg(5).check_shareable().is_err());
+        for name in [
+            "MULTI", "exec", "Discard", "WATCH", "UNWATCH", "MONITOR", "RESET",
+        ] {
+            assert!(cmd(name).check_shareable().is_err(), "{name}");
+        }
+        // Names that merely start like a refused one pass.
+        assert!(cmd("SELECTX").check_shareable().is_ok());
+        assert!(cmd("CLIENTS").arg("REPLY").check_shareable().is_ok());
+        assert!(cmd("A_VERY_LONG_MODULE.COMMAND").check_shareable().is_ok());
+    }
+
+    #[test]
+    fn empty_commands_are_refused() {
+        for c in [cmd(""), cmd("   "), Cmd::<Value>::new("")] {
+            let e = c.check_shareable().unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Usage);
+        }
+        // An empty first word is still a word: the server answers it (with an error).
+        assert!(cmd("").arg("").check_shareable().is_ok());
+    }
+
+    #[test]
+    fn encoded_words_are_read_back() {
+        let c: Cmd<Value> = cmd("CLIENT KILL").arg("").arg(&b"a\r\nb"[..]).arg(12);
+        let words: Vec<&[u8]> = EncodedArgs(c.encoded_args()).collect();
+        assert_eq!(words, [&b"CLIENT"[..], b"KILL", b"", b"a\r\nb", b"12"]);
+        assert_eq!(EncodedArgs(b"$3\r\nab").next(), None);
+        assert_eq!(EncodedArgs(b"*1\r\n").next(), None);
     }
 }

@@ -3,7 +3,7 @@
 mod support;
 
 use coredis::prelude::*;
-use coredis::{cmd, ErrorKind, ExpireCondition, FlushMode, SetOptions, Value};
+use coredis::{cmd, Cmd, ErrorKind, ExpireCondition, FlushMode, SetOptions, Value};
 use std::collections::HashMap;
 use std::time::Duration;
 use support::Server;
@@ -211,12 +211,36 @@ fn escape_hatch_and_typed_replies() {
             (2, Value::Array(a)) => assert_eq!(a.len(), 4),
             (_, other) => panic!("RESP{p}: unexpected shape {other:?}"),
         }
-        for refused in ["SELECT", "SUBSCRIBE", "MONITOR", "CLIENT REPLY", "HELLO"] {
+        for refused in [
+            "SELECT",
+            "SUBSCRIBE",
+            "MONITOR",
+            "CLIENT REPLY",
+            "HELLO",
+            "MULTI",
+            "WATCH",
+        ] {
             let e = r.execute(cmd(refused).arg("1")).unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::Usage, "{refused}");
+            assert_eq!(e.kind(), ErrorKind::Usage, "{refused:?}");
         }
-        // The connection is still in sync after the refusals.
+        // However they are built, in the middle of other callers' commands in flight.
+        r.set("a", "A").unwrap();
+        let before = r.deferred().get::<String>("a");
+        let refused = [
+            r.deferred().execute(cmd("")),
+            r.deferred().execute(cmd("CLIENT").arg("reply").arg("SKIP")),
+            r.deferred().execute(Cmd::<Value>::new("SELECT").arg(5)),
+            r.deferred().execute(cmd("multi")),
+        ];
+        let after = r.deferred().get::<String>("a");
+        for h in refused {
+            assert_eq!(h.wait().unwrap_err().kind(), ErrorKind::Usage);
+        }
+        assert_eq!(before.wait().unwrap(), "A");
+        assert_eq!(after.wait().unwrap(), "A");
+        // The connection is still in sync after the refusals, and in the same database.
         assert_eq!(r.ping().unwrap(), "PONG");
+        assert_eq!(r.get::<String>("a").unwrap(), "A");
         let e = r.execute(cmd("NOSUCHCOMMAND")).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Server);
         assert_eq!(e.command(), Some("NOSUCHCOMMAND"));
