@@ -21,6 +21,9 @@ use crate::resp::Limits;
 const DEFAULT_PORT: u16 = 6379;
 /// The host used when neither the builder nor the URL names one.
 const DEFAULT_HOST: &str = "127.0.0.1";
+/// Timeouts and back-offs longer than this (one year) are capped to it, so that deadline
+/// arithmetic cannot overflow and `Duration::MAX` can mean "no limit".
+const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Where a server listens: a TCP host and port, or a unix socket path.
 ///
@@ -359,20 +362,22 @@ impl ConfigBuilder {
         self
     }
 
-    /// Sets [`Config::connect_timeout`] (non-zero). Defaults to `5 s`.
+    /// Sets [`Config::connect_timeout`] (non-zero). Defaults to `5 s`. Longer than
+    /// one year is capped to a year (so `Duration::MAX` means "no limit").
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.config.connect_timeout = timeout;
         self
     }
 
-    /// Sets [`Config::response_timeout`] (non-zero). Defaults to `10 s`.
+    /// Sets [`Config::response_timeout`] (non-zero). Defaults to `10 s`. Longer than
+    /// one year is capped to a year (so `Duration::MAX` means "no limit").
     pub fn response_timeout(mut self, timeout: Duration) -> Self {
         self.config.response_timeout = timeout;
         self
     }
 
     /// Sets [`Config::tcp_keepalive`] (at least one second, or `None`). Defaults to
-    /// `Some(60 s)`.
+    /// `Some(60 s)`. Linux accepts at most 32,767 s; longer idle times use that.
     pub fn tcp_keepalive(mut self, idle: Option<Duration>) -> Self {
         self.config.tcp_keepalive = idle;
         self
@@ -391,7 +396,8 @@ impl ConfigBuilder {
         self
     }
 
-    /// Sets [`Config::reconnect_max_backoff`]. Defaults to `2 s`.
+    /// Sets [`Config::reconnect_max_backoff`]. Defaults to `2 s`. Longer than
+    /// one year is capped to a year.
     pub fn reconnect_max_backoff(mut self, backoff: Duration) -> Self {
         self.config.reconnect_max_backoff = backoff;
         self
@@ -412,7 +418,15 @@ impl ConfigBuilder {
     /// port 0 or an empty socket path; TLS with a unix socket; a client certificate without
     /// a key or the reverse; an empty TLS server name.
     pub fn build(self) -> Result<Config> {
-        let c = self.config;
+        let mut c = self.config;
+        for d in [
+            &mut c.connect_timeout,
+            &mut c.response_timeout,
+            &mut c.reconnect_min_backoff,
+            &mut c.reconnect_max_backoff,
+        ] {
+            *d = (*d).min(MAX_DURATION);
+        }
         if c.protocol_version != 2 && c.protocol_version != 3 {
             return Err(Error::config(format!(
                 "protocol_version must be 2 or 3, not {}",

@@ -295,3 +295,28 @@ fn tls_with_client_certificate() {
         "a client without a certificate is refused"
     );
 }
+
+#[test]
+fn extreme_timeouts_and_keepalive_are_usable() {
+    let server = Server::start();
+    // `Duration::MAX` as "no limit", and a keepalive longer than Linux accepts.
+    let c = Config::builder()
+        .addr(Addr::tcp("127.0.0.1", server.port()))
+        .connect_timeout(Duration::MAX)
+        .response_timeout(Duration::MAX)
+        .reconnect_max_backoff(Duration::MAX)
+        .tcp_keepalive(Some(Duration::from_secs(12 * 3600)))
+        .build()
+        .unwrap();
+    assert!(c.response_timeout() >= Duration::from_secs(365 * 24 * 3600));
+    let r = Redis::new(c).unwrap();
+    assert_eq!(r.ping().unwrap(), "PONG");
+    let mut h = r.deferred().echo::<String>("x");
+    assert_eq!(h.wait_timeout(Duration::MAX).unwrap().unwrap(), "x");
+    let r = Redis::from_url(&format!(
+        "{}?timeout=1e19&connect_timeout=1e19",
+        server.url()
+    ))
+    .unwrap();
+    assert_eq!(r.echo::<String>("y").unwrap(), "y");
+}

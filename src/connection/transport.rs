@@ -101,8 +101,13 @@ fn connect_one(
     Ok(socket.into())
 }
 
+/// The longest keepalive idle time and interval Linux accepts (`TCP_KEEPIDLE`,
+/// `TCP_KEEPINTVL`); longer settings make `setsockopt` fail, so they are capped.
+const MAX_KEEPALIVE: Duration = Duration::from_secs(32_767);
+
 /// Keepalive: first probe after `idle`, then every `idle / 3` (at least 1 s), 3 probes.
 fn keepalive_params(idle: Duration) -> TcpKeepalive {
+    let idle = idle.min(MAX_KEEPALIVE);
     let params = TcpKeepalive::new().with_time(idle);
     #[cfg(any(
         target_os = "android",
