@@ -178,16 +178,29 @@ impl Config {
         self.tls.as_ref()
     }
 
-    /// The ACL user to authenticate as. When only a password is set, the user is `default`.
-    /// Defaults to `None`.
+    /// The ACL user to authenticate as. When only a password is set, the user is `default`;
+    /// a user without a password authenticates with an empty one (ACL users with `nopass`,
+    /// or whose password is empty). Defaults to `None`.
     pub fn username(&self) -> Option<&str> {
         self.username.as_deref()
     }
 
-    /// The password to authenticate with; `None` means no authentication. Defaults to
-    /// `None`.
+    /// The password to authenticate with. With neither a password nor a username there is
+    /// no authentication. Defaults to `None`.
     pub fn password(&self) -> Option<&str> {
         self.password.as_deref()
+    }
+
+    /// Who to authenticate as, if anyone: `(user, password)`, the user `default` when only a
+    /// password is set and an empty password when only a user is.
+    pub(crate) fn credentials(&self) -> Option<(&str, &str)> {
+        match (&self.username, &self.password) {
+            (None, None) => None,
+            (user, password) => Some((
+                user.as_deref().unwrap_or("default"),
+                password.as_deref().unwrap_or(""),
+            )),
+        }
     }
 
     /// The database selected after connecting (`SELECT`, when not 0). Defaults to `0`.
@@ -414,7 +427,7 @@ impl ConfigBuilder {
     /// Errors ([`ErrorKind::Config`](crate::ErrorKind::Config)): protocol version other than
     /// 2 or 3; zero connect or response timeout; keepalive under one second; `max_in_flight`
     /// of 0; zero or inverted reconnect backoffs; negative db; a client name that is empty or
-    /// has spaces or non-printable characters; a username without a password; an empty host,
+    /// has spaces or non-printable characters; an empty host,
     /// port 0 or an empty socket path; TLS with a unix socket; a client certificate without
     /// a key or the reverse; an empty TLS server name.
     pub fn build(self) -> Result<Config> {
@@ -469,9 +482,6 @@ impl ConfigBuilder {
                     "client_name must be non-empty printable ASCII without spaces",
                 ));
             }
-        }
-        if c.username.is_some() && c.password.is_none() {
-            return Err(Error::config("a username needs a password"));
         }
         match &c.addr {
             Addr::Tcp { host, port } => {
@@ -935,7 +945,6 @@ mod tests {
             Config::builder().reconnect_min_backoff(Duration::ZERO),
             Config::builder().reconnect_min_backoff(Duration::from_secs(3)),
             Config::builder().db(-1),
-            Config::builder().username(Some("alice")),
             Config::builder().addr(Addr::tcp("", 1)),
             Config::builder().addr(Addr::tcp("h", 0)),
             Config::builder().addr(Addr::unix("")),
@@ -1032,9 +1041,12 @@ mod tests {
         // Empty parts are "not set".
         let c = ok("redis://:@h");
         assert_eq!((c.username(), c.password()), (None, None));
-        // A user without a password cannot authenticate.
-        err("redis://alice@h");
-        err("redis://alice:@h");
+        // A user without a password authenticates with an empty one (`nopass` users).
+        for url in ["redis://alice@h", "redis://alice:@h"] {
+            assert_eq!(ok(url).credentials(), Some(("alice", "")), "{url}");
+        }
+        assert_eq!(ok("redis://:pw@h").credentials(), Some(("default", "pw")));
+        assert_eq!(ok("redis://h").credentials(), None);
         // Bad escapes.
         err("redis://:pa%zzss@h");
         err("redis://:pa%4@h");

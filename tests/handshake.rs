@@ -144,6 +144,30 @@ fn acl_user_right_and_wrong() {
 }
 
 #[test]
+fn acl_users_without_a_password() {
+    let server = Server::start();
+    // `nopass`: any password, the empty one included; `>` alone: the empty password.
+    server.command(&["ACL", "SETUSER", "bob", "on", "nopass", "+@all", "~*"]);
+    server.command(&["ACL", "SETUSER", "eve", "on", ">", "+@all", "~*"]);
+    for (user, url) in [
+        ("bob", format!("redis://bob@127.0.0.1:{}", server.port())),
+        ("eve", format!("redis://eve:@127.0.0.1:{}", server.port())),
+        (
+            "eve",
+            format!("redis://eve@127.0.0.1:{}?protocol=2", server.port()),
+        ),
+    ] {
+        let r = Redis::from_url(&url).unwrap_or_else(|e| panic!("{url}: {e}"));
+        let who: String = r.execute(cmd("ACL WHOAMI").returns()).unwrap();
+        assert_eq!(who, user, "{url}");
+    }
+    // A user that has a password still needs it.
+    server.command(&["ACL", "SETUSER", "carol", "on", ">carolpw", "+@all", "~*"]);
+    let e = Redis::from_url(&format!("redis://carol@127.0.0.1:{}", server.port())).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
+}
+
+#[test]
 fn unix_socket_and_database_selection() {
     let server = Server::builder().unix_socket(true).start();
     let path = server.unix_path().unwrap().display().to_string();

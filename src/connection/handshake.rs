@@ -55,10 +55,11 @@ fn negotiate(io: &mut impl Requester, config: &Config, addr: &str) -> Result<Con
         client_id: None,
     };
     let with_context = |e: Error, command: &str| e.with_command(command).with_node(addr);
+    let credentials = config.credentials();
     let args = hello_args(
         protocol,
-        config.username(),
-        config.password(),
+        credentials.map(|(user, _)| user),
+        credentials.map(|(_, password)| password),
         config.client_name(),
     );
     match ask(io, config, "HELLO", &args)? {
@@ -66,7 +67,7 @@ fn negotiate(io: &mut impl Requester, config: &Config, addr: &str) -> Result<Con
             // A server that knows HELLO answers `HELLO … AUTH` with WRONGPASS, never NOAUTH;
             // a NOAUTH means it does not know the command and (like Valkey 8+) hides that from
             // unauthenticated clients.
-            let hidden_unknown = se.code() == "NOAUTH" && config.password().is_some();
+            let hidden_unknown = se.code() == "NOAUTH" && credentials.is_some();
             if is_auth_error(&se) && !hidden_unknown {
                 return Err(auth_error(se, config, "HELLO").with_node(addr));
             }
@@ -148,8 +149,8 @@ fn withhold_secret(se: ServerError, secret: Option<&str>) -> ServerError {
 
 /// For servers before 6.0 (no `HELLO`), RESP2 only: `AUTH` then `CLIENT SETNAME`.
 fn legacy_handshake(io: &mut impl Requester, config: &Config, addr: &str) -> Result<()> {
-    if let Some(password) = config.password() {
-        let args = auth_args(config.username(), password);
+    if let Some((user, password)) = config.credentials() {
+        let args = auth_args(Some(user), password);
         if let Value::Error(se) = ask(io, config, "AUTH", &args)? {
             return Err(if is_auth_error(&se) {
                 auth_error(se, config, "AUTH")
@@ -243,9 +244,9 @@ fn is_unknown_command(se: &ServerError) -> bool {
 /// An [`ErrorKind::Auth`] error naming the user (never the password), carrying the server's
 /// reply (so `code()` says `WRONGPASS`, `NOAUTH`, …).
 fn auth_error(se: ServerError, config: &Config, command: &str) -> Error {
-    let message = match config.password() {
+    let message = match config.credentials() {
         None => "the server requires a password, and none is configured".to_string(),
-        Some(_) => format!("for user '{}'", config.username().unwrap_or("default")),
+        Some((user, _)) => format!("for user '{user}'"),
     };
     Error::new(ErrorKind::Auth, message)
         .with_server(se)
