@@ -25,9 +25,24 @@ use crate::value::Value;
 ///
 /// A nil reply converted to anything but `Option<T>`, `Value` or `()` is an error: ask for
 /// `Option<String>` when a key may be missing.
+///
+/// Pair-shaped replies (`HGETALL`, `ZRANGE … WITHSCORES`, `CONFIG GET`, …) come as a RESP3 map,
+/// a RESP3 array of two-element arrays, or a RESP2 flat array of alternating keys and values,
+/// depending on the command and the protocol. `Vec<(K, V)>`, `HashMap<K, V>` and
+/// `BTreeMap<K, V>` accept all three shapes, so the same code works over RESP2 and RESP3.
 pub trait FromValue: Sized {
     /// Converts one reply.
     fn from_value(value: Value) -> Result<Self>;
+
+    /// Converts an aggregate reply into a `Vec<Self>`; this is what `Vec<T>` calls. The
+    /// default converts each element. Two-element tuples override it to accept the three
+    /// pair shapes described above; implement it only for a type that needs the same.
+    fn from_aggregate(value: Value) -> Result<Vec<Self>> {
+        elements(value, "an array")?
+            .into_iter()
+            .map(Self::from_value)
+            .collect()
+    }
 }
 
 fn mismatch<T>(expected: &str, got: &Value) -> Result<T> {
@@ -86,7 +101,11 @@ macro_rules! int_from_value {
                 match check_error(value)? {
                     Value::Int(i) => <$t>::try_from(i).or_else(|_| mismatch(expected, &Value::Int(i))),
                     Value::Boolean(b) => Ok(b as $t),
-                    Value::Double(d) if d.fract() == 0.0 && d >= <$t>::MIN as f64 && d <= <$t>::MAX as f64 => Ok(d as $t),
+                    // Whole and below 2^127 in size, a double converts to i128 exactly; the
+                    // range check of the target type is then exact too.
+                    Value::Double(d) if d.fract() == 0.0 && d.abs() < I128_RANGE => {
+                        <$t>::try_from(d as i128).or_else(|_| mismatch(expected, &Value::Double(d)))
+                    }
                     v @ (Value::Bulk(_) | Value::SimpleString(_) | Value::BigNumber(_) | Value::Verbatim { .. }) => parse_text(&v, expected),
                     v => mismatch(expected, &v),
                 }
@@ -94,6 +113,9 @@ macro_rules! int_from_value {
         }
     )*};
 }
+/// 2^127: doubles below this in size convert to `i128` without saturating.
+const I128_RANGE: f64 = 170_141_183_460_469_231_731_687_303_715_884_105_728.0;
+
 // `u8` is left out on purpose: `Vec<u8>` is a byte string, not an array of small integers.
 int_from_value!(i8, i16, i32, i64, i128, isize, u16, u32, u64, u128, usize);
 
@@ -175,10 +197,25 @@ fn elements(value: Value, expected: &str) -> Result<Vec<Value>> {
     }
 }
 
-/// The key/value pairs of a map reply, or of a RESP2 flat array of pairs.
+/// The key/value pairs of a map reply, of a RESP2 flat array of alternating keys and values,
+/// or of an array of two-element arrays (RESP3's shape for `ZRANGE … WITHSCORES` and the
+/// like). An array whose elements are all aggregates is read as the last form.
 fn pairs(value: Value) -> Result<Vec<(Value, Value)>> {
     match check_error(value)? {
         Value::Map(m) => Ok(m),
+        Value::Array(v) | Value::Set(v) if !v.is_empty() && v.iter().all(is_aggregate) => v
+            .into_iter()
+            .map(|item| match elements(item, "a pair")?.as_mut_slice() {
+                [k, v] => Ok((
+                    std::mem::replace(k, Value::Nil),
+                    std::mem::replace(v, Value::Nil),
+                )),
+                other => Err(Error::type_mismatch(
+                    "a pair",
+                    format!("array of {}", other.len()),
+                )),
+            })
+            .collect(),
         Value::Array(v) if v.len() % 2 == 0 => {
             let mut out = Vec::with_capacity(v.len() / 2);
             let mut it = v.into_iter();
@@ -187,16 +224,17 @@ fn pairs(value: Value) -> Result<Vec<(Value, Value)>> {
             }
             Ok(out)
         }
-        v => mismatch("a map", &v),
+        v => mismatch("a map or a list of pairs", &v),
     }
+}
+
+fn is_aggregate(v: &Value) -> bool {
+    matches!(v, Value::Array(_) | Value::Map(_) | Value::Set(_))
 }
 
 impl<T: FromValue> FromValue for Vec<T> {
     fn from_value(value: Value) -> Result<Self> {
-        elements(value, "an array")?
-            .into_iter()
-            .map(T::from_value)
-            .collect()
+        T::from_aggregate(value)
     }
 }
 
@@ -239,8 +277,10 @@ impl<K: FromValue + Ord, V: FromValue> FromValue for BTreeMap<K, V> {
 }
 
 macro_rules! tuple_from_value {
-    ($n:literal; $($t:ident),+) => {
+    ($n:literal; $($t:ident),+ $(; $($extra:tt)*)?) => {
         impl<$($t: FromValue),+> FromValue for ($($t,)+) {
+            $($($extra)*)?
+
             fn from_value(value: Value) -> Result<Self> {
                 let expected = concat!("an array of ", $n);
                 let items = elements(value, expected)?;
@@ -259,7 +299,19 @@ macro_rules! tuple_from_value {
     };
 }
 tuple_from_value!(1; A);
-tuple_from_value!(2; A, B);
+tuple_from_value!(2; A, B;
+    fn from_aggregate(value: Value) -> Result<Vec<Self>> {
+        pair_list(value)
+    }
+);
+
+/// The pair shapes a `Vec<(K, V)>` accepts; see [`FromValue`].
+fn pair_list<A: FromValue, B: FromValue>(value: Value) -> Result<Vec<(A, B)>> {
+    pairs(value)?
+        .into_iter()
+        .map(|(k, v)| Ok((A::from_value(k)?, B::from_value(v)?)))
+        .collect()
+}
 tuple_from_value!(3; A, B, C);
 tuple_from_value!(4; A, B, C, D);
 
@@ -338,5 +390,71 @@ mod tests {
         ))]))
         .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Server);
+    }
+
+    #[test]
+    fn pair_lists_from_every_shape() {
+        let expected = vec![("a".to_string(), 1.5), ("b".to_string(), 2.0)];
+        let shapes = [
+            // RESP3 map (HGETALL), RESP3 array of pairs (ZRANGE WITHSCORES), RESP2 flat array.
+            Value::Map(vec![
+                (bulk("a"), Value::Double(1.5)),
+                (bulk("b"), Value::Double(2.0)),
+            ]),
+            Value::Array(vec![
+                Value::Array(vec![bulk("a"), Value::Double(1.5)]),
+                Value::Array(vec![bulk("b"), Value::Double(2.0)]),
+            ]),
+            Value::Array(vec![bulk("a"), bulk("1.5"), bulk("b"), bulk("2")]),
+        ];
+        for v in shapes {
+            let got: Vec<(String, f64)> = FromValue::from_value(v.clone()).unwrap();
+            assert_eq!(got, expected, "{v:?}");
+            let m: BTreeMap<String, f64> = FromValue::from_value(v).unwrap();
+            assert_eq!(m.len(), 2);
+        }
+        // Values that are themselves arrays, in a RESP2 flat array.
+        let flat = Value::Array(vec![bulk("k"), Value::Array(vec![bulk("x")])]);
+        let got: Vec<(String, Vec<String>)> = FromValue::from_value(flat).unwrap();
+        assert_eq!(got, vec![("k".to_string(), vec!["x".to_string()])]);
+        // Shapes that are not pairs.
+        for bad in [
+            Value::Array(vec![bulk("a")]),
+            Value::Array(vec![Value::Array(vec![bulk("a"), bulk("b"), bulk("c")])]),
+            bulk("a"),
+        ] {
+            let e = Vec::<(String, String)>::from_value(bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Type);
+        }
+        // Other element types are unchanged: a map is flattened for a Vec<String>.
+        let m = Value::Map(vec![(bulk("a"), bulk("1"))]);
+        assert_eq!(Vec::<String>::from_value(m).unwrap(), ["a", "1"]);
+        let nested = Value::Array(vec![Value::Array(vec![bulk("a"), bulk("1")])]);
+        let t: Vec<(String, i64)> = FromValue::from_value(nested).unwrap();
+        assert_eq!(t, vec![("a".to_string(), 1)]);
+    }
+
+    #[test]
+    fn doubles_to_integers_never_saturate() {
+        assert_eq!(
+            i64::from_value(Value::Double(-9007199254740992.0)).unwrap(),
+            -(1 << 53)
+        );
+        assert_eq!(
+            i64::from_value(Value::Double(-9223372036854775808.0)).unwrap(),
+            i64::MIN
+        );
+        assert!(i64::from_value(Value::Double(9223372036854775808.0)).is_err());
+        assert!(u64::from_value(Value::Double(18446744073709551616.0)).is_err());
+        assert!(u64::from_value(Value::Double(-1.0)).is_err());
+        assert!(i32::from_value(Value::Double(2147483648.0)).is_err());
+        assert_eq!(
+            i32::from_value(Value::Double(2147483647.0)).unwrap(),
+            i32::MAX
+        );
+        assert!(i128::from_value(Value::Double(f64::MAX)).is_err());
+        assert!(i64::from_value(Value::Double(f64::NAN)).is_err());
+        assert!(i64::from_value(Value::Double(f64::INFINITY)).is_err());
+        assert!(i64::from_value(Value::Double(1.5)).is_err());
     }
 }

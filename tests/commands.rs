@@ -205,6 +205,22 @@ fn escape_hatch_and_typed_replies() {
         assert_eq!(n, 2, "RESP{p}");
         let m: HashMap<String, i64> = r.execute(cmd("HGETALL").key("h").returns()).unwrap();
         assert_eq!(m.get("f2"), Some(&2));
+        // Pair-shaped replies give the same Vec<(K, V)> over RESP2 and RESP3 (a map, an array
+        // of pairs, a flat array).
+        let mut fields: Vec<(String, i64)> = r.execute(cmd("HGETALL").key("h").returns()).unwrap();
+        fields.sort();
+        assert_eq!(fields, [("f1".into(), 1), ("f2".into(), 2)], "RESP{p}");
+        r.execute(cmd("ZADD").key("z").args(["1.5", "a", "2", "b"]))
+            .unwrap();
+        let scored: Vec<(String, f64)> = r
+            .execute(
+                cmd("ZRANGE")
+                    .key("z")
+                    .args(["0", "-1", "WITHSCORES"])
+                    .returns(),
+            )
+            .unwrap();
+        assert_eq!(scored, [("a".into(), 1.5), ("b".into(), 2.0)], "RESP{p}");
         let v = r.execute(cmd("HGETALL").key("h")).unwrap();
         match (p, v) {
             (3, Value::Map(m)) => assert_eq!(m.len(), 2),
