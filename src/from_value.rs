@@ -30,6 +30,11 @@ use crate::value::Value;
 /// a RESP3 array of two-element arrays, or a RESP2 flat array of alternating keys and values,
 /// depending on the command and the protocol. `Vec<(K, V)>`, `HashMap<K, V>` and
 /// `BTreeMap<K, V>` accept all three shapes, so the same code works over RESP2 and RESP3.
+///
+/// Scores and other floating-point replies: ask for `f64`, which reads both RESP3 doubles
+/// and RESP2 text. As a `String`, a RESP3 double is written in Rust's shortest form
+/// (`100000000000000000000`), which can differ from the text a server sends over RESP2
+/// (`1e+20`).
 pub trait FromValue: Sized {
     /// Converts one reply.
     fn from_value(value: Value) -> Result<Self>;
