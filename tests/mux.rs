@@ -217,6 +217,92 @@ fn timeouts_end_on_the_deadline_not_on_the_read_tick() {
     assert!(h.wait().is_ok());
 }
 
+/// Whoever writes combines other callers' queued requests into its `write`s, but only for a
+/// few batches: two threads flooding the connection with deferred 32 KiB `SET`s must not keep
+/// a third caller (or themselves) inside the writer role past its timeout.
+#[test]
+fn a_flood_of_requests_does_not_hold_a_writer_past_its_timeout() {
+    let server = Server::start();
+    let r = Redis::from_url(&format!("{}?timeout=0.2", server.url())).unwrap();
+    let big = "x".repeat(32 * 1024);
+    let until = Instant::now() + Duration::from_secs(3);
+    let slowest = Mutex::new((Duration::ZERO, ""));
+    let note = |took: Duration, what: &'static str| {
+        let mut s = slowest.lock().unwrap();
+        if took > s.0 {
+            *s = (took, what);
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            let (r, big, note) = (&r, &big, &note);
+            s.spawn(move || {
+                while Instant::now() < until {
+                    let t = Instant::now();
+                    drop(r.deferred().set("bulk", big.as_str()));
+                    note(t.elapsed(), "deferred SET (submit only)");
+                }
+            });
+        }
+        while Instant::now() < until {
+            let t = Instant::now();
+            // It may time out under the flood; it must not take much longer than that.
+            let _ = r.set("mine", big.as_str());
+            note(t.elapsed(), "blocking SET");
+        }
+    });
+    let (took, what) = *slowest.lock().unwrap();
+    assert!(
+        took < Duration::from_millis(1200),
+        "a {what} took {took:?} (response timeout 200 ms)"
+    );
+    assert_eq!(r.echo::<String>("after").unwrap(), "after");
+}
+
+/// TLS cannot read and write at once. A submitter blocked on a full queue while the leader
+/// leaves and writes what was queued must be served as soon as that write ends, not when the
+/// worker next wakes by itself (a second later).
+#[test]
+fn tls_back_pressure_does_not_stall() {
+    if !support::tls_or_skip("tls_back_pressure_does_not_stall") {
+        return;
+    }
+    let server = Server::builder().tls(true).start();
+    let port = server.tls_port().unwrap();
+    let r = Redis::from_url(&format!(
+        "rediss://127.0.0.1:{port}?tls_insecure=true&max_in_flight=5&timeout=5"
+    ))
+    .unwrap();
+    let big = "v".repeat(256 * 1024);
+    let mut worst = Duration::ZERO;
+    for _ in 0..12 {
+        std::thread::scope(|s| {
+            let submitter = s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(10));
+                let mut handles = Vec::new();
+                let mut slowest = Duration::ZERO;
+                for _ in 0..8 {
+                    let t = Instant::now();
+                    handles.push(r.deferred().set("big", big.as_str()));
+                    slowest = slowest.max(t.elapsed());
+                }
+                (slowest, handles)
+            });
+            // The leader: one slow blocking call, then idle.
+            r.execute(cmd("DEBUG").arg("SLEEP").arg("0.05")).unwrap();
+            let (slowest, handles) = submitter.join().unwrap();
+            worst = worst.max(slowest);
+            for h in handles {
+                h.wait().unwrap();
+            }
+        });
+    }
+    assert!(
+        worst < Duration::from_millis(500),
+        "a deferred submit waited {worst:?} for room in the queue"
+    );
+}
+
 #[test]
 fn back_pressure_bounds_the_queue() {
     let server = Server::start();

@@ -11,10 +11,12 @@
 //! 1. **Submit.** The caller appends its encoded request to the shared pending buffer and its
 //!    slot to the FIFO under one short mutex — in the same critical section, so the FIFO order
 //!    is the byte order. If nobody is writing, it becomes the writer and writes everything
-//!    pending in one `write`. If a leader is reading and at least four written requests are
-//!    still unanswered, it only queues: the leader flushes before its next blocking read
-//!    (write combining with deferral; this cut `write` calls per command from ~0.75 to ~0.1 at
-//!    64 callers in `shared/research/mux-spike.md`).
+//!    pending in one `write`, then what others queued meanwhile, for at most four `write`s:
+//!    a stream of other callers' requests never keeps it from its own reply (what is left
+//!    goes to the leader or the worker). If a leader is reading and at least four written
+//!    requests are still unanswered, it only queues: the leader flushes one batch before
+//!    each blocking read (write combining with deferral; this cut `write` calls per command
+//!    from ~0.75 to ~0.1 at 64 callers in `shared/research/mux-spike.md`).
 //! 2. **Wait (leader/follower).** A waiting caller that finds nobody reading becomes the leader:
 //!    it reads, cuts complete frames with the incremental scanner, pops one slot per reply in
 //!    FIFO order and completes it (store, release, `unpark`), and leaves as soon as its own reply
@@ -37,6 +39,7 @@
 //!   while the worker reconnects and replays the handshake. Nothing is retried silently.
 //! - The FIFO is bounded by `max_in_flight`: submitters block (bounded by their deadline) when
 //!   it is full.
+//! - Nothing is logged while a lock or a role is held: a logger may itself use the client.
 //! - TLS streams cannot be read and written at once, so on TLS connections submitters always
 //!   queue while a leader reads, and the leader flushes before each read.
 

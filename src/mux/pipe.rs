@@ -114,6 +114,26 @@ pub(crate) struct Pipe {
     pub(crate) worker_wanted: AtomicBool,
 }
 
+/// Who holds the writer role, which bounds how long it keeps it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Writer {
+    /// A caller submitting or leaving the read side: a few batches, then it returns.
+    Caller,
+    /// The leader flushing before a read: one batch, then it reads.
+    Leader,
+    /// The worker, which nobody waits for: a few batches too, then it leads.
+    Worker,
+}
+
+impl Writer {
+    fn max_batches(self) -> usize {
+        match self {
+            Writer::Caller | Writer::Worker => 4,
+            Writer::Leader => 1,
+        }
+    }
+}
+
 /// What a leader was asked to wait for.
 enum LeadUntil<'a> {
     /// Its own slot completes, or its deadline passes.
@@ -284,25 +304,48 @@ impl Pipe {
         }
         st.writing = true;
         drop(st);
-        self.write_pending();
+        self.write_pending(Writer::Caller);
         Ok(slot)
     }
 
-    /// Writes everything pending; the caller holds the writer role (`writing` is set) and
-    /// releases it here.
-    fn write_pending(&self) {
+    /// Writes what is pending, in at most `who.max_batches()` `write`s (bytes queued while a
+    /// batch is written go out in the next one: write combining). The caller holds the writer
+    /// role (`writing` is set) and releases it here. Bytes still pending then are left to the
+    /// leader, which flushes before each read, or to the worker, so that nobody's call is held
+    /// up for long by a stream of other callers' requests.
+    fn write_pending(&self, who: Writer) {
         let mut w = self.write.lock();
         let mut buf = std::mem::take(&mut w.spare);
+        let mut batches = 0;
         loop {
             let gen = {
                 let mut st = self.state.lock();
-                if st.pending.is_empty() || st.generation != w.generation {
-                    st.pending.clear();
+                if st.pending.is_empty()
+                    || st.generation != w.generation
+                    || batches == who.max_batches()
+                {
+                    if st.generation != w.generation {
+                        st.pending.clear();
+                    }
                     st.writing = false;
                     let next = self.hand_off(&mut st);
+                    // Someone must write what is left and read for submitters blocked on a
+                    // full queue: the worker, unless this thread goes on reading.
+                    let written_unanswered = st.fifo.len() > st.unwritten;
+                    let worker = who != Writer::Leader
+                        && matches!(st.status, Status::Connected)
+                        && (!st.pending.is_empty()
+                            || (st.waiting_submitters > 0 && !st.reading && written_unanswered));
+                    let notify = st.waiting_submitters > 0;
                     drop(st);
                     w.spare = buf;
                     drop(w);
+                    if notify {
+                        self.changed.notify_all();
+                    }
+                    if worker {
+                        self.wake_worker();
+                    }
                     if let Some(t) = next {
                         t.unpark();
                     }
@@ -312,6 +355,7 @@ impl Pipe {
                 st.unwritten = 0;
                 st.generation
             };
+            batches += 1;
             let res = match w.writer.as_mut() {
                 Some(wr) => wr.write_all(&buf).and_then(|_| wr.flush()),
                 None => Err(std::io::Error::new(
@@ -459,21 +503,19 @@ impl Pipe {
             };
             if let Err(e) = rs.set_tick(tick.max(MIN_READ_TICK)) {
                 drop(rs);
-                self.fail(
+                return self.fail_leading(
                     gen,
                     Error::io("setting the socket's read timeout failed", e),
                 );
-                return self.leave();
             }
             let res = read_more(&mut rs);
             match res {
                 Ok(0) => {
                     drop(rs);
-                    self.fail(
+                    return self.fail_leading(
                         gen,
                         Error::new(ErrorKind::Io, "the server closed the connection"),
                     );
-                    return self.leave();
                 }
                 Ok(_) => {}
                 Err(e)
@@ -486,7 +528,7 @@ impl Pipe {
                 {
                     if self.is_stuck(gen) {
                         drop(rs);
-                        self.fail(
+                        return self.fail_leading(
                             gen,
                             Error::new(
                                 ErrorKind::Timeout,
@@ -497,14 +539,13 @@ impl Pipe {
                                 ),
                             ),
                         );
-                        return self.leave();
                     }
                     continue;
                 }
                 Err(e) => {
                     drop(rs);
-                    self.fail(gen, Error::io("reading from the connection failed", e));
-                    return self.leave();
+                    return self
+                        .fail_leading(gen, Error::io("reading from the connection failed", e));
                 }
             }
             // Cut complete frames.
@@ -520,8 +561,7 @@ impl Pipe {
                     Ok(None) => break,
                     Err(e) => {
                         drop(rs);
-                        self.fail(gen, e);
-                        return self.leave();
+                        return self.fail_leading(gen, e);
                     }
                 }
             }
@@ -538,6 +578,7 @@ impl Pipe {
             }
             // Match replies to requests, in order.
             let mut unexpected = false;
+            let mut pushes = 0usize;
             {
                 let mut st = self.state.lock();
                 if st.generation != gen {
@@ -545,11 +586,7 @@ impl Pipe {
                 }
                 for f in frames.drain(..) {
                     if resp::is_push(&f) {
-                        log::debug!(
-                            "coredis: dropping a push frame of {} bytes from {} (no listener)",
-                            f.len(),
-                            st.node
-                        );
+                        pushes += 1;
                         continue;
                     }
                     if st.fifo.len() <= st.unwritten {
@@ -569,6 +606,10 @@ impl Pipe {
                     self.changed.notify_all();
                 }
             }
+            if pushes > 0 {
+                // Logged outside the state lock: a logger may itself use this client.
+                log::debug!("coredis: dropped {pushes} push frame(s) (no listener)");
+            }
             let own = match &until {
                 LeadUntil::Own(s, _) => Some(*s),
                 LeadUntil::Drained => None,
@@ -582,11 +623,10 @@ impl Pipe {
             }
             if unexpected {
                 drop(rs);
-                self.fail(
+                return self.fail_leading(
                     gen,
                     Error::protocol("received a reply that no request was waiting for"),
                 );
-                return self.leave();
             }
         }
         drop(rs);
@@ -620,7 +660,7 @@ impl Pipe {
             }
             st.writing = true;
         }
-        self.write_pending();
+        self.write_pending(Writer::Leader);
         self.state.lock().generation == gen
     }
 
@@ -635,7 +675,7 @@ impl Pipe {
             drop(st);
             self.changed.notify_all();
             // Hands the read side on when done.
-            self.write_pending();
+            self.write_pending(Writer::Caller);
             return;
         }
         let next = self.hand_off(&mut st);
@@ -666,7 +706,7 @@ impl Pipe {
             let mut st = self.state.lock();
             if self.take_writer_role(&mut st) {
                 drop(st);
-                self.write_pending();
+                self.write_pending(Writer::Worker);
                 st = self.state.lock();
             }
             if !self.can_lead(&st) || st.fifo.len() <= st.unwritten {
@@ -681,12 +721,30 @@ impl Pipe {
     /// The connection of generation `gen` failed: every outstanding request completes with an
     /// error, the socket is shut down, and the worker reconnects.
     pub(crate) fn fail(&self, gen: u64, cause: Error) {
+        self.fail_and_release(gen, cause, false);
+    }
+
+    /// [`Pipe::fail`] for the leader: it gives up the read side in the same critical section,
+    /// so that nothing it does afterwards (logging, completing slots) holds a role that the
+    /// reconnection waits for.
+    fn fail_leading(&self, gen: u64, cause: Error) {
+        self.fail_and_release(gen, cause, true);
+    }
+
+    fn fail_and_release(&self, gen: u64, cause: Error, release_read: bool) {
         let (slots, node) = {
             let mut st = self.state.lock();
+            if release_read {
+                st.reading = false;
+                self.reading_hint.store(false, Ordering::SeqCst);
+            }
             if st.generation != gen || !matches!(st.status, Status::Connected) {
+                drop(st);
+                if release_read {
+                    self.changed.notify_all();
+                }
                 return;
             }
-            log::warn!("coredis: connection to {} lost: {cause}", st.node);
             st.generation += 1;
             st.status = if st.shutdown {
                 Status::Closed
@@ -711,6 +769,8 @@ impl Pipe {
             .with_node(&node)
             .with_source(cause.clone())));
         }
+        // Logged last, holding no lock: a logger may itself use this client.
+        log::warn!("coredis: connection to {node} lost: {cause}");
     }
 
     /// Marks the pipe closed: submitters fail from now on. Outstanding requests are left to
@@ -750,6 +810,7 @@ impl Pipe {
         let mut st = self.state.lock();
         while st.reading || st.writing {
             if Instant::now() >= deadline {
+                drop(st);
                 log::warn!("coredis: a reader or writer of a failed connection is still busy");
                 return;
             }
