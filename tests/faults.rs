@@ -476,3 +476,66 @@ fn handles_in_flight_when_cut_all_complete() {
     let v: String = r.echo("alive").unwrap();
     assert_eq!(v, "alive");
 }
+
+/// A reply that trickles in (one byte every 20 ms) must not hold a call past its timeout, over
+/// TCP and over TLS, where one TLS read may span many socket reads while a record trickles in;
+/// the partial reply is kept, completed later and discarded, so the connection stays in sync.
+/// Connecting through a trickle is bounded by the connect timeout the same way.
+#[test]
+fn a_trickling_reply_times_out_on_time_over_tcp_and_tls() {
+    let timeout = Duration::from_millis(300);
+    for tls in [false, true] {
+        if tls && !support::tls_or_skip("a_trickling_reply_times_out_on_time (TLS)") {
+            continue;
+        }
+        let server = Server::builder().tls(tls).start();
+        let upstream = match server.tls_port() {
+            Some(p) if tls => format!("127.0.0.1:{p}"),
+            _ => server.addr(),
+        };
+        let proxy = Proxy::start(&upstream);
+        let url = if tls {
+            format!(
+                "rediss://127.0.0.1:{}?tls_insecure=true&timeout=0.3&connect_timeout=0.5",
+                proxy.port()
+            )
+        } else {
+            format!("{}?timeout=0.3&connect_timeout=0.5", proxy.url())
+        };
+        let r = Redis::from_url(&url).unwrap();
+        assert_eq!(r.ping().unwrap(), "PONG");
+        proxy.set_chunk(1);
+        proxy.set_delay(Duration::from_millis(20));
+        let started = Instant::now();
+        let e = r.echo::<String>("x".repeat(150)).unwrap_err();
+        let took = started.elapsed();
+        assert_eq!(e.kind(), ErrorKind::Timeout, "tls={tls}: {e}");
+        assert!(took < timeout + SLACK / 3, "tls={tls}: took {took:?}");
+        // Connecting through the trickle is bounded by the connect timeout.
+        let started = Instant::now();
+        let e = Redis::from_url(&url).unwrap_err();
+        assert!(e.is_timeout() || e.is_connection_error(), "tls={tls}: {e}");
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_millis(500) + SLACK / 3,
+            "tls={tls}: connecting took {took:?}"
+        );
+        // The trickle ends: the late ECHO reply is discarded, nobody else gets it.
+        proxy.set_chunk(usize::MAX);
+        proxy.set_delay(Duration::ZERO);
+        let until = Instant::now() + RECOVERY;
+        loop {
+            match r.echo::<String>("after") {
+                Ok(v) => {
+                    assert_eq!(v, "after", "tls={tls}: a late reply reached a later caller");
+                    break;
+                }
+                Err(e) => {
+                    assert!(e.is_timeout() || e.is_connection_error(), "tls={tls}: {e}");
+                    assert!(Instant::now() < until, "tls={tls}: no recovery: {e}");
+                }
+            }
+        }
+        hammer(&r, 4, 50, if tls { "trickle-tls" } else { "trickle-tcp" });
+    }
+}

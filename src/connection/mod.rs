@@ -21,7 +21,7 @@ use std::net::{Shutdown, TcpStream};
 #[cfg(unix)]
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 use transport::Deadline;
 
 /// A TLS session over TCP, shared by the reader and the writer half.
-type SharedTls = Arc<Mutex<native_tls::TlsStream<TcpStream>>>;
+type SharedTls = Arc<Mutex<native_tls::TlsStream<tls::DeadlineStream>>>;
 
 /// What the handshake learned about the connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,10 +90,22 @@ enum ReadHalf {
         stream: SharedTls,
         /// A second handle on the TCP socket, to set timeouts without taking the TLS lock.
         socket: TcpStream,
+        /// The deadline of the next reads (see [`ConnReader::limit_read_time`]).
+        read_until: Option<Instant>,
     },
 }
 
 impl ConnReader {
+    /// Reads that go on for more than `limit` from now return [`io::ErrorKind::WouldBlock`]
+    /// even while bytes keep arriving. Only TLS needs it (one TLS read may span many `recv`s
+    /// while a record trickles in); on plain sockets the read timeout already bounds every
+    /// read, and this does nothing.
+    pub(crate) fn limit_read_time(&mut self, limit: Duration) {
+        if let ReadHalf::Tls { read_until, .. } = &mut self.inner {
+            *read_until = Instant::now().checked_add(limit);
+        }
+    }
+
     /// Sets the read timeout of the underlying socket (also for TLS); `None` blocks without
     /// limit. A read that times out fails with [`io::ErrorKind::WouldBlock`] or
     /// [`io::ErrorKind::TimedOut`] (platform-dependent) and may be retried; for TLS a partly
@@ -131,7 +143,15 @@ impl Read for ConnReader {
             ReadHalf::Tcp(s) => s.read(buf),
             #[cfg(unix)]
             ReadHalf::Unix(s) => s.read(buf),
-            ReadHalf::Tls { stream, .. } => stream.lock().read(buf),
+            ReadHalf::Tls {
+                stream, read_until, ..
+            } => {
+                let mut session = stream.lock();
+                session.get_mut().read_until = *read_until;
+                let res = session.read(buf);
+                session.get_mut().read_until = None;
+                res
+            }
         }
     }
 }
@@ -328,6 +348,7 @@ fn connect_tcp(
             let (info, pending) =
                 handshake::run(&mut tls_stream, config, addr, deadline, &arm, true)?;
             set_timeouts(&ctl, None).map_err(socket_err)?;
+            tls_stream.get_mut().read_until = None;
             let read_timeouts = ctl.try_clone().map_err(socket_err)?;
             let write_timeouts = ctl.try_clone().map_err(socket_err)?;
             let shared: SharedTls = Arc::new(Mutex::new(tls_stream));
@@ -338,6 +359,7 @@ fn connect_tcp(
                     inner: ReadHalf::Tls {
                         stream: Arc::clone(&shared),
                         socket: read_timeouts,
+                        read_until: None,
                     },
                 },
                 writer: ConnWriter {

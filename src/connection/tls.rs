@@ -6,10 +6,10 @@
 //!
 //! Must not: log or put into an error the contents of a key file.
 
-use std::io;
+use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use native_tls::{Certificate, HandshakeError, Identity, TlsConnector, TlsStream};
 
@@ -73,8 +73,54 @@ pub(super) fn connector(tls: &TlsConfig) -> Result<TlsConnector> {
         .map_err(|e| Error::config("the TLS settings cannot be applied").with_source(e))
 }
 
+/// The TCP stream under a TLS session, with a read deadline checked before every `recv`.
+///
+/// OpenSSL's `SSL_read` goes on calling `recv` until a whole TLS record is in, so the socket's
+/// read timeout only bounds each `recv`: a record trickling in a byte at a time would keep one
+/// read going far past any timeout. Past `read_until`, a `recv` fails with `WouldBlock`
+/// instead; the TLS library keeps the partial record and the next read completes it.
+#[derive(Debug)]
+pub(super) struct DeadlineStream {
+    tcp: TcpStream,
+    /// Set around each read by its reader (and for the whole handshake); `None` otherwise,
+    /// so that a `recv` the TLS library makes inside a write is never refused.
+    pub(super) read_until: Option<Instant>,
+}
+
+impl DeadlineStream {
+    pub(super) fn new(tcp: TcpStream) -> DeadlineStream {
+        DeadlineStream {
+            tcp,
+            read_until: None,
+        }
+    }
+}
+
+impl Read for DeadlineStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.read_until.is_some_and(|t| Instant::now() >= t) {
+            return Err(io::Error::new(
+                io::ErrorKind::WouldBlock,
+                "the read deadline passed",
+            ));
+        }
+        self.tcp.read(buf)
+    }
+}
+
+impl Write for DeadlineStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.tcp.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.tcp.flush()
+    }
+}
+
 /// Runs the TLS handshake over `stream`, verifying the certificate against `domain`, within
-/// the deadline (`set_timeout` sets the socket timeouts to the time left).
+/// the deadline (`set_timeout` sets the socket timeouts to the time left). The returned
+/// session keeps the deadline for reads until the caller clears it.
 pub(super) fn handshake(
     connector: &TlsConnector,
     domain: &str,
@@ -82,7 +128,9 @@ pub(super) fn handshake(
     addr: &str,
     deadline: &Deadline,
     set_timeout: &dyn Fn(Duration) -> io::Result<()>,
-) -> Result<TlsStream<TcpStream>> {
+) -> Result<TlsStream<DeadlineStream>> {
+    let mut stream = DeadlineStream::new(stream);
+    stream.read_until = Some(deadline.at());
     let doing = "running the TLS handshake";
     let arm = || -> Result<()> {
         let left = deadline.remaining(doing)?;

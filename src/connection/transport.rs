@@ -30,6 +30,11 @@ impl Deadline {
         }
     }
 
+    /// The instant itself.
+    pub(super) fn at(&self) -> Instant {
+        self.at
+    }
+
     /// The time left, or a timeout error naming `doing` when none is left.
     pub(super) fn remaining(&self, doing: &str) -> Result<Duration> {
         let left = self.at.saturating_duration_since(Instant::now());

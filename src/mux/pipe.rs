@@ -508,7 +508,11 @@ impl Pipe {
                     .min(max_tick),
                 LeadUntil::Drained => max_tick,
             };
-            if let Err(e) = rs.set_tick(tick.max(MIN_READ_TICK)) {
+            let tick = tick.max(MIN_READ_TICK);
+            if let Some(r) = rs.reader.as_mut() {
+                r.limit_read_time(tick);
+            }
+            if let Err(e) = rs.set_tick(tick) {
                 drop(rs);
                 return self.fail_leading(
                     gen,
