@@ -105,7 +105,7 @@ impl<T> Handle<T> {
     pub fn wait(mut self) -> Result<T> {
         match self.wait_until(self.deadline) {
             Some(r) => r,
-            None => Err(self.give_up()),
+            None => self.give_up(),
         }
     }
 
@@ -117,7 +117,7 @@ impl<T> Handle<T> {
         if until >= self.deadline {
             return Some(match self.wait_until(self.deadline) {
                 Some(r) => r,
-                None => Err(self.give_up()),
+                None => self.give_up(),
             });
         }
         self.wait_until(until)
@@ -144,7 +144,7 @@ impl<T> Handle<T> {
             HandleState::InFlight(slot) => {
                 if !slot.is_done() {
                     if Instant::now() >= self.deadline {
-                        return Some(Err(self.give_up()));
+                        return Some(self.give_up());
                     }
                     self.pipe.nudge();
                     return None;
@@ -180,22 +180,16 @@ impl<T> Handle<T> {
         }
     }
 
-    /// The response timeout passed: abandon the slot (its reply will be discarded) unless the
-    /// reply raced in, in which case it is returned instead.
-    fn give_up(&mut self) -> Error {
+    /// The response timeout passed: abandon the slot (its reply will be discarded), unless
+    /// the reply raced in at the last moment: then it is the result, since the command ran.
+    fn give_up(&mut self) -> Result<T> {
         match std::mem::replace(&mut self.state, HandleState::Taken) {
             HandleState::InFlight(slot) => {
                 let late = slot.abandon();
                 self.pipe.nudge();
                 match late {
-                    Some(r) => match self.finish(Some(r)) {
-                        Ok(_) => Error::new(
-                            ErrorKind::Timeout,
-                            "the reply arrived just after the response timeout",
-                        ),
-                        Err(e) => e,
-                    },
-                    None => Error::new(
+                    Some(r) => self.finish(Some(r)),
+                    None => Err(Error::new(
                         ErrorKind::Timeout,
                         format!(
                             "no reply within the response timeout of {:?}",
@@ -203,11 +197,11 @@ impl<T> Handle<T> {
                         ),
                     )
                     .with_command(&self.name)
-                    .with_node(&self.pipe.node()),
+                    .with_node(&self.pipe.node())),
                 }
             }
-            HandleState::Failed(e) => e,
-            HandleState::Taken => already_taken(&self.name),
+            HandleState::Failed(e) => Err(e),
+            HandleState::Taken => Err(already_taken(&self.name)),
         }
     }
 
