@@ -1,67 +1,99 @@
-//! A logger that itself uses the client: the library must never log while holding a lock that
-//! a command needs. (Its own test binary: the logger is global to the process.)
+//! A logger that itself uses the client, with blocking calls: the library must never log while
+//! holding a lock or a role that a command needs, nor from the one thread that reconnects
+//! while waiting for the reconnection. (Its own test binary: the logger is global.)
 
 mod support;
 
 use coredis::prelude::*;
 use coredis::{cmd, Redis};
+use std::cell::Cell;
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use support::Server;
 
 static CLIENT: OnceLock<Redis> = OnceLock::new();
 
-/// Ships warnings to a Redis list through the application's own client.
+thread_local! {
+    /// Set while this thread is inside the logger (the logger's own command may log).
+    static LOGGING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Ships every record of the library to a Redis list with a blocking call through the
+/// application's own client.
 struct RedisSink;
 
 impl log::Log for RedisSink {
     fn enabled(&self, m: &log::Metadata) -> bool {
-        m.level() <= log::Level::Warn
+        m.target().starts_with("coredis")
     }
 
     fn log(&self, rec: &log::Record) {
-        if self.enabled(rec.metadata()) {
-            if let Some(r) = CLIENT.get() {
-                drop(
-                    r.deferred()
-                        .execute(cmd("RPUSH").key("logs").arg(rec.args().to_string())),
-                );
-            }
+        if !self.enabled(rec.metadata()) || LOGGING.with(Cell::get) {
+            return;
+        }
+        if let Some(r) = CLIENT.get() {
+            LOGGING.with(|l| l.set(true));
+            let _ = r.execute(cmd("RPUSH").key("logs").arg(rec.args().to_string()));
+            LOGGING.with(|l| l.set(false));
         }
     }
 
     fn flush(&self) {}
 }
 
+/// How long until a `PING` succeeds again; every failure on the way must be a connection
+/// error or a timeout.
+fn recovery(r: &Redis) -> Duration {
+    let started = Instant::now();
+    loop {
+        match r.ping() {
+            Ok(_) => return started.elapsed(),
+            Err(e) => {
+                assert!(e.is_connection_error() || e.is_timeout(), "{e}");
+                assert!(started.elapsed() < Duration::from_secs(20), "no recovery");
+            }
+        }
+    }
+}
+
 #[test]
-fn a_logger_that_uses_the_client_does_not_deadlock_it() {
+fn a_logger_that_uses_the_client_neither_deadlocks_nor_stalls_it() {
     let server = Server::start();
     log::set_logger(&RedisSink).unwrap();
-    log::set_max_level(log::LevelFilter::Warn);
-    let r = Redis::from_url(&format!("{}?timeout=1", server.url())).unwrap();
+    log::set_max_level(log::LevelFilter::Debug);
+    // A stall shows as the 3 s response timeout; recovering takes milliseconds.
+    let r = Redis::from_url(&format!("{}?timeout=3", server.url())).unwrap();
     CLIENT.set(r.clone()).ok();
+    let fast = Duration::from_secs(1);
+
+    // 1. A caller finds the connection lost (and logs it).
     r.set("k", "v").unwrap();
-    // Losing the connection logs a warning.
     server.command(&["CLIENT", "KILL", "TYPE", "normal"]);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = r.get::<Option<String>>("k");
-        let _ = r.get::<Option<String>>("k");
-        let _ = tx.send(r.ping().is_ok());
-    });
-    let res = rx.recv_timeout(Duration::from_secs(10));
-    assert_eq!(res, Ok(true), "the client is deadlocked or broken");
-    // The warning reached the list through the client (once it had reconnected).
-    let until = std::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        let logged = server.command(&["LRANGE", "logs", "0", "-1"]);
-        if logged.contains("lost") {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < until,
-            "nothing logged: {logged:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
+    let took = recovery(&r);
+    assert!(took < fast, "a caller's loss: recovery took {took:?}");
+
+    // 2. The worker finds it lost: it reads for a dropped handle of a blocking command, and
+    //    it is also the only thread that reconnects.
+    drop(r.deferred().execute(cmd("BLPOP").key("nothing").arg(0)));
+    std::thread::sleep(Duration::from_millis(200));
+    server.command(&["CLIENT", "KILL", "TYPE", "normal"]);
+    let took = recovery(&r);
+    assert!(took < fast, "the worker's loss: recovery took {took:?}");
+
+    // 3. The leader drops push frames it has no listener for (RESP3 tracking invalidations).
+    r.execute(cmd("CLIENT").arg("TRACKING").arg("ON")).unwrap();
+    let _: Option<String> = r.get("tracked").unwrap();
+    server.command(&["SET", "tracked", "1"]);
+    std::thread::sleep(Duration::from_millis(50));
+    let started = Instant::now();
+    let v: Option<String> = r.get("other").unwrap();
+    assert_eq!(v, None);
+    let took = started.elapsed();
+    assert!(took < fast, "a GET after a push frame took {took:?}");
+
+    // The records reached the list through the client.
+    let logged = server.command(&["LRANGE", "logs", "0", "-1"]);
+    for expected in ["lost", "reconnected", "push frame"] {
+        assert!(logged.contains(expected), "no {expected:?} in {logged:?}");
     }
 }

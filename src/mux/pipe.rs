@@ -274,7 +274,23 @@ impl Pipe {
                         self.wake_worker();
                     }
                 }
-                Status::Broken(_) => self.wake_worker(),
+                Status::Broken(e) => {
+                    // Only the worker reconnects: when it is the caller (a logger using the
+                    // client), waiting would hold the reconnection up until `deadline`.
+                    let on_worker = self
+                        .worker
+                        .lock()
+                        .as_ref()
+                        .is_some_and(|t| t.id() == thread::current().id());
+                    if on_worker {
+                        return Err(Error::new(
+                            ErrorKind::Closed,
+                            "the connection is being re-established",
+                        )
+                        .with_source(e.clone()));
+                    }
+                    self.wake_worker()
+                }
                 Status::Closed => {
                     return Err(Error::new(ErrorKind::Closed, "the client was closed"));
                 }
@@ -320,7 +336,18 @@ impl Pipe {
     /// role (`writing` is set) and releases it here. Bytes still pending then are left to the
     /// leader, which flushes before each read, or to the worker, so that nobody's call is held
     /// up for long by a stream of other callers' requests.
+    ///
+    /// A failed write fails the connection (of the generation written to).
     fn write_pending(&self, who: Writer) {
+        if let Err((gen, e)) = self.write_batches(who) {
+            self.fail(gen, e);
+            self.changed.notify_all();
+        }
+    }
+
+    /// [`Pipe::write_pending`], handing a failed write back with its generation instead: the
+    /// leader fails the connection itself once it has let go of the read side.
+    fn write_batches(&self, who: Writer) -> std::result::Result<(), (u64, Error)> {
         let mut w = self.write.lock();
         let mut buf = std::mem::take(&mut w.spare);
         let mut batches = 0;
@@ -356,7 +383,7 @@ impl Pipe {
                     if let Some(t) = next {
                         t.unpark();
                     }
-                    return;
+                    return Ok(());
                 }
                 std::mem::swap(&mut st.pending, &mut buf);
                 st.unwritten = 0;
@@ -378,9 +405,7 @@ impl Pipe {
                 self.state.lock().writing = false;
                 w.spare = buf;
                 drop(w);
-                self.fail(gen, err);
-                self.changed.notify_all();
-                return;
+                return Err((gen, err));
             }
         }
     }
@@ -481,6 +506,15 @@ impl Pipe {
     /// The leader's loop: flush, read, complete replies in FIFO order, until `until` is met.
     /// The caller has set `state.reading`; this releases it.
     fn lead(&self, until: LeadUntil<'_>) {
+        let mut pushes = 0usize;
+        self.lead_inner(until, &mut pushes);
+        if pushes > 0 {
+            // Logged holding no lock and no role: a logger may itself use this client.
+            log::debug!("coredis: dropped {pushes} push frame(s) (no listener)");
+        }
+    }
+
+    fn lead_inner(&self, until: LeadUntil<'_>, pushes: &mut usize) {
         let mut rs = self.read.lock();
         let gen = rs.generation;
         let mut done: SmallVec<[(Arc<Slot>, Bytes); 16]> = SmallVec::new();
@@ -497,8 +531,13 @@ impl Pipe {
             if stop {
                 break;
             }
-            if !self.flush_as_reader(gen) {
-                break;
+            match self.flush_as_reader(gen) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    drop(rs);
+                    return self.fail_leading(gen, e);
+                }
             }
             // Read, waking up by the leader's deadline at the latest.
             let max_tick = READ_TICK.min(self.config.response_timeout());
@@ -589,7 +628,6 @@ impl Pipe {
             }
             // Match replies to requests, in order.
             let mut unexpected = false;
-            let mut pushes = 0usize;
             {
                 let mut st = self.state.lock();
                 if st.generation != gen {
@@ -597,7 +635,7 @@ impl Pipe {
                 }
                 for f in frames.drain(..) {
                     if resp::is_push(&f) {
-                        pushes += 1;
+                        *pushes += 1;
                         continue;
                     }
                     if st.fifo.len() <= st.unwritten {
@@ -616,10 +654,6 @@ impl Pipe {
                 if st.waiting_submitters > 0 {
                     self.changed.notify_all();
                 }
-            }
-            if pushes > 0 {
-                // Logged outside the state lock: a logger may itself use this client.
-                log::debug!("coredis: dropped {pushes} push frame(s) (no listener)");
             }
             let own = match &until {
                 LeadUntil::Own(s, _) => Some(*s),
@@ -661,21 +695,21 @@ impl Pipe {
         }
     }
 
-    /// As the leader: write whatever submitters queued while we read. Returns false when the
-    /// connection failed.
-    fn flush_as_reader(&self, gen: u64) -> bool {
+    /// As the leader: write whatever submitters queued while we read. `Ok(false)` when the
+    /// connection failed meanwhile, the write's error when it failed here.
+    fn flush_as_reader(&self, gen: u64) -> Result<bool> {
         {
             let mut st = self.state.lock();
             if st.generation != gen || !matches!(st.status, Status::Connected) {
-                return false;
+                return Ok(false);
             }
             if st.pending.is_empty() || st.writing {
-                return true;
+                return Ok(true);
             }
             st.writing = true;
         }
-        self.write_pending(Writer::Leader);
-        self.state.lock().generation == gen
+        self.write_batches(Writer::Leader).map_err(|(_, e)| e)?;
+        Ok(self.state.lock().generation == gen)
     }
 
     /// Releases the read side. Requests queued behind the leader are written first (in the
@@ -686,9 +720,19 @@ impl Pipe {
         st.reading = false;
         self.reading_hint.store(false, Ordering::SeqCst);
         if self.take_writer_role(&mut st) {
+            // On a duplex connection a waiting caller can read while this thread writes: hand
+            // the read side on now, not after the last batch (the worker may write for long).
+            let next = if st.duplex {
+                self.hand_off(&mut st)
+            } else {
+                None
+            };
             drop(st);
             self.changed.notify_all();
-            // Hands the read side on when done.
+            if let Some(t) = next {
+                t.unpark();
+            }
+            // Hands the read side on when done, if nobody took it meanwhile.
             self.write_pending(who);
             return;
         }
@@ -746,7 +790,7 @@ impl Pipe {
     }
 
     fn fail_and_release(&self, gen: u64, cause: Error, release_read: bool) {
-        let (slots, node) = {
+        let (slots, node, closer) = {
             let mut st = self.state.lock();
             if release_read {
                 st.reading = false;
@@ -755,7 +799,10 @@ impl Pipe {
             if st.generation != gen || !matches!(st.status, Status::Connected) {
                 drop(st);
                 if release_read {
+                    // Already failed by someone else (and perhaps reconnected): the read side
+                    // goes to whoever waits on the new connection.
                     self.changed.notify_all();
+                    self.check_lost_wakeup();
                 }
                 return;
             }
@@ -767,12 +814,17 @@ impl Pipe {
             };
             st.pending.clear();
             st.unwritten = 0;
-            if let Some(c) = st.closer.take() {
-                c.shutdown();
-            }
             self.outstanding_hint.store(0, Ordering::SeqCst);
-            (std::mem::take(&mut st.fifo), st.node.clone())
+            (
+                std::mem::take(&mut st.fifo),
+                st.node.clone(),
+                st.closer.take(),
+            )
         };
+        // Outside the lock: shutting down may log.
+        if let Some(c) = closer {
+            c.shutdown();
+        }
         self.changed.notify_all();
         self.wake_worker();
         for s in slots {
@@ -806,10 +858,11 @@ impl Pipe {
         self.fail(gen, Error::new(ErrorKind::Closed, "the client was closed"));
         let mut st = self.state.lock();
         st.status = Status::Closed;
-        if let Some(c) = st.closer.take() {
+        let closer = st.closer.take();
+        drop(st);
+        if let Some(c) = closer {
             c.shutdown();
         }
-        drop(st);
         self.changed.notify_all();
     }
 

@@ -90,8 +90,9 @@ fn reconnect(pipe: &Pipe) {
         pipe.wait_roles_free(Duration::from_secs(2));
         match connection::connect(&pipe.config) {
             Ok(conn) => {
-                log::info!("coredis: reconnected to {}", conn.info.addr);
+                let addr = conn.info.addr.clone();
                 pipe.install(conn, gen);
+                log::info!("coredis: reconnected to {addr}");
                 return;
             }
             Err(e) => {
