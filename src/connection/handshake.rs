@@ -56,12 +56,7 @@ fn negotiate(io: &mut impl Requester, config: &Config, addr: &str) -> Result<Con
     };
     let with_context = |e: Error, command: &str| e.with_command(command).with_node(addr);
     let credentials = config.credentials();
-    let args = hello_args(
-        protocol,
-        credentials.map(|(user, _)| user),
-        credentials.map(|(_, password)| password),
-        config.client_name(),
-    );
+    let args = hello_args(protocol, credentials, config.client_name());
     match ask(io, config, "HELLO", &args)? {
         Value::Error(se) => {
             // A server that knows HELLO answers `HELLO … AUTH` with WRONGPASS, never NOAUTH;
@@ -181,18 +176,17 @@ fn legacy_handshake(io: &mut impl Requester, config: &Config, addr: &str) -> Res
     Ok(())
 }
 
-/// `HELLO <protocol> [AUTH <user> <password>] [SETNAME <name>]`; the user is `default` when
-/// only a password is set.
+/// `HELLO <protocol> [AUTH <user> <password>] [SETNAME <name>]`, with the credentials of
+/// [`Config::credentials`].
 fn hello_args(
     protocol: u8,
-    username: Option<&str>,
-    password: Option<&str>,
+    credentials: Option<(&str, &str)>,
     client_name: Option<&str>,
 ) -> Vec<Vec<u8>> {
     let mut args = vec![b"HELLO".to_vec(), protocol.to_string().into_bytes()];
-    if let Some(password) = password {
+    if let Some((user, password)) = credentials {
         args.push(b"AUTH".to_vec());
-        args.push(username.unwrap_or("default").as_bytes().to_vec());
+        args.push(user.as_bytes().to_vec());
         args.push(password.as_bytes().to_vec());
     }
     if let Some(name) = client_name {
@@ -451,17 +445,17 @@ mod tests {
 
     #[test]
     fn hello_arguments() {
-        assert_eq!(strings(&hello_args(3, None, None, None)), ["HELLO", "3"]);
+        assert_eq!(strings(&hello_args(3, None, None)), ["HELLO", "3"]);
         assert_eq!(
-            strings(&hello_args(3, None, Some("pw"), None)),
+            strings(&hello_args(3, Some(("default", "pw")), None)),
             ["HELLO", "3", "AUTH", "default", "pw"]
         );
         assert_eq!(
-            strings(&hello_args(2, Some("alice"), Some("pw"), Some("app"))),
+            strings(&hello_args(2, Some(("alice", "pw")), Some("app"))),
             ["HELLO", "2", "AUTH", "alice", "pw", "SETNAME", "app"]
         );
         assert_eq!(
-            strings(&hello_args(3, None, None, Some("app"))),
+            strings(&hello_args(3, None, Some("app"))),
             ["HELLO", "3", "SETNAME", "app"]
         );
         assert_eq!(strings(&auth_args(None, "pw")), ["AUTH", "pw"]);
@@ -658,7 +652,7 @@ mod tests {
         assert_eq!(
             s.seen,
             vec![
-                strings(&hello_args(2, None, Some("pw"), Some("app"))),
+                strings(&hello_args(2, Some(("default", "pw")), Some("app"))),
                 vec!["AUTH".to_string(), "pw".into()],
                 vec!["CLIENT".to_string(), "SETNAME".into(), "app".into()],
                 vec!["SELECT".to_string(), "1".into()],
