@@ -1,20 +1,24 @@
 //! The single-server client.
 //!
-//! Owns: [`Redis`], the shared, thread-safe client, and [`Deferred`], its view whose commands
-//! return [`Handle`]s instead of waiting. Both are [`Executor`]s, so every command group works on
-//! both without being written twice.
+//! Owns: [`Redis`], the shared, thread-safe client over one [`Node`]; [`Deferred`], its view
+//! whose commands return [`Handle`]s instead of waiting; and [`Dedicated`], one connection
+//! checked out for one caller's exclusive use. All are [`Executor`]s, so every command group
+//! works on each without being written twice; the capability markers ([`BlockingExecutor`],
+//! [`ExclusiveExecutor`]) decide which groups each one gets.
 //!
-//! Must not: do socket I/O itself (that is [`crate::mux`]'s job) or retry anything silently.
+//! Must not: do socket I/O itself (the node's pipe and pool do) or retry anything silently.
 
+use parking_lot::Mutex;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::Instant;
 
 use crate::cmd::Cmd;
-use crate::commands::Executor;
+use crate::commands::{BlockingExecutor, ExclusiveExecutor, Executor};
 use crate::config::Config;
-use crate::error::Result;
-use crate::handle::Handle;
-use crate::mux::{self, Pipe};
+use crate::error::{Error, ErrorKind, Result};
+use crate::handle::{Handle, Submit};
+use crate::node::Node;
+use crate::pool::Pooled;
 
 /// A client for one Redis server: `Send + Sync + Clone`, meant to be shared by every thread.
 ///
@@ -38,57 +42,83 @@ use crate::mux::{self, Pipe};
 ///
 /// # Threads and cloning
 ///
-/// A `Redis` holds one multiplexed connection. Clones share it; commands of concurrent callers
-/// are pipelined on it and their replies matched in order. The calling thread does the socket
-/// I/O on the hot path (a lone caller does one `write` and one `read` per command). Each
+/// A `Redis` holds one multiplexed connection, shared by its clones: the commands of concurrent
+/// callers are pipelined on it and their replies matched in order. The calling thread does the
+/// socket I/O on the hot path (a lone caller does one `write` and one `read` per command). The
 /// connection has one worker thread, named `coredis-worker <addr>`, parked unless it has
 /// something to do: reading replies nobody waits for, reconnecting after a failure (with
-/// back-off, replaying the handshake), and closing the socket when the last clone is dropped.
-/// No other thread is spawned.
+/// back-off, replaying the handshake), and closing the socket when the client is closed or the
+/// last clone is dropped.
+///
+/// Commands that block the connection (`BLPOP`, …, or [`crate::Cmd::blocking`]) do not use the
+/// shared connection: each runs on a dedicated connection from a small pool (at most 16 open,
+/// idle ones closed after 60 s), so it cannot stall anybody else. No other thread is spawned.
 ///
 /// # Failures
 ///
-/// Every call is bounded by the response timeout ([`Config::response_timeout`]). When the
-/// connection is lost, every command in flight fails with [`crate::ErrorKind::Closed`] (it may or
-/// may not have run) and the client reconnects in the background; commands issued meanwhile wait
-/// for the new connection, up to their timeout. Nothing is retried automatically.
+/// Every call is bounded by the response timeout ([`Config::response_timeout`]; blocking
+/// commands by their own timeout plus it). When the connection is lost, every command in flight
+/// fails with [`crate::ErrorKind::Closed`] (it may or may not have run) and the client
+/// reconnects in the background; commands issued meanwhile wait for the new connection, up to
+/// their timeout. Nothing is retried automatically.
 #[derive(Clone)]
 pub struct Redis {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    pipe: Arc<Pipe>,
-    timeout: Duration,
+    node: Node,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        self.pipe.close();
+        self.node.close();
     }
 }
 
 impl std::fmt::Debug for Redis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Redis")
-            .field("node", &self.inner.pipe.node())
+            .field("node", &self.inner.node.addr())
             .finish()
     }
 }
 
 impl Redis {
-    /// Connects with `config` (transport, TLS, handshake) and returns the client. Fails when
-    /// the server cannot be reached within the connect timeout or refuses the credentials.
+    /// Connects with `config` (transport, TLS, handshake) and returns the client: the server is
+    /// known to answer (and to accept the credentials) when this returns. This is the default;
+    /// see [`Redis::new_lazy`] for a client that connects in the background.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] or [`ErrorKind::Timeout`] when the server cannot be reached within the
+    /// connect timeout, [`ErrorKind::Auth`] when it refuses the credentials, and the other
+    /// handshake errors of [`Config`] (TLS, protocol, database).
     pub fn new(config: Config) -> Result<Redis> {
-        let timeout = config.response_timeout();
-        let pipe = mux::connect(config)?;
-        Ok(Redis {
-            inner: Arc::new(Inner { pipe, timeout }),
-        })
+        Ok(Redis::from_node(Node::connect(config, false)?))
+    }
+
+    /// A client that connects in the background: this returns at once, even when the server is
+    /// down, and the first commands wait for the connection (up to their response timeout,
+    /// failing with [`ErrorKind::Timeout`] and the connection error as its source while the
+    /// server cannot be reached). Like redis-rs' `Client::open`.
+    ///
+    /// # Errors
+    /// Only when the connection's worker thread cannot be started.
+    pub fn new_lazy(config: Config) -> Result<Redis> {
+        Ok(Redis::from_node(Node::connect(config, true)?))
+    }
+
+    fn from_node(node: Node) -> Redis {
+        Redis {
+            inner: Arc::new(Inner { node }),
+        }
     }
 
     /// Connects to the server a URL names: `redis://[user[:password]@]host[:port][/db][?…]`,
     /// `rediss://…` for TLS, `unix:///path/to/socket[?db=…]`. See [`Config::from_url`].
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] for a URL that does not parse, else those of [`Redis::new`].
     pub fn from_url(url: &str) -> Result<Redis> {
         Redis::new(Config::from_url(url)?)
     }
@@ -108,9 +138,44 @@ impl Redis {
         Deferred { client: self }
     }
 
+    /// Checks out a dedicated connection for this caller alone, from the pool blocking commands
+    /// use (waiting up to the response timeout for a free one). On it, commands that change
+    /// the connection's state are allowed ([`ExclusiveExecutor`]: `SELECT`, `CLIENT REPLY`, …;
+    /// [`Redis::execute`] refuses them on the shared connection). The connection goes back to
+    /// the pool when dropped — or is closed, when a command changed its state or a reply is
+    /// still owed.
+    ///
+    /// ```no_run
+    /// use coredis::prelude::*;
+    /// let r = coredis::Redis::from_url("redis://127.0.0.1")?;
+    /// let c = r.dedicated()?;
+    /// c.select(2)?;                       // only on a dedicated connection
+    /// let n: i64 = c.incr("counter-in-db-2")?;
+    /// # Ok::<(), coredis::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::Timeout`] when every dedicated connection stays in use, the errors of
+    /// [`Redis::new`] when a new one cannot be opened, [`ErrorKind::Closed`] after
+    /// [`Redis::close`].
+    pub fn dedicated(&self) -> Result<Dedicated> {
+        let conn = self.inner.node.dedicated()?;
+        Ok(Dedicated {
+            conn: Mutex::new(conn),
+            config: self.inner.node.config().clone(),
+        })
+    }
+
     /// The configuration this client was built with.
     pub fn config(&self) -> &Config {
-        &self.inner.pipe.config
+        self.inner.node.config()
+    }
+
+    /// Closes the client for every clone: commands in flight finish (for at most one response
+    /// timeout), later ones fail with [`ErrorKind::Closed`], and the connections are closed.
+    /// Dropping the last clone does the same in the background; `close` says when.
+    pub fn close(&self) {
+        self.inner.node.close();
     }
 }
 
@@ -118,9 +183,11 @@ impl Executor for Redis {
     type Output<T> = Result<T>;
 
     fn execute<T>(&self, cmd: Cmd<T>) -> Result<T> {
-        Handle::submit(&self.inner.pipe, cmd, self.inner.timeout, true).wait()
+        self.inner.node.submit(cmd, Submit::AndWait).wait()
     }
 }
+
+impl BlockingExecutor for Redis {}
 
 /// The deferred view of a [`Redis`] client: every command is sent at once and returns a
 /// [`Handle`]. Obtained from [`Redis::deferred`].
@@ -139,11 +206,62 @@ impl Executor for Deferred<'_> {
     type Output<T> = Handle<T>;
 
     fn execute<T>(&self, cmd: Cmd<T>) -> Handle<T> {
-        Handle::submit(
-            &self.client.inner.pipe,
-            cmd,
-            self.client.inner.timeout,
-            false,
-        )
+        self.client.inner.node.submit(cmd, Submit::Deferred)
     }
 }
+
+impl BlockingExecutor for Deferred<'_> {}
+
+/// One connection for one caller's exclusive use, from [`Redis::dedicated`].
+///
+/// Commands run one at a time with plain blocking I/O. Besides every command group, it has the
+/// groups that need a connection of their own ([`ExclusiveExecutor`]). Dropping it returns the
+/// connection to the pool when its state is untouched, and closes it otherwise.
+pub struct Dedicated {
+    conn: Mutex<Pooled>,
+    config: Config,
+}
+
+impl std::fmt::Debug for Dedicated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dedicated")
+            .field("node", &self.conn.lock().node())
+            .finish()
+    }
+}
+
+impl Executor for Dedicated {
+    type Output<T> = Result<T>;
+
+    fn execute<T>(&self, cmd: Cmd<T>) -> Result<T> {
+        let (request, decoder) = cmd.into_parts();
+        let mut conn = self.conn.lock();
+        let timeout = self.config.response_timeout();
+        let now = Instant::now();
+        let deadline = match request.server_timeout() {
+            Some(t) if request.is_blocking() => now.checked_add(t.saturating_add(timeout)),
+            None if request.is_blocking() => None,
+            _ => now.checked_add(timeout),
+        };
+        let node = conn.node().to_string();
+        let context = |e: Error| e.with_command(request.name()).with_node(&node);
+        if request.encoded_args().is_empty() {
+            return Err(context(Error::new(
+                ErrorKind::Usage,
+                "a command needs a name: an empty command gets no reply",
+            )));
+        }
+        let until = deadline.unwrap_or_else(|| now + crate::node::FOREVER);
+        conn.send(&request, until).map_err(context)?;
+        match conn.recv(until).map_err(context)? {
+            Some(frame) => decoder.decode(&frame, &conn.limits()),
+            None => Err(context(Error::new(
+                ErrorKind::Timeout,
+                format!("no reply within {:?}", until.saturating_duration_since(now)),
+            ))),
+        }
+    }
+}
+
+impl BlockingExecutor for Dedicated {}
+impl ExclusiveExecutor for Dedicated {}

@@ -1,19 +1,26 @@
-//! One command, ready to send: its encoded arguments, routing facts and reply conversion.
+//! One command, ready to send: the wire request and the typed decoder of its reply.
 //!
-//! Owns: [`Cmd`], the value every command method builds and every executor (blocking client,
-//! [`crate::Deferred`] handles, and later pipelines and transactions) consumes, and the escape
-//! hatch [`cmd()`]. Routing facts live here, in the command's definition: which arguments are
-//! keys, whether the command only reads, whether it blocks.
+//! Owns: [`Cmd`], the value every command method builds and every executor (the blocking
+//! client, [`crate::Deferred`] handles, and later pipelines and transactions) consumes; its two
+//! halves, [`Request`] (encoded arguments, key positions, the cluster slot computed as keys are
+//! added, flags) and [`Decoder`] (how the reply becomes a `T`), which travel apart once the
+//! request is sent; the escape hatch [`cmd()`]; and the refusal table of commands that would
+//! break a connection shared by many callers. Routing facts live here, in the command's
+//! definition: which arguments are keys, whether the command only reads, whether it blocks.
 //!
 //! Must not: do I/O or know which executor will run it.
 
+use bytes::Bytes;
 use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::fmt;
+use std::time::Duration;
 
 use crate::args::ToArg;
 use crate::error::{Error, ErrorKind, Result};
 use crate::from_value::FromValue;
+use crate::resp::{self, Limits};
+use crate::route::{key_slot, KeySlot};
 use crate::value::Value;
 
 /// Converts the reply of a command into its result type.
@@ -22,36 +29,263 @@ pub type ReplyFn<T> = fn(Value) -> Result<T>;
 const READONLY: u8 = 1;
 const BLOCKING: u8 = 2;
 
-/// A command with its arguments already encoded, and the type its reply converts to.
+/// The wire half of a command: its encoded arguments and routing facts.
+///
+/// Built through [`Cmd`]; executors send it and keep only the [`Decoder`] to wait for the reply.
+#[derive(Clone)]
+pub struct Request {
+    name: Cow<'static, str>,
+    /// Every argument, the name's words included, as RESP bulk strings (no array header).
+    args: Vec<u8>,
+    argc: usize,
+    keys: SmallVec<[usize; 2]>,
+    slot: KeySlot,
+    flags: u8,
+    /// For blocking commands: how long the server may block (`None`: unknown or for ever).
+    server_timeout: Option<Duration>,
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("name", &self.name)
+            .field("argc", &self.argc)
+            .field("keys", &self.keys)
+            .field("slot", &self.slot)
+            .field("readonly", &self.is_readonly())
+            .field("blocking", &self.is_blocking())
+            .finish()
+    }
+}
+
+impl Request {
+    /// A request whose first arguments are the words of `name`.
+    fn named(name: Cow<'static, str>) -> Request {
+        let mut args = Vec::with_capacity(64);
+        let mut argc = 0;
+        for word in name.split(' ').filter(|w| !w.is_empty()) {
+            word.write_arg(&mut args);
+            argc += 1;
+        }
+        Request {
+            name,
+            args,
+            argc,
+            keys: SmallVec::new(),
+            slot: KeySlot::None,
+            flags: 0,
+            server_timeout: None,
+        }
+    }
+
+    #[inline]
+    fn push_arg(&mut self, arg: impl ToArg) {
+        arg.write_arg(&mut self.args);
+        self.argc += 1;
+    }
+
+    fn push_key(&mut self, key: impl ToArg) {
+        let at = self.args.len();
+        self.keys.push(self.argc);
+        self.push_arg(key);
+        let slot = key_slot(
+            EncodedArgs(self.args.get(at..).unwrap_or_default())
+                .next()
+                .unwrap_or_default(),
+        );
+        self.slot = self.slot.with(slot);
+    }
+
+    /// The command's name as given (`"GET"`, `"CLIENT KILL"`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// How many arguments, the name's words included.
+    pub fn arg_count(&self) -> usize {
+        self.argc
+    }
+
+    /// The positions (among all arguments, the name's words included) of the key arguments.
+    pub fn key_positions(&self) -> &[usize] {
+        &self.keys
+    }
+
+    /// The hash slot the keys share, computed as they were added.
+    pub fn slot(&self) -> KeySlot {
+        self.slot
+    }
+
+    /// True when marked read-only (it may go to a replica).
+    pub fn is_readonly(&self) -> bool {
+        self.flags & READONLY != 0
+    }
+
+    /// True when marked blocking: it runs on a dedicated connection, never on the shared one.
+    pub fn is_blocking(&self) -> bool {
+        self.flags & BLOCKING != 0
+    }
+
+    /// For a blocking command, how long the server may block it (`None`: unknown, or for ever).
+    pub fn server_timeout(&self) -> Option<Duration> {
+        self.server_timeout
+    }
+
+    /// The arguments as they are sent, name's words included.
+    pub fn args(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        EncodedArgs(&self.args)
+    }
+
+    /// The encoded arguments (RESP bulk strings, without the array header).
+    pub(crate) fn encoded_args(&self) -> &[u8] {
+        &self.args
+    }
+
+    /// Appends the whole request (array header and arguments) to `out`.
+    pub(crate) fn encode_into(&self, out: &mut Vec<u8>) {
+        resp::write_array_header(out, self.argc);
+        out.extend_from_slice(&self.args);
+    }
+
+    /// How many bytes [`Request::encode_into`] appends.
+    pub(crate) fn encoded_len(&self) -> usize {
+        // `*` + digits + CRLF; 20 digits cover any usize.
+        self.args.len() + 23
+    }
+
+    /// Refuses what would break a connection shared by many callers: an empty command (the
+    /// server never answers it, so every later reply would go to the wrong caller) and
+    /// commands that change the connection's state or stop its replies matching its
+    /// requests one to one. Decided from the encoded words themselves, however the command
+    /// was built (`cmd("CLIENT").arg("REPLY")` is caught too).
+    pub(crate) fn check_shareable(&self) -> Result<()> {
+        match self.connection_effect() {
+            None => Ok(()),
+            Some(why) => Err(Error::new(ErrorKind::Usage, why).with_command(&self.name)),
+        }
+    }
+
+    /// Why this request would change or break the connection it runs on, if it would.
+    pub(crate) fn connection_effect(&self) -> Option<&'static str> {
+        let mut words = EncodedArgs(&self.args);
+        let Some(first) = words.next() else {
+            return Some("a command needs a name: an empty command gets no reply");
+        };
+        let mut upper = [0u8; 12];
+        if first.len() > upper.len() {
+            return None;
+        }
+        let upper = upper.get_mut(..first.len()).unwrap_or_default();
+        upper.copy_from_slice(first);
+        upper.make_ascii_uppercase();
+        match &*upper {
+            b"SELECT" | b"AUTH" | b"HELLO" | b"RESET" | b"QUIT" => Some(
+                "this command changes the state of the connection and cannot be sent on a \
+                 shared connection: set db, username/password and protocol_version in the \
+                 client's Config",
+            ),
+            b"SUBSCRIBE" | b"PSUBSCRIBE" | b"SSUBSCRIBE" | b"UNSUBSCRIBE" | b"PUNSUBSCRIBE"
+            | b"SUNSUBSCRIBE" | b"MONITOR" | b"SYNC" | b"PSYNC" => Some(
+                "this command turns the connection into a stream of messages and cannot be \
+                 sent on a shared connection",
+            ),
+            b"MULTI" | b"EXEC" | b"DISCARD" | b"WATCH" | b"UNWATCH" => Some(
+                "transactions cannot be run command by command on a shared connection: \
+                 every other caller's commands would join the transaction",
+            ),
+            b"CLIENT"
+                if words
+                    .next()
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"REPLY")) =>
+            {
+                Some(
+                    "CLIENT REPLY stops replies matching requests one to one and cannot be \
+                     sent on a shared connection",
+                )
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The typed half of a command: how its reply becomes a `T`.
+pub struct Decoder<T> {
+    name: Cow<'static, str>,
+    reply: ReplyFn<T>,
+}
+
+impl<T> Clone for Decoder<T> {
+    fn clone(&self) -> Self {
+        Decoder {
+            name: self.name.clone(),
+            reply: self.reply,
+        }
+    }
+}
+
+impl<T> fmt::Debug for Decoder<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Decoder")
+            .field("command", &self.name)
+            .finish()
+    }
+}
+
+impl<T> Decoder<T> {
+    /// The name of the command whose reply this decodes.
+    pub fn command(&self) -> &str {
+        &self.name
+    }
+
+    /// Decodes one complete reply frame within `limits` and converts it. An error reply is an
+    /// [`ErrorKind::Server`] error (or a finer kind); errors name the command.
+    pub(crate) fn decode(&self, frame: &Bytes, limits: &Limits) -> Result<T> {
+        resp::decode_with_limits(frame, limits)
+            .map_err(|e| e.with_command(&self.name))
+            .and_then(|v| self.convert(v))
+    }
+
+    /// Converts a decoded reply, adding the command's name to errors.
+    pub fn convert(&self, value: Value) -> Result<T> {
+        match value.strip_attributes() {
+            Value::Error(e) => Err(Error::server(e).with_command(&self.name)),
+            v => (self.reply)(v).map_err(|e| e.with_command(&self.name)),
+        }
+    }
+}
+
+/// A command: its [`Request`] (what is sent) and its [`Decoder`] (what its reply becomes).
 ///
 /// Command methods (`r.get("k")`, `r.set("k", 1)`, …) build one and hand it to their executor;
-/// [`cmd()`] builds one by hand for commands this crate has no method for.
+/// [`cmd()`] builds one by hand for commands this crate has no method for. A `Cmd` is `Clone`,
+/// so a command that failed with [`ErrorKind::Closed`] can be sent again.
 ///
 /// ```
-/// use coredis::{cmd, Cmd, Value};
+/// use coredis::{cmd, Cmd, KeySlot, Value};
 /// let c: Cmd<Value> = cmd("OBJECT").arg("ENCODING").key("mykey");
 /// assert_eq!(c.name(), "OBJECT");
+/// assert_eq!(c.key_positions(), &[2]);
+/// assert_eq!(c.slot(), KeySlot::One(coredis::key_slot(b"mykey")));
 /// let typed: Cmd<Option<String>> = c.returns();
 /// # let _ = typed;
 /// ```
 pub struct Cmd<T> {
-    name: Cow<'static, str>,
-    args: Vec<u8>,
-    argc: usize,
-    keys: SmallVec<[u16; 2]>,
-    flags: u8,
+    request: Request,
     reply: ReplyFn<T>,
+}
+
+impl<T> Clone for Cmd<T> {
+    fn clone(&self) -> Self {
+        Cmd {
+            request: self.request.clone(),
+            reply: self.reply,
+        }
+    }
 }
 
 impl<T> fmt::Debug for Cmd<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Cmd")
-            .field("name", &self.name)
-            .field("argc", &self.argc)
-            .field("keys", &self.keys)
-            .field("readonly", &self.is_readonly())
-            .field("blocking", &self.is_blocking())
-            .finish()
+        fmt::Debug::fmt(&self.request, f)
     }
 }
 
@@ -66,67 +300,57 @@ impl<T: FromValue> Cmd<T> {
 impl<T> Cmd<T> {
     /// A command named `name` whose reply converts with `reply`.
     pub fn with_reply(name: &'static str, reply: ReplyFn<T>) -> Cmd<T> {
-        Cmd::named(Cow::Borrowed(name), reply)
-    }
-
-    /// A command whose first arguments are the words of `name`.
-    fn named(name: Cow<'static, str>, reply: ReplyFn<T>) -> Cmd<T> {
-        let mut args = Vec::with_capacity(64);
-        let mut argc = 0;
-        for word in name.split(' ').filter(|w| !w.is_empty()) {
-            word.write_arg(&mut args);
-            argc += 1;
-        }
         Cmd {
-            name,
-            args,
-            argc,
-            keys: SmallVec::new(),
-            flags: 0,
+            request: Request::named(Cow::Borrowed(name)),
             reply,
         }
     }
 
     /// Appends one argument.
     #[inline]
+    #[must_use]
     pub fn arg(mut self, arg: impl ToArg) -> Self {
-        arg.write_arg(&mut self.args);
-        self.argc += 1;
+        self.request.push_arg(arg);
         self
     }
 
-    /// Appends one argument that is a key (used for routing in a cluster).
+    /// Appends one argument that is a key: its position is recorded and its hash slot joins
+    /// the command's [`Cmd::slot`] (for routing in a cluster).
     #[inline]
+    #[must_use]
     pub fn key(mut self, key: impl ToArg) -> Self {
-        self.keys.push(u16::try_from(self.argc).unwrap_or(u16::MAX));
-        self.arg(key)
+        self.request.push_key(key);
+        self
     }
 
     /// Appends every argument of `args`.
+    #[must_use]
     pub fn args<I>(mut self, args: I) -> Self
     where
         I: IntoIterator,
         I::Item: ToArg,
     {
         for a in args {
-            self = self.arg(a);
+            self.request.push_arg(a);
         }
         self
     }
 
     /// Appends every key of `keys`.
+    #[must_use]
     pub fn keys<I>(mut self, keys: I) -> Self
     where
         I: IntoIterator,
         I::Item: ToArg,
     {
         for k in keys {
-            self = self.key(k);
+            self.request.push_key(k);
         }
         self
     }
 
     /// Appends `token` when `on` is true (a pure-token flag such as `NX` or `GET`).
+    #[must_use]
     pub fn flag(self, on: bool, token: &'static str) -> Self {
         if on {
             self.arg(token)
@@ -136,6 +360,7 @@ impl<T> Cmd<T> {
     }
 
     /// Appends `token value` when `value` is `Some`.
+    #[must_use]
     pub fn opt<A: ToArg>(self, token: &'static str, value: Option<A>) -> Self {
         match value {
             Some(v) => self.arg(token).arg(v),
@@ -144,121 +369,90 @@ impl<T> Cmd<T> {
     }
 
     /// Marks the command read-only (it may go to a replica).
+    #[must_use]
     pub fn readonly(mut self) -> Self {
-        self.flags |= READONLY;
+        self.request.flags |= READONLY;
         self
     }
 
-    /// Marks the command as blocking the connection until the server answers (`BLPOP`, …).
+    /// Marks the command as blocking the connection until the server answers (`BLPOP`, …),
+    /// for an unknown or unlimited time: it runs on a dedicated connection (never on the
+    /// shared one) and its reply is waited for without a client-side deadline. Prefer
+    /// [`Cmd::blocking_for`] when the command carries its own timeout.
+    #[must_use]
     pub fn blocking(mut self) -> Self {
-        self.flags |= BLOCKING;
+        self.request.flags |= BLOCKING;
+        self.request.server_timeout = None;
+        self
+    }
+
+    /// Marks the command as blocking for at most `server_timeout` on the server (`BLPOP k 5`):
+    /// it runs on a dedicated connection, and its reply is waited for that long plus the
+    /// response timeout. A zero `server_timeout` means "for ever", as it does for Redis.
+    #[must_use]
+    pub fn blocking_for(mut self, server_timeout: Duration) -> Self {
+        self.request.flags |= BLOCKING;
+        self.request.server_timeout = (!server_timeout.is_zero()).then_some(server_timeout);
         self
     }
 
     /// Converts the reply with `reply` instead.
+    #[must_use]
     pub fn map_reply<U>(self, reply: ReplyFn<U>) -> Cmd<U> {
         Cmd {
-            name: self.name,
-            args: self.args,
-            argc: self.argc,
-            keys: self.keys,
-            flags: self.flags,
+            request: self.request,
             reply,
         }
     }
 
     /// Converts the reply into `U` with [`FromValue`] instead.
+    #[must_use]
     pub fn returns<U: FromValue>(self) -> Cmd<U> {
         self.map_reply(U::from_value)
     }
 
+    /// The wire half: arguments and routing facts.
+    pub fn request(&self) -> &Request {
+        &self.request
+    }
+
     /// The command's name as given (`"GET"`, `"CLIENT KILL"`).
     pub fn name(&self) -> &str {
-        &self.name
+        self.request.name()
     }
 
     /// How many arguments, the name's words included.
     pub fn arg_count(&self) -> usize {
-        self.argc
+        self.request.arg_count()
     }
 
     /// The positions (among all arguments, the name's words included) of the key arguments.
-    pub fn key_positions(&self) -> &[u16] {
-        &self.keys
+    pub fn key_positions(&self) -> &[usize] {
+        self.request.key_positions()
+    }
+
+    /// The hash slot the keys share, computed as they were added.
+    pub fn slot(&self) -> KeySlot {
+        self.request.slot()
     }
 
     /// True when marked read-only.
     pub fn is_readonly(&self) -> bool {
-        self.flags & READONLY != 0
+        self.request.is_readonly()
     }
 
     /// True when marked blocking.
     pub fn is_blocking(&self) -> bool {
-        self.flags & BLOCKING != 0
+        self.request.is_blocking()
     }
 
-    /// The encoded arguments (RESP bulk strings, without the array header).
-    pub(crate) fn encoded_args(&self) -> &[u8] {
-        &self.args
-    }
-
-    /// Refuses what would break a connection shared by many callers: an empty command (the
-    /// server never answers it, so every later reply would go to the wrong caller) and
-    /// commands that change the connection's state or stop its replies matching its
-    /// requests one to one. Decided from the encoded words themselves, however the command
-    /// was built (`cmd("CLIENT").arg("REPLY")` is caught too).
-    pub(crate) fn check_shareable(&self) -> Result<()> {
-        let refuse = |why: &str| Err(Error::new(ErrorKind::Usage, why).with_command(&self.name));
-        let mut words = EncodedArgs(&self.args);
-        let Some(first) = words.next() else {
-            return refuse("a command needs a name: an empty command gets no reply");
+    /// Splits the command into what is sent and what decodes its reply.
+    pub fn into_parts(self) -> (Request, Decoder<T>) {
+        let decoder = Decoder {
+            name: self.request.name.clone(),
+            reply: self.reply,
         };
-        let mut upper = [0u8; 12];
-        if first.len() > upper.len() {
-            return Ok(());
-        }
-        let upper = upper.get_mut(..first.len()).unwrap_or_default();
-        upper.copy_from_slice(first);
-        upper.make_ascii_uppercase();
-        let why = match &*upper {
-            b"SELECT" | b"AUTH" | b"HELLO" | b"RESET" | b"QUIT" => {
-                "this command changes the state of the connection and cannot be sent on a \
-                 shared connection: set db, username/password and protocol_version in the \
-                 client's Config"
-            }
-            b"SUBSCRIBE" | b"PSUBSCRIBE" | b"SSUBSCRIBE" | b"UNSUBSCRIBE" | b"PUNSUBSCRIBE"
-            | b"SUNSUBSCRIBE" | b"MONITOR" | b"SYNC" | b"PSYNC" => {
-                "this command turns the connection into a stream of messages and cannot be \
-                 sent on a shared connection"
-            }
-            b"MULTI" | b"EXEC" | b"DISCARD" | b"WATCH" | b"UNWATCH" => {
-                "transactions cannot be run command by command on a shared connection: \
-                 every other caller's commands would join the transaction"
-            }
-            b"CLIENT"
-                if words
-                    .next()
-                    .is_some_and(|w| w.eq_ignore_ascii_case(b"REPLY")) =>
-            {
-                "CLIENT REPLY stops replies matching requests one to one and cannot be sent \
-                 on a shared connection"
-            }
-            _ => return Ok(()),
-        };
-        refuse(why)
-    }
-
-    /// Converts a decoded reply, adding the command's name to errors.
-    pub(crate) fn convert(name: &str, reply: ReplyFn<T>, value: Value) -> Result<T> {
-        match value.strip_attributes() {
-            Value::Error(e) => Err(Error::server(e).with_command(name)),
-            v => reply(v).map_err(|e| e.with_command(name)),
-        }
-    }
-
-    /// Splits the command into what an executor keeps after sending it.
-    pub(crate) fn into_reply_parts(self) -> (Cow<'static, str>, ReplyFn<T>) {
-        (self.name, self.reply)
+        (self.request, decoder)
     }
 }
 
@@ -280,7 +474,10 @@ impl<T> Cmd<T> {
 /// # Ok::<(), coredis::Error>(())
 /// ```
 pub fn cmd(name: &str) -> Cmd<Value> {
-    Cmd::named(Cow::Owned(name.to_string()), Value::from_value)
+    Cmd {
+        request: Request::named(Cow::Owned(name.to_string())),
+        reply: Value::from_value,
+    }
 }
 
 /// The words of a command's encoded arguments (RESP bulk strings as [`ToArg`] writes them).
@@ -310,7 +507,7 @@ mod tests {
         let c: Cmd<Value> = Cmd::new("CLIENT KILL").arg("ID").arg(5);
         assert_eq!(c.arg_count(), 4);
         assert_eq!(
-            c.encoded_args(),
+            c.request().encoded_args(),
             b"$6\r\nCLIENT\r\n$4\r\nKILL\r\n$2\r\nID\r\n$1\r\n5\r\n"
         );
         let c: Cmd<Value> = Cmd::new("MGET").keys(["a", "b"]).readonly();
@@ -321,44 +518,64 @@ mod tests {
 
     #[test]
     fn escape_hatch_refuses_state_changes() {
-        assert!(cmd("select").arg(1).check_shareable().is_err());
-        assert!(cmd("CLIENT reply").arg("OFF").check_shareable().is_err());
-        assert!(cmd("CLIENT LIST").check_shareable().is_ok());
-        let e = cmd("SUBSCRIBE").arg("ch").check_shareable().unwrap_err();
+        assert!(cmd("select").arg(1).request().check_shareable().is_err());
+        assert!(cmd("CLIENT reply")
+            .arg("OFF")
+            .request()
+            .check_shareable()
+            .is_err());
+        assert!(cmd("CLIENT LIST").request().check_shareable().is_ok());
+        let e = cmd("SUBSCRIBE")
+            .arg("ch")
+            .request()
+            .check_shareable()
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Usage);
         assert_eq!(e.command(), Some("SUBSCRIBE"));
         // However the command is built: words passed as arguments, typed constructors.
         assert!(cmd("CLIENT")
             .arg("reply")
             .arg("SKIP")
+            .request()
             .check_shareable()
             .is_err());
-        assert!(Cmd::<()>::new("SELECT").arg(5).check_shareable().is_err());
+        assert!(Cmd::<()>::new("SELECT")
+            .arg(5)
+            .request()
+            .check_shareable()
+            .is_err());
         for name in [
             "MULTI", "exec", "Discard", "WATCH", "UNWATCH", "MONITOR", "RESET",
         ] {
-            assert!(cmd(name).check_shareable().is_err(), "{name}");
+            assert!(cmd(name).request().check_shareable().is_err(), "{name}");
         }
         // Names that merely start like a refused one pass.
-        assert!(cmd("SELECTX").check_shareable().is_ok());
-        assert!(cmd("CLIENTS").arg("REPLY").check_shareable().is_ok());
-        assert!(cmd("A_VERY_LONG_MODULE.COMMAND").check_shareable().is_ok());
+        assert!(cmd("SELECTX").request().check_shareable().is_ok());
+        assert!(cmd("CLIENTS")
+            .arg("REPLY")
+            .request()
+            .check_shareable()
+            .is_ok());
+        assert!(cmd("A_VERY_LONG_MODULE.COMMAND")
+            .request()
+            .check_shareable()
+            .is_ok());
     }
 
     #[test]
     fn empty_commands_are_refused() {
         for c in [cmd(""), cmd("   "), Cmd::<Value>::new("")] {
-            let e = c.check_shareable().unwrap_err();
+            let e = c.request().check_shareable().unwrap_err();
             assert_eq!(e.kind(), ErrorKind::Usage);
         }
         // An empty first word is still a word: the server answers it (with an error).
-        assert!(cmd("").arg("").check_shareable().is_ok());
+        assert!(cmd("").arg("").request().check_shareable().is_ok());
     }
 
     #[test]
     fn encoded_words_are_read_back() {
         let c: Cmd<Value> = cmd("CLIENT KILL").arg("").arg(&b"a\r\nb"[..]).arg(12);
-        let words: Vec<&[u8]> = EncodedArgs(c.encoded_args()).collect();
+        let words: Vec<&[u8]> = EncodedArgs(c.request().encoded_args()).collect();
         assert_eq!(words, [&b"CLIENT"[..], b"KILL", b"", b"a\r\nb", b"12"]);
         assert_eq!(EncodedArgs(b"$3\r\nab").next(), None);
         assert_eq!(EncodedArgs(b"*1\r\n").next(), None);

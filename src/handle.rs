@@ -1,27 +1,31 @@
 //! Futures-like handles: a command already sent, its reply to be collected later.
 //!
-//! Owns: [`Handle`], returned by every command method of [`crate::Deferred`]. One thread can
-//! keep many commands in flight with handles and collect them in any order; the replies come
-//! back in one batch of reads instead of one kernel wake-up per command.
+//! Owns: [`Handle`], returned by every command method of [`crate::Deferred`] (and used inside
+//! the blocking calls too). A handle is a pending reply — a slot in the shared pipe's FIFO, or
+//! a dedicated connection owing one reply — plus the command's [`Decoder`]. One thread can keep
+//! many commands in flight with handles and collect them in any order; the replies come back in
+//! one batch of reads instead of one kernel wake-up per command.
 //!
 //! Must not: block in `Drop`. Dropping a handle that was never waited on is safe: its reply is
-//! read and discarded by whoever reads next (the connection's worker if nobody else does).
+//! read and discarded by whoever reads next (the pipe's worker if nobody else does); a
+//! dedicated connection whose reply was abandoned is closed, never reused.
 
-use std::borrow::Cow;
+use bytes::Bytes;
+use parking_lot::Mutex;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::cmd::{Cmd, ReplyFn};
+use crate::cmd::{Decoder, Request};
 use crate::error::{Error, ErrorKind, Result};
-use crate::mux::{Pipe, Slot};
-use crate::resp;
+use crate::pipe::{Pipe, Slot};
+use crate::pool::{Pool, Pooled};
 
 /// A command that was sent and whose reply has not been collected yet.
 ///
 /// Obtained from [`crate::Redis::deferred`]. Collect the reply with [`Handle::wait`] (blocks up
 /// to the response timeout), [`Handle::wait_timeout`] (blocks at most a given time and keeps the
-/// handle usable), or poll with [`Handle::is_ready`] / [`Handle::try_take`].
+/// handle usable), or poll with [`Handle::is_ready`] / [`Handle::try_wait`].
 ///
 /// ```no_run
 /// use coredis::prelude::*;
@@ -35,73 +39,113 @@ use crate::resp;
 /// ```
 #[must_use = "a handle does nothing unless its reply is collected; drop it explicitly to discard the reply"]
 pub struct Handle<T> {
-    pipe: Arc<Pipe>,
-    state: HandleState,
-    name: Cow<'static, str>,
-    reply: ReplyFn<T>,
+    state: State,
+    decoder: Decoder<T>,
     deadline: Instant,
 }
 
-enum HandleState {
-    InFlight(Arc<Slot>),
+/// Where the reply comes from.
+enum State {
+    /// A slot in the shared pipe's FIFO.
+    Shared { pipe: Arc<Pipe>, slot: Arc<Slot> },
+    /// A dedicated connection that owes this command's reply.
+    Dedicated(Box<Mutex<Pooled>>),
+    /// Sending failed; the error is the result.
     Failed(Error),
+    /// The result was handed out.
     Taken,
+}
+
+/// Whether the submitter waits for the reply right away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Submit {
+    /// A blocking call: the caller waits (and reads) now.
+    AndWait,
+    /// A deferred call: the handle is returned; the worker is asked to read meanwhile.
+    Deferred,
 }
 
 impl<T> fmt::Debug for Handle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.state {
-            HandleState::InFlight(slot) if slot.is_done() => "ready",
-            HandleState::InFlight(_) => "pending",
-            HandleState::Failed(_) => "failed",
-            HandleState::Taken => "taken",
+            State::Shared { slot, .. } if slot.is_done() => "ready",
+            State::Shared { .. } | State::Dedicated(_) => "pending",
+            State::Failed(_) => "failed",
+            State::Taken => "taken",
         };
         f.debug_struct("Handle")
-            .field("command", &self.name)
+            .field("command", &self.decoder.command())
             .field("state", &state)
             .finish()
     }
 }
 
 impl<T> Handle<T> {
-    /// Sends `cmd` on `pipe` and returns its handle; a failure to send is kept in the handle.
-    /// `waits_now` says whether the caller waits for the reply right away (a blocking call);
-    /// when it does not, the connection's worker is asked to read in the meantime.
-    pub(crate) fn submit(
+    /// Sends `request` on the shared pipe.
+    pub(crate) fn shared(
         pipe: &Arc<Pipe>,
-        cmd: Cmd<T>,
-        timeout: Duration,
-        waits_now: bool,
+        request: Request,
+        decoder: Decoder<T>,
+        deadline: Instant,
+        how: Submit,
     ) -> Handle<T> {
-        let deadline = Instant::now() + timeout;
-        let state = match cmd.check_shareable().and_then(|_| {
-            pipe.submit(cmd.arg_count(), cmd.encoded_args(), deadline)
-                .map_err(|e| e.with_command(cmd.name()).with_node(&pipe.node()))
+        let state = match request.check_shareable().and_then(|()| {
+            pipe.submit(&request, deadline)
+                .map_err(|e| e.with_command(request.name()).with_node(&pipe.node()))
         }) {
             Ok(slot) => {
-                if !waits_now {
+                if how == Submit::Deferred {
                     pipe.nudge();
                 }
-                HandleState::InFlight(slot)
+                State::Shared {
+                    pipe: pipe.clone(),
+                    slot,
+                }
             }
-            Err(e) => HandleState::Failed(e),
+            Err(e) => State::Failed(e),
         };
-        let (name, reply) = cmd.into_reply_parts();
         Handle {
-            pipe: pipe.clone(),
             state,
-            name,
-            reply,
+            decoder,
+            deadline,
+        }
+    }
+
+    /// Sends `request` on a dedicated connection from `pool` (checked out by `checkout`).
+    pub(crate) fn dedicated(
+        pool: &Arc<Pool>,
+        request: Request,
+        decoder: Decoder<T>,
+        checkout: Instant,
+        deadline: Instant,
+    ) -> Handle<T> {
+        let sent = pool.checkout(checkout).and_then(|mut conn| {
+            conn.send(&request, deadline)
+                .map_err(|e| e.with_node(conn.node()))?;
+            Ok(conn)
+        });
+        let state = match sent {
+            Ok(conn) => State::Dedicated(Box::new(Mutex::new(conn))),
+            Err(e) => State::Failed(e.with_command(request.name())),
+        };
+        Handle {
+            state,
+            decoder,
             deadline,
         }
     }
 
     /// The name of the command this handle waits for.
     pub fn command(&self) -> &str {
-        &self.name
+        self.decoder.command()
     }
 
     /// Blocks until the reply is in (or the response timeout passes) and converts it.
+    ///
+    /// # Errors
+    /// The command's error: [`ErrorKind::Timeout`] when no reply came within the response
+    /// timeout, [`ErrorKind::Closed`] when the connection was lost meanwhile (the command may or
+    /// may not have run), a server error reply, or a reply that does not convert to `T`.
     pub fn wait(mut self) -> Result<T> {
         match self.wait_until(self.deadline) {
             Some(r) => r,
@@ -123,98 +167,127 @@ impl<T> Handle<T> {
         self.wait_until(until)
     }
 
-    /// True when the reply (or an error) is in and [`Handle::try_take`] will return it.
+    /// True when the reply (or an error) is in and [`Handle::try_wait`] will return it.
     pub fn is_ready(&self) -> bool {
         match &self.state {
-            HandleState::InFlight(slot) => {
+            State::Shared { pipe, slot } => {
                 if slot.is_done() {
                     return true;
                 }
-                self.pipe.nudge();
+                pipe.nudge();
                 Instant::now() >= self.deadline
             }
-            HandleState::Failed(_) | HandleState::Taken => true,
+            State::Dedicated(conn) => conn.lock().poll_ready() || Instant::now() >= self.deadline,
+            State::Failed(_) | State::Taken => true,
         }
     }
 
     /// Returns the result if it is in, without blocking; `None` while the reply is pending.
     /// After the response timeout it returns a timeout error.
-    pub fn try_take(&mut self) -> Option<Result<T>> {
-        match &self.state {
-            HandleState::InFlight(slot) => {
-                if !slot.is_done() {
-                    if Instant::now() >= self.deadline {
-                        return Some(self.give_up());
-                    }
-                    self.pipe.nudge();
-                    return None;
+    pub fn try_wait(&mut self) -> Option<Result<T>> {
+        if let State::Shared { pipe, slot } = &self.state {
+            if !slot.is_done() {
+                if Instant::now() >= self.deadline {
+                    return Some(self.give_up());
                 }
-                let r = slot.take();
-                self.state = HandleState::Taken;
-                Some(self.finish(r))
+                pipe.nudge();
+                return None;
             }
-            HandleState::Failed(_) => {
-                match std::mem::replace(&mut self.state, HandleState::Taken) {
-                    HandleState::Failed(e) => Some(Err(e)),
-                    _ => None,
-                }
-            }
-            HandleState::Taken => Some(Err(already_taken(&self.name))),
+        }
+        match self.wait_until(Instant::now()) {
+            Some(r) => Some(r),
+            None if Instant::now() >= self.deadline => Some(self.give_up()),
+            None => None,
         }
     }
 
+    /// Waits until `until` at most; `None` when the reply is still pending then.
     fn wait_until(&mut self, until: Instant) -> Option<Result<T>> {
-        match &self.state {
-            HandleState::InFlight(slot) => {
-                let r = self.pipe.wait(slot, until)?;
-                self.state = HandleState::Taken;
-                Some(self.finish(Some(r)))
-            }
-            HandleState::Failed(_) => {
-                match std::mem::replace(&mut self.state, HandleState::Taken) {
-                    HandleState::Failed(e) => Some(Err(e)),
-                    _ => None,
-                }
-            }
-            HandleState::Taken => Some(Err(already_taken(&self.name))),
+        let frame = match &self.state {
+            State::Shared { pipe, slot } => pipe.wait(slot, until)?,
+            State::Dedicated(conn) => match conn.lock().recv(until) {
+                Ok(None) => return None,
+                Ok(Some(frame)) => Ok(frame),
+                Err(e) => Err(e),
+            },
+            State::Failed(_) | State::Taken => Err(self.take_error()),
+        };
+        let limits = self.limits();
+        let node = self.node();
+        self.state = State::Taken;
+        Some(self.finish(frame, &limits, &node))
+    }
+
+    /// The error of a handle that failed to send, or was already taken.
+    fn take_error(&mut self) -> Error {
+        match std::mem::replace(&mut self.state, State::Taken) {
+            State::Failed(e) => e,
+            _ => already_taken(self.decoder.command()),
         }
     }
 
-    /// The response timeout passed: abandon the slot (its reply will be discarded), unless
-    /// the reply raced in at the last moment: then it is the result, since the command ran.
+    /// The deadline passed: give the reply up (a shared slot's late reply is discarded; a
+    /// dedicated connection owing it is closed when dropped), unless the reply raced in at the
+    /// last moment: then it is the result, since the command ran.
     fn give_up(&mut self) -> Result<T> {
-        match std::mem::replace(&mut self.state, HandleState::Taken) {
-            HandleState::InFlight(slot) => {
+        let limits = self.limits();
+        let node = self.node();
+        match std::mem::replace(&mut self.state, State::Taken) {
+            State::Shared { pipe, slot } => {
                 let late = slot.abandon();
-                self.pipe.nudge();
+                pipe.nudge();
                 match late {
-                    Some(r) => self.finish(Some(r)),
-                    None => Err(Error::new(
-                        ErrorKind::Timeout,
-                        format!(
-                            "no reply within the response timeout of {:?}",
-                            self.pipe.config.response_timeout()
-                        ),
-                    )
-                    .with_command(&self.name)
-                    .with_node(&self.pipe.node())),
+                    Some(frame) => self.finish(frame, &limits, &node),
+                    None => Err(self.timeout_error(pipe.config().response_timeout(), &node)),
                 }
             }
-            HandleState::Failed(e) => Err(e),
-            HandleState::Taken => Err(already_taken(&self.name)),
+            State::Dedicated(_) => Err(self.timeout_error(
+                self.deadline.saturating_duration_since(Instant::now()),
+                &node,
+            )),
+            State::Failed(e) => Err(e),
+            State::Taken => Err(already_taken(self.decoder.command())),
+        }
+    }
+
+    fn timeout_error(&self, timeout: Duration, node: &str) -> Error {
+        Error::new(
+            ErrorKind::Timeout,
+            format!("no reply within the response timeout of {timeout:?}"),
+        )
+        .with_command(self.decoder.command())
+        .with_node(node)
+    }
+
+    /// The decoder limits of the connection the reply comes from.
+    fn limits(&self) -> crate::resp::Limits {
+        match &self.state {
+            State::Shared { pipe, .. } => *pipe.config().limits(),
+            State::Dedicated(conn) => conn.lock().limits(),
+            State::Failed(_) | State::Taken => crate::resp::Limits::default(),
+        }
+    }
+
+    /// The address of the node the reply comes from.
+    fn node(&self) -> String {
+        match &self.state {
+            State::Shared { pipe, .. } => pipe.node(),
+            State::Dedicated(conn) => conn.lock().node().to_string(),
+            State::Failed(_) | State::Taken => String::new(),
         }
     }
 
     /// Decodes and converts the reply; errors get the command's name and the node.
-    fn finish(&self, frame: Option<Result<bytes::Bytes>>) -> Result<T> {
-        let result = match frame {
-            Some(Ok(f)) => {
-                resp::decode(&f).and_then(|value| Cmd::<T>::convert(&self.name, self.reply, value))
+    fn finish(&self, frame: Result<Bytes>, limits: &crate::resp::Limits, node: &str) -> Result<T> {
+        let result = frame.and_then(|f| self.decoder.decode(&f, limits));
+        result.map_err(|e| {
+            let e = e.with_command(self.decoder.command());
+            if node.is_empty() {
+                e
+            } else {
+                e.with_node(node)
             }
-            Some(Err(e)) => Err(e),
-            None => Err(already_taken(&self.name)),
-        };
-        result.map_err(|e| e.with_command(&self.name).with_node(&self.pipe.node()))
+        })
     }
 }
 
@@ -228,11 +301,12 @@ fn already_taken(name: &str) -> Error {
 
 impl<T> Drop for Handle<T> {
     fn drop(&mut self) {
-        if let HandleState::InFlight(slot) = &self.state {
+        if let State::Shared { pipe, slot } = &self.state {
             if !slot.was_taken() {
                 slot.abandon();
-                self.pipe.nudge();
+                pipe.nudge();
             }
         }
+        // A dedicated connection still owing the reply is closed by its guard's drop.
     }
 }

@@ -40,8 +40,29 @@
 //!
 //! Through the [`log`](https://docs.rs/log) facade: connection loss at `warn`, reconnection at
 //! `info`, details at `debug`. Nothing is printed.
+//!
+//! ## Layers
+//!
+//! A command method builds a [`Cmd`] — a [`Request`] (encoded arguments, key positions, the
+//! cluster slot, flags) and a [`Decoder`] (how the reply becomes your type) — and hands it to
+//! an [`Executor`]. The client's *node* sends it on the shared, multiplexed pipe (one
+//! connection for every thread), or, for commands that block their connection, on a dedicated
+//! connection from a small pool. The reply comes back as raw bytes into a [`Handle`] and is
+//! decoded by the thread that asked for it. Connections are opened by a connector (the
+//! configured address; Sentinel and cluster plug in there), with TLS and the `HELLO`/`AUTH`
+//! handshake.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// The panic policy, checked: nothing from the network or the user may panic the library.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
 mod args;
 mod client;
@@ -50,21 +71,26 @@ pub mod commands;
 mod config;
 mod connection;
 mod error;
+mod exclusive;
 mod from_value;
 mod handle;
-mod mux;
+mod node;
+mod pipe;
+mod pool;
 pub mod resp;
+mod route;
 mod types;
 mod value;
 
 pub use args::ToArg;
-pub use client::{Deferred, Redis};
-pub use cmd::{cmd, Cmd, ReplyFn};
-pub use commands::Executor;
+pub use client::{Dedicated, Deferred, Redis};
+pub use cmd::{cmd, Cmd, Decoder, ReplyFn, Request};
+pub use commands::{BlockingExecutor, ExclusiveExecutor, Executor};
 pub use config::{Addr, Config, ConfigBuilder, TlsConfig};
 pub use error::{Error, ErrorKind, Result, ServerError};
 pub use from_value::FromValue;
 pub use handle::Handle;
+pub use route::{key_slot, KeySlot, SLOT_COUNT};
 pub use types::{ExpireCondition, Expiry, FlushMode, Info, SetCondition, SetOptions};
 pub use value::Value;
 
@@ -74,7 +100,8 @@ pub use bytes::Bytes;
 /// Everything needed to call commands: `use coredis::prelude::*;`.
 pub mod prelude {
     pub use crate::commands::{
-        ConnectionCommands, Executor, GenericCommands, ServerCommands, StringCommands,
+        BlockingCommands, ConnectionCommands, ExclusiveCommands, Executor, GenericCommands,
+        ServerCommands, StringCommands,
     };
     pub use crate::{FromValue, Redis};
 }

@@ -71,7 +71,7 @@ fn handles_from_many_threads_with_drops_and_polls() {
                                 while !h.is_ready() {
                                     std::thread::yield_now();
                                 }
-                                assert_eq!(h.try_take().unwrap().unwrap(), expected);
+                                assert_eq!(h.try_wait().unwrap().unwrap(), expected);
                             }
                             2 => {
                                 let got = loop {
@@ -165,10 +165,10 @@ fn wait_timeout_keeps_the_handle() {
     let mut h = r.deferred().execute(cmd("DEBUG").arg("SLEEP").arg("0.3"));
     assert!(h.wait_timeout(Duration::from_millis(50)).is_none());
     assert!(!h.is_ready());
-    assert!(h.try_take().is_none());
+    assert!(h.try_wait().is_none());
     let v = h.wait_timeout(Duration::from_secs(5)).expect("reply in");
     assert!(v.is_ok(), "{v:?}");
-    assert_eq!(h.try_take().unwrap().unwrap_err().kind(), ErrorKind::Usage);
+    assert_eq!(h.try_wait().unwrap().unwrap_err().kind(), ErrorKind::Usage);
 }
 
 /// A leader blocked in `read` wakes up by its own deadline, not at the socket's next 100 ms

@@ -15,14 +15,31 @@
 //! Replies: commands returning user data (`GET`, `MGET`, `ECHO`, …) are generic over the result
 //! type (`r.get::<Option<String>>("k")`); every other command has one fixed result type.
 //!
+//! Capabilities: groups whose commands cannot work everywhere exist only on the executors where
+//! they do, through marker traits, so misuse is a compile error rather than a refusal at run
+//! time. [`BlockingCommands`] (`BLPOP`, …) needs a [`BlockingExecutor`] (it runs them on a
+//! dedicated connection); [`ExclusiveCommands`] (`SELECT`, …, which change the connection's
+//! state) needs an [`ExclusiveExecutor`] (a connection of the caller's own, [`crate::Dedicated`]).
+//!
+//! ```compile_fail
+//! use coredis::prelude::*;
+//! let r = coredis::Redis::from_url("redis://127.0.0.1")?;
+//! r.select(1)?; // error: `Redis` is shared, `SELECT` needs a connection of your own
+//! # Ok::<(), coredis::Error>(())
+//! ```
+//!
 //! Must not: do I/O or hold state.
 
+mod blocking;
 mod connection;
+mod exclusive;
 mod generic;
 mod server;
 mod strings;
 
+pub use blocking::BlockingCommands;
 pub use connection::ConnectionCommands;
+pub use exclusive::ExclusiveCommands;
 pub use generic::GenericCommands;
 pub use server::ServerCommands;
 pub use strings::StringCommands;
@@ -39,3 +56,35 @@ pub trait Executor {
     /// Runs `cmd`. This is also how commands without a method are run, see [`crate::cmd()`].
     fn execute<T>(&self, cmd: Cmd<T>) -> Self::Output<T>;
 }
+
+/// An executor that can run commands which block their connection until the server answers
+/// (`BLPOP`, `XREAD BLOCK`, …): it runs them on a dedicated connection, so nobody else waits.
+pub trait BlockingExecutor: Executor {}
+
+/// An executor whose connection belongs to its caller alone, so commands that change the
+/// connection's state (`SELECT`, `CLIENT REPLY`, …) are safe on it.
+pub trait ExclusiveExecutor: Executor {}
+
+/// An executor that runs nothing: it hands back the command each method builds. For tests and
+/// tools that check what a method sends (arguments, key positions, flags) without a server.
+///
+/// ```
+/// use coredis::prelude::*;
+/// use coredis::commands::Build;
+/// let c = Build.get::<String>("k");
+/// assert_eq!(c.key_positions(), &[1]);
+/// assert!(c.is_readonly());
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Build;
+
+impl Executor for Build {
+    type Output<T> = Cmd<T>;
+
+    fn execute<T>(&self, cmd: Cmd<T>) -> Cmd<T> {
+        cmd
+    }
+}
+
+impl BlockingExecutor for Build {}
+impl ExclusiveExecutor for Build {}

@@ -11,9 +11,12 @@
 //! replies after the handshake (the multiplexer owns the connection from then on). It never
 //! logs, and never puts into an error, a password or a command argument.
 
+mod frames;
 mod handshake;
 mod tls;
 mod transport;
+
+pub(crate) use frames::FrameReader;
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -106,6 +109,22 @@ impl ConnReader {
         }
     }
 
+    /// Looks, without blocking and without consuming anything, at what an idle connection
+    /// holds: nothing, bytes (a reply nobody asked for, a push frame, or for TLS perhaps only a
+    /// TLS record), or the peer's close. One `recv(MSG_PEEK | MSG_DONTWAIT)`.
+    pub(crate) fn poll_idle(&self) -> Readiness {
+        if self.pending_pos < self.pending.len() {
+            return Readiness::Readable;
+        }
+        let sock = match &self.inner {
+            ReadHalf::Tcp(s) => socket2::SockRef::from(s),
+            #[cfg(unix)]
+            ReadHalf::Unix(s) => socket2::SockRef::from(s),
+            ReadHalf::Tls { socket, .. } => socket2::SockRef::from(socket),
+        };
+        peek(&sock)
+    }
+
     /// Sets the read timeout of the underlying socket (also for TLS); `None` blocks without
     /// limit. A read that times out fails with [`io::ErrorKind::WouldBlock`] or
     /// [`io::ErrorKind::TimedOut`] (platform-dependent) and may be retried; for TLS a partly
@@ -156,9 +175,43 @@ impl Read for ConnReader {
     }
 }
 
+/// What an idle connection holds, from [`ConnReader::poll_idle`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Readiness {
+    /// Nothing to read: the connection is idle and open.
+    Quiet,
+    /// Bytes are waiting to be read.
+    Readable,
+    /// The peer closed the connection (or it failed).
+    Closed,
+}
+
+#[cfg(unix)]
+fn peek(sock: &socket2::SockRef<'_>) -> Readiness {
+    let mut byte = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+    match sock.recv_with_flags(&mut byte, libc::MSG_PEEK | libc::MSG_DONTWAIT) {
+        Ok(0) => Readiness::Closed,
+        Ok(_) => Readiness::Readable,
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Readiness::Quiet,
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => Readiness::Quiet,
+        Err(_) => Readiness::Closed,
+    }
+}
+
+#[cfg(not(unix))]
+fn peek(_sock: &socket2::SockRef<'_>) -> Readiness {
+    Readiness::Quiet
+}
+
+/// How far past its deadline a write may end: the write timeout is only reset when it would
+/// end earlier than the deadline or later than this past it.
+pub(crate) const WRITE_SLACK: Duration = Duration::from_millis(10);
+
 /// The writing half of a [`Connection`]. Unbuffered: write whole batches with `write_all`.
 pub(crate) struct ConnWriter {
     inner: WriteHalf,
+    /// The write timeout currently set on the socket (`None`: none, blocks without limit).
+    timeout: Option<Duration>,
 }
 
 enum WriteHalf {
@@ -178,13 +231,62 @@ impl ConnWriter {
     /// times out fails with [`io::ErrorKind::WouldBlock`] or [`io::ErrorKind::TimedOut`];
     /// some bytes may have been sent, so the connection should then be closed. A zero
     /// duration is an error. The handshake leaves no write timeout set.
-    pub(crate) fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+    pub(crate) fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
         match &self.inner {
             WriteHalf::Tcp(s) => s.set_write_timeout(timeout),
             #[cfg(unix)]
             WriteHalf::Unix(s) => s.set_write_timeout(timeout),
             WriteHalf::Tls { socket, .. } => socket.set_write_timeout(timeout),
+        }?;
+        self.timeout = timeout;
+        Ok(())
+    }
+
+    /// Writes all of `buf` and flushes, ending by `deadline` (plus at most [`WRITE_SLACK`]): the
+    /// socket's write timeout is set to the time left before each `write` that could otherwise
+    /// run past the deadline — not restarted after each partial send. Fails with
+    /// [`io::ErrorKind::TimedOut`] when the deadline passes; some bytes may have been sent then,
+    /// so the connection must be closed.
+    pub(crate) fn write_all_by(&mut self, mut buf: &[u8], deadline: Instant) -> io::Result<()> {
+        while !buf.is_empty() {
+            self.arm_write(deadline)?;
+            match self.write(buf) {
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "the connection accepted no more bytes",
+                    ))
+                }
+                Ok(n) => buf = buf.get(n..).unwrap_or_default(),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, e))
+                }
+                Err(e) => return Err(e),
+            }
         }
+        self.arm_write(deadline)?;
+        self.flush()
+    }
+
+    /// Makes the socket's write timeout end between the time left and [`WRITE_SLACK`] after it.
+    /// No system call when it already does (the common case: every caller's deadline is about
+    /// one response timeout away).
+    fn arm_write(&mut self, deadline: Instant) -> io::Result<()> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the deadline passed while writing",
+            ));
+        }
+        let fits = self
+            .timeout
+            .is_some_and(|t| t >= left && t <= left + WRITE_SLACK);
+        if !fits {
+            self.set_write_timeout(Some(left + WRITE_SLACK / 2))?;
+        }
+        Ok(())
     }
 }
 
@@ -251,6 +353,27 @@ impl Closer {
 impl fmt::Debug for Closer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Closer")
+    }
+}
+
+/// Where a node's connections go: asked on every connect and reconnect, by the shared pipe's
+/// worker and by the pool of dedicated connections alike.
+///
+/// The default, [`ConfiguredAddr`], connects to the address in the [`Config`]. A topology plugs
+/// in here without touching the pipe: Sentinel asks the sentinels for the current primary, a
+/// cluster follows a node whose address changed.
+pub(crate) trait Connector: Send + Sync {
+    /// Opens one connection (transport, TLS, handshake) within `config`'s connect timeout.
+    fn connect(&self, config: &Config) -> Result<Connection>;
+}
+
+/// The default [`Connector`]: the address the configuration names.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ConfiguredAddr;
+
+impl Connector for ConfiguredAddr {
+    fn connect(&self, config: &Config) -> Result<Connection> {
+        connect(config)
     }
 }
 
@@ -328,6 +451,7 @@ fn connect_tcp(
                 },
                 writer: ConnWriter {
                     inner: WriteHalf::Tcp(writer),
+                    timeout: None,
                 },
                 closer: Closer {
                     socket: Arc::new(CloseHandle::Tcp(ctl)),
@@ -367,6 +491,7 @@ fn connect_tcp(
                         stream: shared,
                         socket: write_timeouts,
                     },
+                    timeout: None,
                 },
                 closer: Closer {
                     socket: Arc::new(CloseHandle::Tcp(ctl)),
@@ -405,6 +530,7 @@ fn connect_unix(
         },
         writer: ConnWriter {
             inner: WriteHalf::Unix(writer),
+            timeout: None,
         },
         closer: Closer {
             socket: Arc::new(CloseHandle::Unix(ctl)),
@@ -425,8 +551,9 @@ mod tests {
         let client = TcpStream::connect(("127.0.0.1", port)).unwrap();
         let (mut server, _) = listener.accept().unwrap();
         server.write_all(b"world").unwrap();
-        let writer = ConnWriter {
+        let mut writer = ConnWriter {
             inner: WriteHalf::Tcp(client.try_clone().unwrap()),
+            timeout: None,
         };
         writer
             .set_write_timeout(Some(Duration::from_secs(3)))

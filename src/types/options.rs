@@ -180,7 +180,7 @@ mod tests {
         let c: Cmd<Value> = Cmd::new("SET").key("k").arg("v");
         let c = SetOptions::new().xx().keepttl().apply(c, true);
         assert_eq!(
-            c.encoded_args(),
+            c.request().encoded_args(),
             b"$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nXX\r\n$3\r\nGET\r\n$7\r\nKEEPTTL\r\n"
         );
         let c: Cmd<Value> = Cmd::new("SET").key("k").arg("v");

@@ -1,0 +1,135 @@
+//! Reading whole reply frames off a connection's reading half.
+//!
+//! Owns: [`FrameReader`], the read buffer (grown for big replies, shrunk back after them,
+//! compacted in place), the incremental frame scanner, the socket's read timeout, and the
+//! classification of read outcomes (bytes, a timeout tick, the peer's close, a failure). Used
+//! by the shared pipe's leader and by dedicated connections alike.
+//!
+//! Must not: decode frames into values or know which request a frame answers.
+
+use bytes::Bytes;
+use std::io::{self, Read};
+use std::time::Duration;
+
+use super::{ConnReader, Readiness};
+use crate::error::{Error, ErrorKind, Result};
+use crate::resp::{FrameScanner, Limits};
+
+/// Initial size of the read buffer.
+const READ_BUF: usize = 16 * 1024;
+
+/// A read buffer grown past this by a big reply is shrunk back once it is empty.
+const MAX_IDLE_READ_BUF: usize = 1024 * 1024;
+
+/// The shortest read timeout (a zero timeout is not allowed on sockets).
+const MIN_READ_TICK: Duration = Duration::from_millis(1);
+
+/// A connection's reading half with its buffer and frame scanner.
+pub(crate) struct FrameReader {
+    reader: ConnReader,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    scanner: FrameScanner,
+    /// The read timeout currently set on the socket (`None`: none set since the handshake).
+    tick: Option<Duration>,
+}
+
+impl FrameReader {
+    /// Wraps the reading half of a fresh connection; frames are checked against `limits`.
+    pub(crate) fn new(reader: ConnReader, limits: Limits) -> FrameReader {
+        FrameReader {
+            reader,
+            buf: vec![0; READ_BUF],
+            start: 0,
+            end: 0,
+            scanner: FrameScanner::new(limits),
+            tick: None,
+        }
+    }
+
+    /// Reads once, waiting `tick` at most (also while a TLS record trickles in). `Ok(true)`
+    /// when bytes came in, `Ok(false)` when the tick passed first; the peer's close and read
+    /// failures are errors.
+    pub(crate) fn fill(&mut self, tick: Duration) -> Result<bool> {
+        let tick = tick.max(MIN_READ_TICK);
+        self.reader.limit_read_time(tick);
+        if self.tick != Some(tick) {
+            // One system call, only when the value changes: on the hot path it stays put.
+            self.reader
+                .set_read_timeout(Some(tick))
+                .map_err(|e| Error::io("setting the socket's read timeout failed", e))?;
+            self.tick = Some(tick);
+        }
+        self.make_room();
+        let dst = self.buf.get_mut(self.end..).unwrap_or_default();
+        match self.reader.read(dst) {
+            Ok(0) => Err(Error::new(
+                ErrorKind::Io,
+                "the server closed the connection",
+            )),
+            Ok(n) => {
+                self.end += n;
+                Ok(true)
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                        | io::ErrorKind::Interrupted
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(Error::io("reading from the connection failed", e)),
+        }
+    }
+
+    /// Compacts or grows the buffer so a read has room.
+    fn make_room(&mut self) {
+        if self.end < self.buf.len() {
+            return;
+        }
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        } else {
+            let n = self.buf.len().saturating_mul(2).max(READ_BUF);
+            self.buf.resize(n, 0);
+        }
+    }
+
+    /// Cuts the next complete frame out of the buffer (copied once), if one is there.
+    pub(crate) fn next_frame(&mut self) -> Result<Option<Bytes>> {
+        let avail = self.buf.get(self.start..self.end).unwrap_or_default();
+        let Some(n) = self.scanner.scan(avail)? else {
+            return Ok(None);
+        };
+        let frame = Bytes::copy_from_slice(avail.get(..n).unwrap_or_default());
+        self.start += n;
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+            if self.buf.len() > MAX_IDLE_READ_BUF {
+                // A big reply grew the buffer: give the memory back.
+                self.buf = vec![0; READ_BUF];
+            }
+        }
+        Ok(Some(frame))
+    }
+
+    /// True when no partial frame is buffered.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// A non-blocking look at an idle connection, see [`ConnReader::poll_idle`].
+    pub(crate) fn poll_idle(&self) -> Readiness {
+        if !self.is_empty() {
+            return Readiness::Readable;
+        }
+        self.reader.poll_idle()
+    }
+}

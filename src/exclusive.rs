@@ -1,0 +1,209 @@
+//! A dedicated connection: one caller at a time, plain blocking request and reply.
+//!
+//! Owns: [`Exclusive`], a connection opened by the same transport, TLS and handshake code as the
+//! shared pipe, but used by one thread at a time with ordinary blocking I/O — for what must not
+//! run on the shared pipe: blocking commands (`BLPOP`, `XREAD BLOCK`, …) today; `WATCH`
+//! transactions, RESP2 subscriptions and `MONITOR` later. It knows how many replies it still
+//! owes, so a connection whose reply was abandoned, or whose state a command changed, is closed
+//! instead of being reused.
+//!
+//! Must not: be shared between threads while a request is outstanding, spawn threads, or
+//! reconnect by itself (the pool opens a new one).
+
+use bytes::Bytes;
+use std::time::{Duration, Instant};
+
+use crate::cmd::Request;
+use crate::config::Config;
+use crate::connection::{Closer, ConnWriter, Connection, Connector, FrameReader, Readiness};
+use crate::error::{Error, ErrorKind, Result};
+use crate::resp::{self, Limits};
+
+/// The longest single read: how often a blocked read looks at its deadline.
+const READ_TICK: Duration = Duration::from_millis(250);
+
+/// A connection used by one caller at a time.
+pub(crate) struct Exclusive {
+    reader: FrameReader,
+    writer: ConnWriter,
+    closer: Closer,
+    node: String,
+    limits: Limits,
+    /// Requests sent whose replies were not read yet.
+    owed: usize,
+    /// A read or write failed: the connection is out of step or gone.
+    broken: bool,
+    /// A command changed the connection's state (`SELECT`, `CLIENT REPLY`, `MULTI`, …).
+    dirty: bool,
+    /// When the last reply was read (for closing idle connections).
+    idle_since: Instant,
+    /// A reply (or failure) already read by [`Exclusive::poll_ready`], not yet handed out.
+    ready: Option<Result<Bytes>>,
+}
+impl std::fmt::Debug for Exclusive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Exclusive")
+            .field("node", &self.node)
+            .field("owed", &self.owed)
+            .field("broken", &self.broken)
+            .field("dirty", &self.dirty)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Exclusive {
+    /// Opens a connection through `connector` (transport, TLS, handshake).
+    pub(crate) fn open(connector: &dyn Connector, config: &Config) -> Result<Exclusive> {
+        let Connection {
+            reader,
+            writer,
+            closer,
+            info,
+            ..
+        } = connector.connect(config)?;
+        let limits = *config.limits();
+        Ok(Exclusive {
+            reader: FrameReader::new(reader, limits),
+            writer,
+            closer,
+            node: info.addr,
+            limits,
+            owed: 0,
+            broken: false,
+            dirty: false,
+            idle_since: Instant::now(),
+            ready: None,
+        })
+    }
+
+    /// The address of the node, for error context.
+    pub(crate) fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// The decoder limits of this connection.
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Sends `request`, ending by `deadline`. A request that changes the connection's state
+    /// marks it so it is never handed to another caller.
+    pub(crate) fn send(&mut self, request: &Request, deadline: Instant) -> Result<()> {
+        if self.broken {
+            return Err(Error::new(
+                ErrorKind::Closed,
+                "the dedicated connection failed earlier",
+            ));
+        }
+        if request.connection_effect().is_some() {
+            self.dirty = true;
+        }
+        let mut out = Vec::with_capacity(request.encoded_len());
+        request.encode_into(&mut out);
+        match self.writer.write_all_by(&out, deadline) {
+            Ok(()) => {
+                self.owed += 1;
+                Ok(())
+            }
+            Err(e) => {
+                self.broken = true;
+                let kind = if e.kind() == std::io::ErrorKind::TimedOut {
+                    ErrorKind::Timeout
+                } else {
+                    ErrorKind::Io
+                };
+                Err(Error::new(kind, "writing to the dedicated connection failed").with_source(e))
+            }
+        }
+    }
+
+    /// Reads the next reply (push frames are skipped), waiting until `until` at most; when
+    /// `until` has passed, only what can be read without blocking. `Ok(None)` when the reply is
+    /// not in by then: it is still owed and can be read later.
+    pub(crate) fn recv(&mut self, until: Instant) -> Result<Option<Bytes>> {
+        if let Some(r) = self.ready.take() {
+            return r.map(Some);
+        }
+        if self.broken {
+            return Err(Error::new(
+                ErrorKind::Closed,
+                "the dedicated connection failed earlier",
+            ));
+        }
+        if self.owed == 0 {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                "no reply is owed on this connection",
+            ));
+        }
+        loop {
+            match self.reader.next_frame() {
+                Ok(Some(frame)) if resp::is_push(&frame) => continue,
+                Ok(Some(frame)) => {
+                    self.owed -= 1;
+                    self.idle_since = Instant::now();
+                    return Ok(Some(frame));
+                }
+                Ok(None) => {}
+                Err(e) => return Err(self.fail(e)),
+            }
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() && self.reader.poll_idle() == Readiness::Quiet {
+                return Ok(None);
+            }
+            if let Err(e) = self.reader.fill(left.min(READ_TICK)) {
+                return Err(self.fail(e));
+            }
+        }
+    }
+
+    /// True when the reply (or the connection's failure) is in: read what has arrived, without
+    /// blocking, and keep it for the next [`Exclusive::recv`].
+    pub(crate) fn poll_ready(&mut self) -> bool {
+        if self.ready.is_some() {
+            return true;
+        }
+        match self.recv(Instant::now()) {
+            Ok(None) => false,
+            Ok(Some(frame)) => {
+                self.ready = Some(Ok(frame));
+                true
+            }
+            Err(e) => {
+                self.ready = Some(Err(e));
+                true
+            }
+        }
+    }
+
+    /// True when the connection can serve another caller: nothing owed, nothing broken, no
+    /// state changed.
+    pub(crate) fn is_reusable(&self) -> bool {
+        !self.broken
+            && !self.dirty
+            && self.owed == 0
+            && self.ready.is_none()
+            && self.reader.is_empty()
+    }
+
+    /// How long the connection has been idle.
+    pub(crate) fn idle_for(&self) -> Duration {
+        self.idle_since.elapsed()
+    }
+
+    /// A health check before reuse: the connection is open and nothing arrived unasked.
+    pub(crate) fn is_healthy(&self) -> bool {
+        self.is_reusable() && self.reader.poll_idle() == Readiness::Quiet
+    }
+
+    /// Closes the socket.
+    pub(crate) fn close(self) {
+        self.closer.shutdown();
+    }
+
+    fn fail(&mut self, e: Error) -> Error {
+        self.broken = true;
+        self.closer.shutdown();
+        e.with_node(&self.node)
+    }
+}

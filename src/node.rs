@@ -1,0 +1,107 @@
+//! One server: the shared pipe plus a pool of dedicated connections.
+//!
+//! Owns: [`Node`], which decides where each command runs — on the shared, multiplexed
+//! [`Pipe`] unless the command blocks the connection (`.blocking()`: `BLPOP`, `XREAD BLOCK`, …),
+//! in which case it runs on a dedicated connection from the node's [`Pool`] and cannot stall
+//! the other callers — and the deadline of each: the response timeout, plus the server-side
+//! timeout for blocking commands. Both kinds of connection are opened through the node's
+//! [`Connector`], so a topology that moves the node (Sentinel, cluster) changes both.
+//!
+//! Must not: retry, route between nodes (the cluster client does), or do socket I/O itself.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::cmd::Cmd;
+use crate::config::Config;
+use crate::connection::{ConfiguredAddr, Connector};
+use crate::error::Result;
+use crate::handle::{Handle, Submit};
+use crate::pipe::Pipe;
+use crate::pool::{Pool, Pooled};
+
+/// Default for how many dedicated connections a node keeps open at most.
+pub(crate) const DEFAULT_MAX_DEDICATED: usize = 16;
+
+/// Default for how long an idle dedicated connection is kept.
+pub(crate) const DEFAULT_DEDICATED_IDLE: Duration = Duration::from_secs(60);
+
+/// The longest deadline, for blocking commands without a server-side timeout: one year.
+pub(crate) const FOREVER: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// One server, as the clients see it.
+pub(crate) struct Node {
+    config: Config,
+    pipe: Arc<Pipe>,
+    pool: Arc<Pool>,
+}
+
+impl Node {
+    /// Connects the shared pipe to the configured address (now, or in the background when
+    /// `lazy`); dedicated connections open on first use.
+    pub(crate) fn connect(config: Config, lazy: bool) -> Result<Node> {
+        Node::connect_with(config, Arc::new(ConfiguredAddr), lazy)
+    }
+
+    /// [`Node::connect`] through another [`Connector`].
+    pub(crate) fn connect_with(
+        config: Config,
+        connector: Arc<dyn Connector>,
+        lazy: bool,
+    ) -> Result<Node> {
+        let pipe = if lazy {
+            Pipe::connect_lazily(config.clone(), connector.clone())?
+        } else {
+            Pipe::connect(config.clone(), connector.clone())?
+        };
+        let pool = Pool::new(
+            config.clone(),
+            connector,
+            DEFAULT_MAX_DEDICATED,
+            DEFAULT_DEDICATED_IDLE,
+        );
+        Ok(Node { config, pipe, pool })
+    }
+
+    /// The configuration of the node's connections.
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The address of the node, for error context and `Debug`.
+    pub(crate) fn addr(&self) -> String {
+        self.pipe.node()
+    }
+
+    /// Sends `cmd` where it belongs and returns its handle; a failure to send is kept in the
+    /// handle.
+    pub(crate) fn submit<T>(&self, cmd: Cmd<T>, how: Submit) -> Handle<T> {
+        let (request, decoder) = cmd.into_parts();
+        let timeout = self.config.response_timeout();
+        if request.is_blocking() {
+            let now = Instant::now();
+            let wait = request
+                .server_timeout()
+                .map_or(FOREVER, |t| t.saturating_add(timeout));
+            let deadline = now.checked_add(wait).unwrap_or(now + timeout);
+            let checkout = now + timeout;
+            return Handle::dedicated(&self.pool, request, decoder, checkout, deadline);
+        }
+        let deadline = Instant::now() + timeout;
+        Handle::shared(&self.pipe, request, decoder, deadline, how)
+    }
+
+    /// A dedicated connection for one caller, waiting for a free one up to the response
+    /// timeout.
+    pub(crate) fn dedicated(&self) -> Result<Pooled> {
+        self.pool
+            .checkout(Instant::now() + self.config.response_timeout())
+    }
+
+    /// Closes the node: the shared pipe finishes what is in flight, idle dedicated connections
+    /// close now, checked-out ones when they come back.
+    pub(crate) fn close(&self) {
+        self.pipe.close();
+        self.pool.close();
+    }
+}

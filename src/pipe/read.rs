@@ -1,0 +1,339 @@
+//! Waiting for replies and the reader (leader) role: fill the buffer, cut frames, match them to
+//! the FIFO, complete the slots; and the stuck-connection rule.
+
+use bytes::Bytes;
+use smallvec::SmallVec;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::slot::Slot;
+use super::write::Writer;
+use super::Pipe;
+use crate::connection::{ConnReader, FrameReader};
+use crate::error::{Error, ErrorKind, Result};
+use crate::resp::{self, Limits};
+
+/// The longest read timeout set on the socket: how often a blocked leader looks at its
+/// deadline and at the stuck-connection rule. A leader whose deadline is nearer shortens it for
+/// its last reads, so `wait_timeout(d)` returns after `d`, not after the next tick.
+const READ_TICK: Duration = Duration::from_millis(100);
+
+/// Frames and completions of one read, kept inline for the common case.
+type Frames = SmallVec<[Bytes; 16]>;
+type Completions = SmallVec<[(Arc<Slot>, Bytes); 16]>;
+
+/// The reader's half of the connection; only the thread holding the read side touches it.
+pub(super) struct ReadSide {
+    reader: Option<FrameReader>,
+    generation: u64,
+    limits: Limits,
+}
+
+/// What a leader was asked to wait for.
+pub(super) enum LeadUntil<'a> {
+    /// Its own slot completes, or its deadline passes.
+    Own(&'a Arc<Slot>, Instant),
+    /// The worker: until nothing written is outstanding. Callers that start waiting meanwhile
+    /// park and are completed by the worker (measured: handing the read side back to them
+    /// costs more wake-ups than it saves when one thread keeps many handles in flight).
+    Drained,
+}
+
+/// How a leader's loop ended.
+enum LeadEnd {
+    /// Its reason to lead is met: release the read side normally.
+    Done,
+    /// The connection of this generation failed: fail it, releasing the read side.
+    Failed(u64, Error),
+}
+
+impl ReadSide {
+    pub(super) fn new(limits: Limits) -> ReadSide {
+        ReadSide {
+            reader: None,
+            generation: 0,
+            limits,
+        }
+    }
+
+    /// Takes the reading half of a new connection of `generation`.
+    pub(super) fn install(&mut self, reader: ConnReader, generation: u64) {
+        self.reader = Some(FrameReader::new(reader, self.limits));
+        self.generation = generation;
+    }
+
+    /// Reads once, waking up after `tick` at the latest. `Ok(true)` when bytes came in,
+    /// `Ok(false)` when the tick passed first.
+    fn fill(&mut self, tick: Duration) -> Result<bool> {
+        match self.reader.as_mut() {
+            Some(r) => r.fill(tick),
+            None => Err(Error::new(ErrorKind::Io, "no connection")),
+        }
+    }
+
+    /// Cuts the complete frames in the buffer into `frames`.
+    fn cut(&mut self, frames: &mut Frames) -> Result<()> {
+        if let Some(r) = self.reader.as_mut() {
+            while let Some(f) = r.next_frame()? {
+                frames.push(f);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Pipe {
+    /// Waits for `slot`'s reply until `until`, leading the read side when nobody else does.
+    /// Returns the raw frame (or the error the slot completed with), or `None` when `until`
+    /// passed first; the slot is then still in flight and can be waited on again.
+    pub(crate) fn wait(&self, slot: &Arc<Slot>, until: Instant) -> Option<Result<Bytes>> {
+        let me = thread::current();
+        loop {
+            if slot.is_done() {
+                break;
+            }
+            if Instant::now() >= until {
+                slot.clear_waiter();
+                self.check_lost_wakeup();
+                return None;
+            }
+            {
+                let mut st = self.state.lock();
+                if slot.is_done() {
+                    break;
+                }
+                if self.can_lead(&st) {
+                    st.reading = true;
+                    self.reading_hint.store(true, Ordering::SeqCst);
+                    drop(st);
+                    slot.clear_waiter();
+                    self.lead(LeadUntil::Own(slot, until));
+                    continue;
+                }
+                if !slot.set_waiter(me.clone()) {
+                    break;
+                }
+            }
+            thread::park_timeout(until.saturating_duration_since(Instant::now()));
+        }
+        slot.clear_waiter();
+        self.check_lost_wakeup();
+        Some(slot.take().unwrap_or_else(|| {
+            Err(Error::new(
+                ErrorKind::Usage,
+                "the reply of this request was already taken",
+            ))
+        }))
+    }
+
+    /// The worker writes what is pending and leads while requests nobody waits for are
+    /// outstanding.
+    pub(super) fn lead_if_needed(&self) {
+        {
+            let mut st = self.state.lock();
+            if self.take_writer_role(&mut st) {
+                drop(st);
+                self.write_pending(Writer::Worker);
+                st = self.state.lock();
+            }
+            if !self.can_lead(&st) || st.unanswered() == 0 {
+                return;
+            }
+            st.reading = true;
+            self.reading_hint.store(true, Ordering::SeqCst);
+        }
+        self.lead(LeadUntil::Drained);
+    }
+
+    /// The leader's loop: flush, read, complete replies in FIFO order, until `until` is met.
+    /// The caller has set `state.reading`; this releases it.
+    fn lead(&self, until: LeadUntil<'_>) {
+        let mut pushes = 0usize;
+        let who = match until {
+            LeadUntil::Own(..) => Writer::Caller,
+            LeadUntil::Drained => Writer::Worker,
+        };
+        match self.lead_loop(until, &mut pushes) {
+            LeadEnd::Done => self.leave(who),
+            LeadEnd::Failed(gen, e) => self.fail_leading(gen, e),
+        }
+        if pushes > 0 {
+            // Logged holding no lock and no role: a logger may itself use this client.
+            log::debug!("coredis: dropped {pushes} push frame(s) (no listener)");
+        }
+    }
+
+    fn lead_loop(&self, until: LeadUntil<'_>, pushes: &mut usize) -> LeadEnd {
+        let mut rs = self.read.lock();
+        let gen = rs.generation;
+        let mut frames = Frames::new();
+        let mut done = Completions::new();
+        let own = match &until {
+            LeadUntil::Own(s, _) => Some(*s),
+            LeadUntil::Drained => None,
+        };
+        loop {
+            if self.lead_is_over(&until, gen) {
+                return LeadEnd::Done;
+            }
+            match self.flush_as_reader(gen) {
+                Ok(true) => {}
+                Ok(false) => return LeadEnd::Done,
+                Err(e) => return LeadEnd::Failed(gen, e),
+            }
+            // Read, waking up by the leader's deadline at the latest.
+            let max_tick = READ_TICK.min(self.config.response_timeout());
+            let tick = match &until {
+                LeadUntil::Own(_, deadline) => deadline
+                    .saturating_duration_since(Instant::now())
+                    .min(max_tick),
+                LeadUntil::Drained => max_tick,
+            };
+            match rs.fill(tick) {
+                Ok(true) => {}
+                Ok(false) => {
+                    if let Some(e) = self.stuck(gen) {
+                        return LeadEnd::Failed(gen, e);
+                    }
+                    continue;
+                }
+                Err(e) => return LeadEnd::Failed(gen, e),
+            }
+            if let Err(e) = rs.cut(&mut frames) {
+                return LeadEnd::Failed(gen, e);
+            }
+            if frames.is_empty() {
+                continue;
+            }
+            let matched = self.dispatch(gen, &mut frames, &mut done, pushes);
+            complete(&mut done, own);
+            match matched {
+                Dispatch::Matched => {}
+                Dispatch::Stale => return LeadEnd::Done,
+                Dispatch::Unexpected => {
+                    return LeadEnd::Failed(
+                        gen,
+                        Error::protocol("received a reply that no request was waiting for"),
+                    )
+                }
+            }
+        }
+    }
+
+    /// Is there a reason for the leader to stop?
+    fn lead_is_over(&self, until: &LeadUntil<'_>, gen: u64) -> bool {
+        match until {
+            LeadUntil::Own(slot, deadline) => slot.is_done() || Instant::now() >= *deadline,
+            LeadUntil::Drained => {
+                let st = self.state.lock();
+                st.unanswered() == 0 || st.generation != gen
+            }
+        }
+    }
+
+    /// Under the state lock: pops one slot per reply frame, in order, into `done`; push frames
+    /// go to the push listeners (none yet: they are counted and dropped).
+    fn dispatch(
+        &self,
+        gen: u64,
+        frames: &mut Frames,
+        done: &mut Completions,
+        pushes: &mut usize,
+    ) -> Dispatch {
+        let mut st = self.state.lock();
+        if st.generation != gen {
+            frames.clear();
+            return Dispatch::Stale;
+        }
+        let mut outcome = Dispatch::Matched;
+        for f in frames.drain(..) {
+            if resp::is_push(&f) {
+                *pushes += 1;
+                continue;
+            }
+            if st.unanswered() == 0 {
+                outcome = Dispatch::Unexpected;
+                break;
+            }
+            match st.fifo.pop_front() {
+                Some(s) => done.push((s, f)),
+                None => {
+                    outcome = Dispatch::Unexpected;
+                    break;
+                }
+            }
+        }
+        frames.clear();
+        self.outstanding_hint.store(st.fifo.len(), Ordering::SeqCst);
+        if st.waiting_submitters > 0 {
+            self.changed.notify_all();
+        }
+        outcome
+    }
+
+    /// The stuck-connection rule: the oldest written request is unanswered one response
+    /// timeout past its own deadline, so the server is stuck and every request behind it would
+    /// time out too. Returns the error to fail the connection with.
+    fn stuck(&self, gen: u64) -> Option<Error> {
+        let st = self.state.lock();
+        if st.generation != gen || st.unanswered() == 0 {
+            return None;
+        }
+        let oldest = st.fifo.front()?;
+        (Instant::now() >= oldest.deadline() + self.config.response_timeout()).then(|| {
+            Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "the oldest request got no reply for twice the response timeout ({:?}); \
+                     closing the stuck connection",
+                    self.config.response_timeout()
+                ),
+            )
+        })
+    }
+
+    /// Releases the read side. Requests queued behind the leader are written first (in the
+    /// same critical section that releases the role, so none is stranded), and the read side is
+    /// handed on if requests are still outstanding.
+    fn leave(&self, who: Writer) {
+        let write = self.locked(|st, wake| {
+            st.reading = false;
+            self.reading_hint.store(false, Ordering::SeqCst);
+            wake.notify = true;
+            let write = self.take_writer_role(st);
+            // On a duplex connection a waiting caller can read while this thread writes: hand
+            // the read side on now, not after the last batch (the worker may write for long).
+            if !write || st.duplex {
+                wake.unpark = self.hand_off(st);
+            }
+            write
+        });
+        if write {
+            // Hands the read side on when done, if nobody took it meanwhile.
+            self.write_pending(who);
+        }
+    }
+}
+
+/// What matching a batch of frames to the FIFO found.
+enum Dispatch {
+    /// Every frame went to its request (or was a push).
+    Matched,
+    /// The connection failed and was replaced meanwhile: the frames belong to nobody.
+    Stale,
+    /// A reply came with no request waiting for it: the stream is out of step.
+    Unexpected,
+}
+
+/// Completes the slots of `done`, outside the lock; the leader's own slot without a wake-up.
+fn complete(done: &mut Completions, own: Option<&Arc<Slot>>) {
+    for (s, f) in done.drain(..) {
+        if own.is_some_and(|o| Arc::ptr_eq(o, &s)) {
+            s.complete_quiet(Ok(f));
+        } else {
+            s.complete(Ok(f));
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! The connection's state under one mutex: status, generation, the pending bytes, the FIFO and
+//! who holds which role; and the two ways it ends — a failed connection and a closed client.
+//!
+//! Lock order: `state` before a slot's own mutex; the `read`/`write` side mutexes are taken only
+//! by the thread elected to that role (under `state`), so they are never contended on the hot
+//! path, and never held while taking `state` for long.
+
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::slot::Slot;
+use super::wake::Wake;
+use super::Pipe;
+use crate::connection::Closer;
+use crate::error::{Error, ErrorKind};
+
+/// The state of the connection.
+pub(super) enum Status {
+    /// Not connected (yet, or any more): the worker is connecting. Holds the last error.
+    Connecting(Option<Error>),
+    /// Connected; requests may be written.
+    Connected,
+    /// The client was closed: no new requests; the outstanding ones finish, then the worker
+    /// closes the socket.
+    Draining,
+    /// Closed for good.
+    Closed,
+}
+
+impl Status {
+    /// True while requests already queued may be written and read (connected or draining).
+    pub(super) fn is_open(&self) -> bool {
+        matches!(self, Status::Connected | Status::Draining)
+    }
+}
+
+/// Everything protected by the state mutex.
+pub(super) struct State {
+    pub(super) status: Status,
+    /// Incremented each time the connection fails; readers and writers of an older generation
+    /// must not touch the queue any more.
+    pub(super) generation: u64,
+    /// Encoded requests not yet taken by a writer.
+    pub(super) pending: Vec<u8>,
+    /// How many slots at the tail of `fifo` belong to the bytes in `pending`.
+    pub(super) unwritten: usize,
+    /// Every request sent or queued, oldest first; replies complete them in this order.
+    pub(super) fifo: VecDeque<Arc<Slot>>,
+    /// Someone holds the writer role.
+    pub(super) writing: bool,
+    /// Someone holds the reader (leader) role.
+    pub(super) reading: bool,
+    /// Reader and writer may run at the same time (false for TLS).
+    pub(super) duplex: bool,
+    /// Shuts the current socket down.
+    pub(super) closer: Option<Closer>,
+    /// Submitters blocked on a full queue or on reconnection.
+    pub(super) waiting_submitters: usize,
+    /// The address of the node, for error context.
+    pub(super) node: String,
+}
+
+impl State {
+    /// A pipe that is not connected yet.
+    pub(super) fn new(node: String) -> State {
+        State {
+            status: Status::Connecting(None),
+            generation: 0,
+            pending: Vec::with_capacity(4096),
+            unwritten: 0,
+            fifo: VecDeque::with_capacity(64),
+            writing: false,
+            reading: false,
+            duplex: true,
+            closer: None,
+            waiting_submitters: 0,
+            node,
+        }
+    }
+
+    /// How many written requests are waiting for their reply.
+    pub(super) fn unanswered(&self) -> usize {
+        self.fifo.len().saturating_sub(self.unwritten)
+    }
+}
+
+/// What the worker should do next.
+pub(super) enum Job {
+    /// Write and read for requests nobody waits on.
+    Lead,
+    /// Re-establish the connection.
+    Reconnect,
+    /// Let outstanding requests finish, then close.
+    Drain,
+    /// Nothing more: the pipe is closed.
+    Exit,
+}
+
+impl Pipe {
+    /// The worker's next job, read from the status.
+    pub(super) fn next_job(&self) -> Job {
+        match self.state.lock().status {
+            Status::Closed => Job::Exit,
+            Status::Connecting(_) => Job::Reconnect,
+            Status::Draining => Job::Drain,
+            Status::Connected => Job::Lead,
+        }
+    }
+
+    /// The generation to reconnect, or `None` when no reconnection is wanted any more.
+    pub(super) fn generation_to_reconnect(&self) -> Option<u64> {
+        let st = self.state.lock();
+        matches!(st.status, Status::Connecting(_)).then_some(st.generation)
+    }
+
+    /// Records a failed connection attempt (shown in the errors of waiting submitters).
+    pub(super) fn connect_failed(&self, e: Error) {
+        let mut st = self.state.lock();
+        if let Status::Connecting(last) = &mut st.status {
+            *last = Some(e);
+        }
+    }
+
+    /// True once the client was closed.
+    pub(super) fn is_closed(&self) -> bool {
+        matches!(self.state.lock().status, Status::Closed | Status::Draining)
+    }
+
+    /// True while requests are outstanding.
+    pub(super) fn has_outstanding(&self) -> bool {
+        !self.state.lock().fifo.is_empty()
+    }
+
+    /// The connection of generation `gen` failed: every outstanding request completes with an
+    /// error, the socket is shut down, and the worker reconnects.
+    pub(super) fn fail(&self, gen: u64, cause: Error) {
+        self.fail_and_release(gen, cause, false);
+    }
+
+    /// [`Pipe::fail`] for the leader: it gives up the read side in the same critical section,
+    /// so that nothing it does afterwards (logging, completing slots) holds a role that the
+    /// reconnection waits for.
+    pub(super) fn fail_leading(&self, gen: u64, cause: Error) {
+        self.fail_and_release(gen, cause, true);
+    }
+
+    fn fail_and_release(&self, gen: u64, cause: Error, release_read: bool) {
+        let failed = self.locked(|st, wake| {
+            if release_read {
+                st.reading = false;
+                self.reading_hint.store(false, Ordering::SeqCst);
+            }
+            if st.generation != gen || !st.status.is_open() {
+                if release_read {
+                    // Already failed by someone else (and perhaps reconnected): the read side
+                    // goes to whoever waits on the new connection.
+                    wake.notify = true;
+                    wake.lost_wakeup_check = true;
+                }
+                return None;
+            }
+            st.generation += 1;
+            st.status = match st.status {
+                Status::Draining => Status::Closed,
+                _ => Status::Connecting(Some(cause.clone())),
+            };
+            st.pending.clear();
+            st.unwritten = 0;
+            self.outstanding_hint.store(0, Ordering::SeqCst);
+            Some((
+                std::mem::take(&mut st.fifo),
+                st.node.clone(),
+                st.closer.take(),
+            ))
+        });
+        let Some((slots, node, closer)) = failed else {
+            return;
+        };
+        // Outside the lock: shutting down may log. The socket is shut before the worker is woken
+        // to reconnect, so a reader or writer blocked on it lets go of its role at once.
+        if let Some(c) = closer {
+            c.shutdown();
+        }
+        Wake {
+            notify: true,
+            worker: true,
+            ..Wake::default()
+        }
+        .apply(self);
+        for s in slots {
+            s.complete(Err(Error::new(
+                ErrorKind::Closed,
+                "the connection was lost while the request was in flight; it may or may not have been executed",
+            )
+            .with_node(&node)
+            .with_source(cause.clone())));
+        }
+        // Logged last, holding no lock: a logger may itself use this client.
+        log::warn!("coredis: connection to {node} lost: {cause}");
+    }
+
+    /// Waits until neither role is held (before installing a new connection).
+    pub(super) fn wait_roles_free(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        let mut st = self.state.lock();
+        while st.reading || st.writing {
+            if Instant::now() >= deadline {
+                drop(st);
+                log::warn!("coredis: a reader or writer of a failed connection is still busy");
+                return;
+            }
+            self.changed.wait_for(&mut st, Duration::from_millis(10));
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Wake-ups: who takes the read side next, the lost wake-up guard, and waking the worker.
+//!
+//! The rule this file makes structural: nothing is woken (and nothing logged) while the state
+//! lock is held. Code under the lock records what to wake in a [`Wake`]; [`Pipe::locked`] (or
+//! the code that released the lock) applies it afterwards.
+
+use std::sync::atomic::{fence, Ordering};
+use std::thread::Thread;
+
+use super::state::State;
+use super::Pipe;
+
+/// Wake-ups decided under the state lock, done after it is released.
+#[derive(Default)]
+#[must_use = "a Wake does nothing until it is applied"]
+pub(super) struct Wake {
+    /// Notify the condition variable (submitters waiting for space or a connection, the
+    /// reconnection waiting for roles to be free).
+    pub(super) notify: bool,
+    /// Unpark this thread: it takes the read side.
+    pub(super) unpark: Option<Thread>,
+    /// Wake the worker thread.
+    pub(super) worker: bool,
+    /// Run the lost wake-up check (it takes the state lock itself).
+    pub(super) lost_wakeup_check: bool,
+}
+
+impl Wake {
+    /// Does the recorded wake-ups. Call it holding no lock.
+    pub(super) fn apply(self, pipe: &Pipe) {
+        if self.notify {
+            pipe.changed.notify_all();
+        }
+        if self.worker {
+            pipe.wake_worker();
+        }
+        if let Some(t) = self.unpark {
+            t.unpark();
+        }
+        if self.lost_wakeup_check {
+            pipe.check_lost_wakeup();
+        }
+    }
+}
+
+impl Pipe {
+    /// Records the worker thread so callers can wake it.
+    pub(super) fn set_worker(&self, t: Thread) {
+        *self.worker.lock() = Some(t);
+    }
+
+    /// Wakes the worker thread (to lead, reconnect or shut down).
+    pub(super) fn wake_worker(&self) {
+        self.worker_wanted.store(true, Ordering::SeqCst);
+        if let Some(t) = &*self.worker.lock() {
+            t.unpark();
+        }
+    }
+
+    /// True when the calling thread is the worker.
+    pub(super) fn on_worker(&self) -> bool {
+        self.worker
+            .lock()
+            .as_ref()
+            .is_some_and(|t| t.id() == std::thread::current().id())
+    }
+
+    /// Requests are outstanding that nobody may be waiting for (a handle was created, polled or
+    /// dropped): make sure someone reads. Costs nothing while a reader is active.
+    pub(crate) fn nudge(&self) {
+        if !self.reading_hint.load(Ordering::SeqCst)
+            && self.outstanding_hint.load(Ordering::SeqCst) > 0
+        {
+            self.wake_worker();
+        }
+    }
+
+    /// Before a caller returns: if requests are outstanding and nobody reads, hand the read
+    /// side to the oldest waiter. Closes the lost wake-up hole: a writer whose own reply the
+    /// leader already completed moves other callers' requests into the FIFO after the leader
+    /// released the read side and found nobody to hand off to; without this check those callers
+    /// would sleep until their deadline.
+    pub(super) fn check_lost_wakeup(&self) {
+        fence(Ordering::SeqCst);
+        if self.reading_hint.load(Ordering::SeqCst)
+            || self.outstanding_hint.load(Ordering::SeqCst) == 0
+        {
+            return;
+        }
+        self.locked(|st, wake| wake.unpark = self.hand_off(st));
+    }
+
+    /// Under the state lock: which parked caller should take the read side now, if anybody.
+    ///
+    /// Only callers that registered as waiters (under this same lock, before parking) are
+    /// candidates. The worker is deliberately not woken here: requests whose owners are not
+    /// waiting need no reader yet (whoever waits next leads), and waking it on every release
+    /// would put a thread hand-off on the lone caller's path. Owners that poll, drop a handle or
+    /// find the queue full wake the worker themselves ([`Pipe::nudge`]).
+    pub(super) fn hand_off(&self, st: &State) -> Option<Thread> {
+        if st.reading || st.unanswered() == 0 || !st.status.is_open() {
+            return None;
+        }
+        st.fifo.iter().find_map(|s| s.waiter())
+    }
+
+    /// Under the state lock: may a waiting caller take the read side?
+    pub(super) fn can_lead(&self, st: &State) -> bool {
+        !st.reading && st.status.is_open() && (st.duplex || !st.writing) && !st.fifo.is_empty()
+    }
+}

@@ -1,0 +1,247 @@
+//! Submitting requests and the writer role: write combining, deferral behind the leader, and
+//! the bound on how long one thread keeps the role.
+
+use std::io::Write;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::slot::Slot;
+use super::state::{State, Status};
+use super::wake::Wake;
+use super::{closed_error, Pipe, DEFER_THRESHOLD};
+use crate::cmd::Request;
+use crate::connection::ConnWriter;
+use crate::error::{Error, ErrorKind, Result};
+
+/// The writer's half of the connection; only the thread holding the writer role touches it.
+pub(super) struct WriteSide {
+    writer: Option<ConnWriter>,
+    generation: u64,
+    /// The buffer swapped with the pending bytes for each batch (kept to reuse its memory).
+    spare: Vec<u8>,
+}
+
+impl WriteSide {
+    pub(super) fn new() -> WriteSide {
+        WriteSide {
+            writer: None,
+            generation: 0,
+            spare: Vec::with_capacity(4096),
+        }
+    }
+
+    /// Takes the writing half of a new connection of `generation`.
+    pub(super) fn install(&mut self, writer: ConnWriter, generation: u64) {
+        self.writer = Some(writer);
+        self.generation = generation;
+    }
+}
+
+/// Who holds the writer role, which bounds how long it keeps it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Writer {
+    /// A caller submitting or leaving the read side: a few batches, then it returns to its
+    /// own reply.
+    Caller,
+    /// The leader flushing before a read: one batch, then it reads.
+    Leader,
+    /// The worker, which has no deadline of its own.
+    Worker,
+}
+
+impl Writer {
+    /// How many `write`s the role is kept for. The worker keeps it while requests keep
+    /// coming on a duplex connection: one thread writing while another reads is the fastest
+    /// pipeline for a thread keeping many handles in flight (measured: 10–15 % more
+    /// throughput than handing writing back after four batches). On TLS, where nobody can
+    /// read during a write, it is bounded like a caller.
+    fn max_batches(self, duplex: bool) -> usize {
+        match self {
+            Writer::Worker if duplex => usize::MAX,
+            Writer::Caller | Writer::Worker => 4,
+            Writer::Leader => 1,
+        }
+    }
+}
+
+impl Pipe {
+    /// Queues one request and writes it unless another thread will. Returns the request's slot.
+    /// Blocks while the connection is being (re-)established or the queue is full, at most
+    /// until `deadline`.
+    pub(crate) fn submit(&self, request: &Request, deadline: Instant) -> Result<Arc<Slot>> {
+        let slot = Arc::new(Slot::new(deadline));
+        let mut st = self.state.lock();
+        loop {
+            match &st.status {
+                Status::Draining | Status::Closed => return Err(closed_error()),
+                Status::Connected => {
+                    if st.fifo.len() < self.config.max_in_flight() {
+                        break;
+                    }
+                    // Full: make sure somebody drains the replies, then wait for space.
+                    if !st.reading {
+                        self.wake_worker();
+                    }
+                }
+                Status::Connecting(e) => {
+                    // Only the worker connects: when it is the caller (a logger using the
+                    // client), waiting would hold the connection up until `deadline`.
+                    if self.on_worker() {
+                        let err =
+                            Error::new(ErrorKind::Closed, "the connection is being re-established");
+                        return Err(match e {
+                            Some(e) => err.with_source(e.clone()),
+                            None => err,
+                        });
+                    }
+                    self.wake_worker()
+                }
+            }
+            st.waiting_submitters += 1;
+            let timed_out = self.changed.wait_until(&mut st, deadline).timed_out();
+            st.waiting_submitters -= 1;
+            if timed_out {
+                return Err(submit_timeout(&st));
+            }
+        }
+        request.encode_into(&mut st.pending);
+        st.fifo.push_back(slot.clone());
+        st.unwritten += 1;
+        self.outstanding_hint.store(st.fifo.len(), Ordering::SeqCst);
+        if st.writing {
+            return Ok(slot);
+        }
+        if st.reading && (!st.duplex || st.unanswered() >= DEFER_THRESHOLD) {
+            return Ok(slot);
+        }
+        st.writing = true;
+        drop(st);
+        self.write_pending(Writer::Caller);
+        Ok(slot)
+    }
+
+    /// Writes what is pending, in at most `who.max_batches(duplex)` `write`s (bytes queued while a
+    /// batch is written go out in the next one: write combining). The caller holds the writer
+    /// role (`writing` is set) and releases it here. Bytes still pending then are left to the
+    /// leader, which flushes before each read, or to the worker, so that nobody's call is held
+    /// up for long by a stream of other callers' requests.
+    ///
+    /// A failed write fails the connection (of the generation written to).
+    pub(super) fn write_pending(&self, who: Writer) {
+        if let Err((gen, e)) = self.write_batches(who) {
+            self.fail(gen, e);
+        }
+    }
+
+    /// [`Pipe::write_pending`], handing a failed write back with its generation instead: the
+    /// leader fails the connection itself once it has let go of the read side.
+    pub(super) fn write_batches(&self, who: Writer) -> std::result::Result<(), (u64, Error)> {
+        let mut w = self.write.lock();
+        let mut buf = std::mem::take(&mut w.spare);
+        let mut batches = 0;
+        loop {
+            let mut wake = Wake::default();
+            let gen = {
+                let mut st = self.state.lock();
+                if st.pending.is_empty()
+                    || st.generation != w.generation
+                    || batches == who.max_batches(st.duplex)
+                {
+                    self.release_writer(&mut st, who, w.generation, &mut wake);
+                    drop(st);
+                    w.spare = buf;
+                    drop(w);
+                    wake.apply(self);
+                    return Ok(());
+                }
+                std::mem::swap(&mut st.pending, &mut buf);
+                st.unwritten = 0;
+                st.generation
+            };
+            batches += 1;
+            let res = match w.writer.as_mut() {
+                Some(wr) => wr.write_all(&buf).and_then(|_| wr.flush()),
+                None => Err(std::io::Error::new(
+                    std::io::ErrorKind::NotConnected,
+                    "no connection",
+                )),
+            };
+            buf.clear();
+            if let Err(e) = res {
+                let err = Error::io("writing to the connection failed", e);
+                // Release the role first: failing the connection wakes the worker, which waits
+                // for both roles to be free before it reconnects.
+                self.state.lock().writing = false;
+                w.spare = buf;
+                drop(w);
+                return Err((gen, err));
+            }
+        }
+    }
+
+    /// Under the state lock: gives up the writer role, handing the read side on if needed, and
+    /// asks the worker to go on where a caller stops.
+    fn release_writer(&self, st: &mut State, who: Writer, written_gen: u64, wake: &mut Wake) {
+        if st.generation != written_gen {
+            st.pending.clear();
+        }
+        st.writing = false;
+        wake.unpark = self.hand_off(st);
+        // Someone must write what is left and read for submitters blocked on a full queue:
+        // the worker, unless this thread goes on reading.
+        wake.worker = who != Writer::Leader
+            && st.status.is_open()
+            && (!st.pending.is_empty()
+                || (st.waiting_submitters > 0 && !st.reading && st.unanswered() > 0));
+        wake.notify = st.waiting_submitters > 0;
+    }
+
+    /// Under the state lock: takes the writer role when bytes are pending and nobody writes.
+    pub(super) fn take_writer_role(&self, st: &mut State) -> bool {
+        if st.pending.is_empty() || st.writing || (!st.duplex && st.reading) || !st.status.is_open()
+        {
+            return false;
+        }
+        st.writing = true;
+        true
+    }
+
+    /// As the leader: write whatever submitters queued while we read. `Ok(false)` when the
+    /// connection failed meanwhile, the write's error when it failed here.
+    pub(super) fn flush_as_reader(&self, gen: u64) -> Result<bool> {
+        {
+            let mut st = self.state.lock();
+            if st.generation != gen || !st.status.is_open() {
+                return Ok(false);
+            }
+            if st.pending.is_empty() || st.writing {
+                return Ok(true);
+            }
+            st.writing = true;
+        }
+        self.write_batches(Writer::Leader).map_err(|(_, e)| e)?;
+        Ok(self.state.lock().generation == gen)
+    }
+}
+
+/// The error of a submitter whose deadline passed before its request could be queued.
+fn submit_timeout(st: &State) -> Error {
+    match &st.status {
+        Status::Connecting(e) => {
+            let err = Error::new(
+                ErrorKind::Timeout,
+                "timed out waiting for the connection to be established",
+            );
+            match e {
+                Some(e) => err.with_source(e.clone()),
+                None => err,
+            }
+        }
+        Status::Draining | Status::Closed => closed_error(),
+        Status::Connected => Error::new(
+            ErrorKind::Timeout,
+            "timed out waiting for room in the request queue (max_in_flight)",
+        ),
+    }
+}
