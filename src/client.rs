@@ -171,11 +171,12 @@ impl Redis {
         self.inner.node.config()
     }
 
-    /// Closes the client for every clone: commands in flight finish (for at most one response
-    /// timeout), later ones fail with [`ErrorKind::Closed`], and the connections are closed.
-    /// Dropping the last clone does the same in the background; `close` says when.
+    /// Closes the client for every clone and returns once it is closed: commands in flight
+    /// finish first (for at most one response timeout), later ones fail with
+    /// [`ErrorKind::Closed`], and the connections are closed. Dropping the last clone does the
+    /// same in the background.
     pub fn close(&self) {
-        self.inner.node.close();
+        self.inner.node.close_and_wait();
     }
 }
 

@@ -104,4 +104,11 @@ impl Node {
         self.pipe.close();
         self.pool.close();
     }
+
+    /// [`Node::close`], waiting until what was in flight on the shared pipe has finished (at
+    /// most one response timeout) and its socket is closed.
+    pub(crate) fn close_and_wait(&self) {
+        self.pool.close();
+        self.pipe.close_and_wait();
+    }
 }

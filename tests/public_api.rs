@@ -3,7 +3,8 @@
 //! file compiles, the promises hold.
 
 use coredis::prelude::*;
-use coredis::{Config, Deferred, Error, Handle, Info, Redis, Value};
+use coredis::{Cmd, Config, Dedicated, Deferred, Error, Handle, Info, Redis, Value};
+use std::time::Duration;
 
 fn send_sync<T: Send + Sync>() {}
 fn clone<T: Clone>() {}
@@ -16,6 +17,9 @@ fn clients_handles_and_errors_are_thread_safe() {
     send_sync::<Deferred<'static>>();
     send_sync::<Handle<Value>>();
     send_sync::<Handle<String>>();
+    send_sync::<Dedicated>();
+    send_sync::<Cmd<Value>>();
+    clone::<Cmd<Value>>();
     send_sync::<Config>();
     clone::<Config>();
     static_error::<Error>();
@@ -59,4 +63,16 @@ fn generic_over_executors<E: Executor>(e: &E) -> E::Output<i64> {
 fn generic_use(r: &Redis) {
     let _: coredis::Result<i64> = generic_over_executors(r);
     let _: Handle<i64> = generic_over_executors(&r.deferred());
+}
+
+/// Blocking commands exist on the shared client and its deferred view (they run on dedicated
+/// connections); commands that change a connection's state only on a dedicated connection.
+#[allow(dead_code)]
+fn capabilities(r: &Redis, c: &Dedicated) {
+    let _: coredis::Result<Option<(String, String)>> = r.blpop(["q"], Duration::from_secs(1));
+    let _: Handle<Option<(String, String)>> = r.deferred().brpop(["q"], Duration::ZERO);
+    let _: coredis::Result<Option<(String, String)>> = c.blpop(["q"], Duration::from_secs(1));
+    let _: coredis::Result<()> = c.select(1);
+    let _: coredis::Result<i64> = c.incr("k");
+    let _: Cmd<Option<String>> = coredis::commands::Build.get("k");
 }

@@ -88,3 +88,30 @@ impl Executor for Build {
 
 impl BlockingExecutor for Build {}
 impl ExclusiveExecutor for Build {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::route::{key_slot, KeySlot};
+    use std::time::Duration;
+
+    #[test]
+    fn build_hands_back_what_methods_send() {
+        let c = Build.mget::<String, _>(["a", "b"]);
+        assert_eq!(c.name(), "MGET");
+        assert_eq!(c.key_positions(), &[1, 2]);
+        assert_eq!(c.slot(), KeySlot::Cross);
+        assert!(c.is_readonly());
+        let c = Build.set("{user}.a", 1);
+        assert_eq!(c.slot(), KeySlot::One(key_slot(b"user")));
+        assert!(!c.is_readonly() && !c.is_blocking());
+        let c = Build.blpop::<String, String, _>(["q"], Duration::from_secs(2));
+        assert!(c.is_blocking());
+        assert_eq!(c.request().server_timeout(), Some(Duration::from_secs(2)));
+        let words: Vec<&[u8]> = c.request().args().collect();
+        assert_eq!(words, [&b"BLPOP"[..], b"q", b"2"]);
+        let c = Build.blpop::<String, String, _>(["q"], Duration::ZERO);
+        assert_eq!(c.request().server_timeout(), None, "0 blocks for ever");
+        assert_eq!(Build.ping().slot(), KeySlot::None);
+    }
+}

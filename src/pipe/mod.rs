@@ -119,6 +119,8 @@ pub(crate) struct Pipe {
     outstanding_hint: AtomicUsize,
     /// The worker thread, once started.
     worker: Mutex<Option<Thread>>,
+    /// Joins the worker thread, for a close that waits for it.
+    worker_join: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// Set when a caller wants the worker to lead or reconnect.
     worker_wanted: AtomicBool,
 }
@@ -154,6 +156,7 @@ impl Pipe {
             reading_hint: AtomicBool::new(false),
             outstanding_hint: AtomicUsize::new(0),
             worker: Mutex::new(None),
+            worker_join: Mutex::new(None),
             worker_wanted: AtomicBool::new(false),
             connector,
             config,
@@ -236,6 +239,22 @@ impl Pipe {
             wake.notify = true;
             wake.worker = true;
         });
+    }
+
+    /// [`Pipe::close`], then waits for the worker to finish what was in flight (for at most one
+    /// response timeout) and close the socket. From the worker itself (a logger using the
+    /// client) it does not wait.
+    pub(crate) fn close_and_wait(&self) {
+        self.close();
+        if self.on_worker() {
+            return;
+        }
+        let join = self.worker_join.lock().take();
+        if let Some(j) = join {
+            if j.join().is_err() {
+                log::warn!("coredis: the connection's worker thread panicked");
+            }
+        }
     }
 
     /// Shuts the socket down for good and fails whatever is still outstanding.

@@ -44,9 +44,10 @@ impl Wake {
 }
 
 impl Pipe {
-    /// Records the worker thread so callers can wake it.
-    pub(super) fn set_worker(&self, t: Thread) {
-        *self.worker.lock() = Some(t);
+    /// Records the worker thread so callers can wake it, and [`Pipe::close_and_wait`] join it.
+    pub(super) fn set_worker(&self, handle: std::thread::JoinHandle<()>) {
+        *self.worker.lock() = Some(handle.thread().clone());
+        *self.worker_join.lock() = Some(handle);
     }
 
     /// Wakes the worker thread (to lead, reconnect or shut down).

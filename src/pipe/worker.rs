@@ -31,7 +31,7 @@ pub(super) fn spawn(pipe: &Arc<Pipe>) -> std::io::Result<()> {
     let handle = thread::Builder::new()
         .name(format!("coredis-worker {node}"))
         .spawn(move || run(p))?;
-    pipe.set_worker(handle.thread().clone());
+    pipe.set_worker(handle);
     Ok(())
 }
 
