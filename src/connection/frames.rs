@@ -125,6 +125,11 @@ impl FrameReader {
         self.start == self.end
     }
 
+    /// True when the partial frame in the buffer is a RESP3 push (`>`) or its attributes.
+    pub(crate) fn partial_is_push(&self) -> bool {
+        matches!(self.buf.get(self.start), Some(b'>' | b'|'))
+    }
+
     /// A non-blocking look at an idle connection, see [`ConnReader::poll_idle`].
     pub(crate) fn poll_idle(&self) -> Readiness {
         if !self.is_empty() {

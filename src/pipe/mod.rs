@@ -223,6 +223,8 @@ impl Pipe {
             st.node = info.addr;
             if st.generation == generation && matches!(st.status, Status::Connecting(_)) {
                 st.status = Status::Connected;
+                // Requests kept from the failed connection (never sent) go out now.
+                wake.worker = !st.pending.is_empty();
             }
             wake.notify = true;
         });
@@ -257,17 +259,23 @@ impl Pipe {
         }
     }
 
-    /// Shuts the socket down for good and fails whatever is still outstanding.
+    /// Shuts the socket down for good and fails whatever is still outstanding (requests never
+    /// sent included).
     fn close_now(&self) {
         let gen = self.state.lock().generation;
         self.fail(gen, closed_error());
-        let closer = self.locked(|st, wake| {
+        let (closer, unsent) = self.locked(|st, wake| {
             st.status = Status::Closed;
+            st.pending.clear();
+            st.unwritten = 0;
             wake.notify = true;
-            st.closer.take()
+            (st.closer.take(), std::mem::take(&mut st.fifo))
         });
         if let Some(c) = closer {
             c.shutdown();
+        }
+        for s in unsent {
+            s.complete(Err(closed_error()));
         }
     }
 }

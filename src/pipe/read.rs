@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use super::slot::Slot;
 use super::write::Writer;
 use super::Pipe;
-use crate::connection::{ConnReader, FrameReader};
+use crate::connection::{ConnReader, FrameReader, Readiness};
 use crate::error::{Error, ErrorKind, Result};
 use crate::resp::{self, Limits};
 
@@ -71,6 +71,41 @@ impl ReadSide {
             Some(r) => r.fill(tick),
             None => Err(Error::new(ErrorKind::Io, "no connection")),
         }
+    }
+
+    /// What an idle connection holds: `Ok` when nothing (or only push frames, counted in
+    /// `pushes`), else the error to fail it with.
+    fn idle_verdict(&mut self, pushes: &mut usize) -> Result<()> {
+        let Some(r) = self.reader.as_mut() else {
+            return Err(Error::new(ErrorKind::Io, "no connection"));
+        };
+        match r.poll_idle() {
+            Readiness::Quiet => return Ok(()),
+            Readiness::Closed => {
+                return Err(Error::new(
+                    ErrorKind::Io,
+                    "the server closed the connection while it was idle",
+                ))
+            }
+            Readiness::Readable => {}
+        }
+        // For TLS the bytes may be a TLS record only (a session ticket): then no data comes.
+        r.fill(Duration::ZERO)?;
+        while let Some(frame) = r.next_frame()? {
+            if !resp::is_push(&frame) {
+                return Err(Error::protocol(
+                    "the server sent a reply while no request was outstanding",
+                ));
+            }
+            *pushes += 1;
+        }
+        // A push frame still arriving is left for the next reader; anything else is not ours.
+        if !r.is_empty() && !r.partial_is_push() {
+            return Err(Error::protocol(
+                "the server sent data while no request was outstanding",
+            ));
+        }
+        Ok(())
     }
 
     /// Cuts the complete frames in the buffer into `frames`.
@@ -151,18 +186,15 @@ impl Pipe {
     /// The caller has set `state.reading`; this releases it.
     fn lead(&self, until: LeadUntil<'_>) {
         let mut pushes = 0usize;
-        let who = match until {
-            LeadUntil::Own(..) => Writer::Caller,
+        let who = match &until {
+            LeadUntil::Own(slot, _) => Writer::Caller(slot.deadline()),
             LeadUntil::Drained => Writer::Worker,
         };
         match self.lead_loop(until, &mut pushes) {
             LeadEnd::Done => self.leave(who),
             LeadEnd::Failed(gen, e) => self.fail_leading(gen, e),
         }
-        if pushes > 0 {
-            // Logged holding no lock and no role: a logger may itself use this client.
-            log::debug!("coredis: dropped {pushes} push frame(s) (no listener)");
-        }
+        log_pushes(pushes);
     }
 
     fn lead_loop(&self, until: LeadUntil<'_>, pushes: &mut usize) -> LeadEnd {
@@ -170,15 +202,15 @@ impl Pipe {
         let gen = rs.generation;
         let mut frames = Frames::new();
         let mut done = Completions::new();
-        let own = match &until {
-            LeadUntil::Own(s, _) => Some(*s),
-            LeadUntil::Drained => None,
+        let (own, flusher) = match &until {
+            LeadUntil::Own(s, _) => (Some(*s), Writer::Leader(s.deadline())),
+            LeadUntil::Drained => (None, Writer::Worker),
         };
         loop {
             if self.lead_is_over(&until, gen) {
                 return LeadEnd::Done;
             }
-            match self.flush_as_reader(gen) {
+            match self.flush_as_reader(gen, flusher) {
                 Ok(true) => {}
                 Ok(false) => return LeadEnd::Done,
                 Err(e) => return LeadEnd::Failed(gen, e),
@@ -218,6 +250,42 @@ impl Pipe {
                         Error::protocol("received a reply that no request was waiting for"),
                     )
                 }
+            }
+        }
+    }
+
+    /// Looks at a connection that has been idle, before the first request is written to it.
+    /// The caller holds both roles (set under the state lock, with nothing written unanswered)
+    /// and gives up the read side here. Returns false when the connection was found closed by
+    /// the server, or holding bytes nobody asked for (anything but RESP3 push frames): it was
+    /// then failed, and the requests not yet written wait for the new connection — they were
+    /// certainly not sent, so they are neither failed nor reported as "may have run".
+    ///
+    /// Without this look, a reply nobody asked for would be handed to the next request (and
+    /// every later reply to the wrong caller), and a connection the server closed while idle
+    /// (its `timeout` setting, `CLIENT KILL`) would fail the next command, which never reached
+    /// it, as "may or may not have run". Costs one non-blocking `recv(MSG_PEEK)`.
+    ///
+    /// Push frames found are counted in `pushes`, for the caller to log once it holds no role.
+    pub(super) fn check_idle(&self, pushes: &mut usize) -> bool {
+        let (gen, verdict) = {
+            let mut rs = self.read.lock();
+            let gen = rs.generation;
+            (gen, rs.idle_verdict(pushes))
+        };
+        match verdict {
+            Ok(()) => {
+                self.locked(|st, wake| {
+                    st.reading = false;
+                    self.reading_hint.store(false, Ordering::SeqCst);
+                    wake.unpark = self.hand_off(st);
+                });
+                true
+            }
+            Err(e) => {
+                self.state.lock().writing = false;
+                self.fail_leading(gen, e);
+                false
             }
         }
     }
@@ -335,5 +403,13 @@ fn complete(done: &mut Completions, own: Option<&Arc<Slot>>) {
         } else {
             s.complete(Ok(f));
         }
+    }
+}
+
+/// Logs dropped push frames. Called holding no lock and no role: a logger may itself use the
+/// client.
+pub(super) fn log_pushes(pushes: usize) {
+    if pushes > 0 {
+        log::debug!("coredis: dropped {pushes} push frame(s) (no listener)");
     }
 }

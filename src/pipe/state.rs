@@ -162,18 +162,25 @@ impl Pipe {
                 return None;
             }
             st.generation += 1;
-            st.status = match st.status {
-                Status::Draining => Status::Closed,
-                _ => Status::Connecting(Some(cause.clone())),
+            let reconnecting = !matches!(st.status, Status::Draining);
+            st.status = if reconnecting {
+                Status::Connecting(Some(cause.clone()))
+            } else {
+                Status::Closed
             };
-            st.pending.clear();
-            st.unwritten = 0;
-            self.outstanding_hint.store(0, Ordering::SeqCst);
-            Some((
-                std::mem::take(&mut st.fifo),
-                st.node.clone(),
-                st.closer.take(),
-            ))
+            // Requests whose bytes were never handed to the socket are certainly not executed:
+            // when the connection is re-established they are written to the new one (their
+            // owners wait within their deadlines). The others fail.
+            let unsent = if reconnecting {
+                st.fifo.split_off(st.fifo.len().saturating_sub(st.unwritten))
+            } else {
+                st.pending.clear();
+                st.unwritten = 0;
+                VecDeque::new()
+            };
+            let sent = std::mem::replace(&mut st.fifo, unsent);
+            self.outstanding_hint.store(st.fifo.len(), Ordering::SeqCst);
+            Some((sent, st.node.clone(), st.closer.take()))
         });
         let Some((slots, node, closer)) = failed else {
             return;

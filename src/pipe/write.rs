@@ -1,7 +1,6 @@
 //! Submitting requests and the writer role: write combining, deferral behind the leader, and
 //! the bound on how long one thread keeps the role.
 
-use std::io::Write;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
@@ -27,7 +26,7 @@ impl WriteSide {
         WriteSide {
             writer: None,
             generation: 0,
-            spare: Vec::with_capacity(4096),
+            spare: Vec::with_capacity(INITIAL_WRITE_BUF),
         }
     }
 
@@ -38,15 +37,31 @@ impl WriteSide {
     }
 }
 
-/// Who holds the writer role, which bounds how long it keeps it.
+/// Empties a written batch buffer, giving the memory of a big write back.
+fn shrink(buf: &mut Vec<u8>) {
+    buf.clear();
+    if buf.capacity() > MAX_IDLE_WRITE_BUF {
+        *buf = Vec::with_capacity(INITIAL_WRITE_BUF);
+    }
+}
+
+/// Initial capacity of the write buffers.
+pub(super) const INITIAL_WRITE_BUF: usize = 4096;
+
+/// A write buffer grown past this by a big request is replaced by a small one once written.
+pub(super) const MAX_IDLE_WRITE_BUF: usize = 1024 * 1024;
+
+/// Who holds the writer role, which bounds how long it keeps it. Callers and leaders write
+/// by their own request's deadline: a write that would run past it fails the connection
+/// rather than hold the call.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Writer {
     /// A caller submitting or leaving the read side: a few batches, then it returns to its
     /// own reply.
-    Caller,
+    Caller(Instant),
     /// The leader flushing before a read: one batch, then it reads.
-    Leader,
-    /// The worker, which has no deadline of its own.
+    Leader(Instant),
+    /// The worker, which has no deadline of its own: each batch gets one response timeout.
     Worker,
 }
 
@@ -59,8 +74,16 @@ impl Writer {
     fn max_batches(self, duplex: bool) -> usize {
         match self {
             Writer::Worker if duplex => usize::MAX,
-            Writer::Caller | Writer::Worker => 4,
-            Writer::Leader => 1,
+            Writer::Caller(_) | Writer::Worker => 4,
+            Writer::Leader(_) => 1,
+        }
+    }
+
+    /// When a batch written now must be done.
+    fn deadline(self, response_timeout: std::time::Duration) -> Instant {
+        match self {
+            Writer::Caller(d) | Writer::Leader(d) => d,
+            Writer::Worker => Instant::now() + response_timeout,
         }
     }
 }
@@ -116,8 +139,20 @@ impl Pipe {
             return Ok(slot);
         }
         st.writing = true;
+        // Nothing written is unanswered and nobody reads: the connection has been idle, and
+        // nobody has watched it. Look before writing (see `Pipe::check_idle`).
+        let idle = !st.reading && st.unanswered() == 0;
+        if idle {
+            st.reading = true;
+            self.reading_hint.store(true, Ordering::SeqCst);
+        }
         drop(st);
-        self.write_pending(Writer::Caller);
+        let mut pushes = 0;
+        if !idle || self.check_idle(&mut pushes) {
+            self.write_pending(Writer::Caller(deadline));
+        }
+        // Else the connection was replaced; the request, never sent, waits for the new one.
+        super::read::log_pushes(pushes);
         Ok(slot)
     }
 
@@ -160,16 +195,26 @@ impl Pipe {
                 st.generation
             };
             batches += 1;
+            let deadline = who.deadline(self.config.response_timeout());
             let res = match w.writer.as_mut() {
-                Some(wr) => wr.write_all(&buf).and_then(|_| wr.flush()),
+                Some(wr) => wr.write_all_by(&buf, deadline),
                 None => Err(std::io::Error::new(
                     std::io::ErrorKind::NotConnected,
                     "no connection",
                 )),
             };
-            buf.clear();
+            shrink(&mut buf);
             if let Err(e) = res {
-                let err = Error::io("writing to the connection failed", e);
+                let err = if e.kind() == std::io::ErrorKind::TimedOut {
+                    Error::new(
+                        ErrorKind::Timeout,
+                        "the server did not read the request before its deadline; closing the \
+                         connection (part of the request may have been sent)",
+                    )
+                    .with_source(e)
+                } else {
+                    Error::io("writing to the connection failed", e)
+                };
                 // Release the role first: failing the connection wakes the worker, which waits
                 // for both roles to be free before it reconnects.
                 self.state.lock().writing = false;
@@ -190,7 +235,7 @@ impl Pipe {
         wake.unpark = self.hand_off(st);
         // Someone must write what is left and read for submitters blocked on a full queue:
         // the worker, unless this thread goes on reading.
-        wake.worker = who != Writer::Leader
+        wake.worker = !matches!(who, Writer::Leader(_))
             && st.status.is_open()
             && (!st.pending.is_empty()
                 || (st.waiting_submitters > 0 && !st.reading && st.unanswered() > 0));
@@ -209,7 +254,7 @@ impl Pipe {
 
     /// As the leader: write whatever submitters queued while we read. `Ok(false)` when the
     /// connection failed meanwhile, the write's error when it failed here.
-    pub(super) fn flush_as_reader(&self, gen: u64) -> Result<bool> {
+    pub(super) fn flush_as_reader(&self, gen: u64, who: Writer) -> Result<bool> {
         {
             let mut st = self.state.lock();
             if st.generation != gen || !st.status.is_open() {
@@ -220,7 +265,7 @@ impl Pipe {
             }
             st.writing = true;
         }
-        self.write_batches(Writer::Leader).map_err(|(_, e)| e)?;
+        self.write_batches(who).map_err(|(_, e)| e)?;
         Ok(self.state.lock().generation == gen)
     }
 }
