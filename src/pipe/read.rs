@@ -9,6 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::slot::Slot;
+use super::state::Status;
 use super::write::Writer;
 use super::Pipe;
 use crate::connection::{ConnReader, FrameReader, Readiness};
@@ -35,10 +36,11 @@ pub(super) struct ReadSide {
 pub(super) enum LeadUntil<'a> {
     /// Its own slot completes, or its deadline passes.
     Own(&'a Arc<Slot>, Instant),
-    /// The worker: until nothing written is outstanding. Callers that start waiting meanwhile
-    /// park and are completed by the worker (measured: handing the read side back to them
-    /// costs more wake-ups than it saves when one thread keeps many handles in flight).
-    Drained,
+    /// The worker: until nothing written is outstanding, or the instant given (when
+    /// draining a closed client). Callers that start waiting meanwhile park and are completed
+    /// by the worker (measured: handing the read side back to them costs more wake-ups than it
+    /// saves when one thread keeps many handles in flight).
+    Drained(Option<Instant>),
 }
 
 /// How a leader's loop ended.
@@ -164,8 +166,8 @@ impl Pipe {
     }
 
     /// The worker writes what is pending and leads while requests nobody waits for are
-    /// outstanding.
-    pub(super) fn lead_if_needed(&self) {
+    /// outstanding, until `until` at most.
+    pub(super) fn lead_if_needed(&self, until: Option<Instant>) {
         {
             let mut st = self.state.lock();
             if self.take_writer_role(&mut st) {
@@ -179,7 +181,7 @@ impl Pipe {
             st.reading = true;
             self.reading_hint.store(true, Ordering::SeqCst);
         }
-        self.lead(LeadUntil::Drained);
+        self.lead(LeadUntil::Drained(until));
     }
 
     /// The leader's loop: flush, read, complete replies in FIFO order, until `until` is met.
@@ -188,7 +190,7 @@ impl Pipe {
         let mut pushes = 0usize;
         let who = match &until {
             LeadUntil::Own(slot, _) => Writer::Caller(slot.deadline()),
-            LeadUntil::Drained => Writer::Worker,
+            LeadUntil::Drained(_) => Writer::Worker,
         };
         match self.lead_loop(until, &mut pushes) {
             LeadEnd::Done => self.leave(who),
@@ -204,7 +206,7 @@ impl Pipe {
         let mut done = Completions::new();
         let (own, flusher) = match &until {
             LeadUntil::Own(s, _) => (Some(*s), Writer::Leader(s.deadline())),
-            LeadUntil::Drained => (None, Writer::Worker),
+            LeadUntil::Drained(_) => (None, Writer::Worker),
         };
         loop {
             if self.lead_is_over(&until, gen) {
@@ -218,10 +220,10 @@ impl Pipe {
             // Read, waking up by the leader's deadline at the latest.
             let max_tick = READ_TICK.min(self.config.response_timeout());
             let tick = match &until {
-                LeadUntil::Own(_, deadline) => deadline
+                LeadUntil::Own(_, deadline) | LeadUntil::Drained(Some(deadline)) => deadline
                     .saturating_duration_since(Instant::now())
                     .min(max_tick),
-                LeadUntil::Drained => max_tick,
+                LeadUntil::Drained(None) => max_tick,
             };
             match rs.fill(tick) {
                 Ok(true) => {}
@@ -294,9 +296,14 @@ impl Pipe {
     fn lead_is_over(&self, until: &LeadUntil<'_>, gen: u64) -> bool {
         match until {
             LeadUntil::Own(slot, deadline) => slot.is_done() || Instant::now() >= *deadline,
-            LeadUntil::Drained => {
+            LeadUntil::Drained(deadline) => {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    return true;
+                }
                 let st = self.state.lock();
-                st.unanswered() == 0 || st.generation != gen
+                // A client closed meanwhile: the worker goes on draining, by a deadline.
+                let closing = deadline.is_none() && matches!(st.status, Status::Draining);
+                st.unanswered() == 0 || st.generation != gen || closing
             }
         }
     }

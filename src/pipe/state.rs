@@ -172,7 +172,8 @@ impl Pipe {
             // when the connection is re-established they are written to the new one (their
             // owners wait within their deadlines). The others fail.
             let unsent = if reconnecting {
-                st.fifo.split_off(st.fifo.len().saturating_sub(st.unwritten))
+                st.fifo
+                    .split_off(st.fifo.len().saturating_sub(st.unwritten))
             } else {
                 st.pending.clear();
                 st.unwritten = 0;

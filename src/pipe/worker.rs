@@ -42,7 +42,7 @@ fn run(pipe: Arc<Pipe>) {
             thread::park_timeout(IDLE_PARK);
         }
         match pipe.next_job() {
-            Job::Lead => pipe.lead_if_needed(),
+            Job::Lead => pipe.lead_if_needed(None),
             Job::Reconnect => reconnect(&pipe),
             Job::Drain => {
                 drain(&pipe);
@@ -62,8 +62,8 @@ fn run(pipe: Arc<Pipe>) {
 fn drain(pipe: &Pipe) {
     let deadline = Instant::now() + pipe.config.response_timeout();
     while pipe.has_outstanding() && Instant::now() < deadline {
-        pipe.lead_if_needed();
-        thread::park_timeout(DRAIN_POLL);
+        pipe.lead_if_needed(Some(deadline));
+        thread::park_timeout(DRAIN_POLL.min(deadline.saturating_duration_since(Instant::now())));
     }
 }
 
