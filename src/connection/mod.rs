@@ -8,8 +8,10 @@
 //! [`Closer`] that the multiplexer hands to its threads.
 //!
 //! Must not: spawn threads, retry or reconnect, keep state between connections, or read
-//! replies after the handshake (the multiplexer owns the connection from then on). It never
-//! logs, and never puts into an error, a password or a command argument.
+//! replies after the handshake (the multiplexer owns the connection from then on). It logs
+//! (at `debug`: connected, connecting failed, shutdown errors) but never logs, nor puts into an
+//! error, a password or a command argument: a server reply that may quote one is cut first
+//! (see `handshake`).
 
 mod handshake;
 mod tls;
