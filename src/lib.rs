@@ -53,7 +53,7 @@ mod error;
 mod from_value;
 mod handle;
 mod mux;
-pub mod resp;
+mod resp;
 mod types;
 mod value;
 
@@ -61,10 +61,11 @@ pub use args::ToArg;
 pub use client::{Deferred, Redis};
 pub use cmd::{cmd, Cmd, ReplyFn};
 pub use commands::Executor;
-pub use config::{Addr, Config, ConfigBuilder, TlsConfig};
+pub use config::{Addr, Config, ConfigBuilder, TlsConfig, TlsConfigBuilder};
 pub use error::{Error, ErrorKind, Result, ServerError};
 pub use from_value::FromValue;
 pub use handle::Handle;
+pub use resp::Limits;
 pub use types::{ExpireCondition, Expiry, FlushMode, Info, SetCondition, SetOptions};
 pub use value::Value;
 

@@ -2,16 +2,23 @@
 //! protocol limits.
 //!
 //! Owns: [`Config`] and its [`ConfigBuilder`], the server address [`Addr`], the TLS settings
-//! [`TlsConfig`], validation of all of them, and parsing of `redis://`, `rediss://` and
-//! `unix://` URLs (with a small percent-decoder; no URL crate).
+//! [`TlsConfig`] (in `tls.rs`), validation of all of them, parsing of `redis://`, `rediss://`
+//! and `unix://` URLs (in `url.rs`, with a small percent-decoder; no URL crate), and every
+//! default and connection-level timing, named below. (The multiplexer's own timings live in
+//! `crate::mux`; the protocol limits' defaults live with [`Limits`].)
 //!
 //! Must not: open sockets, read files (TLS files are read when a connection is made, by
-//! `crate::connection`), log, or let a password reach `Debug` output, error messages or logs.
-//! Errors about a URL never quote the URL itself, only the part that is wrong, and never a
-//! part that can hold the password.
+//! `crate::connection`), log, or let a password or a private key reach `Debug` output, error
+//! messages or logs. Errors about a URL never quote the URL itself, only the part that is
+//! wrong, and never a part that can hold the password.
+//!
+//! Conventions: each setting has a getter on [`Config`] that states its default (the one place
+//! in the docs that does), and a same-named setter on [`ConfigBuilder`] that links to it.
+//! Setters take plain values; an optional setting is cleared with its `no_…` setter.
 
 use std::fmt;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -20,20 +27,59 @@ use crate::resp::Limits;
 mod tls;
 mod url;
 
-pub use tls::TlsConfig;
+pub(crate) use tls::Pem;
+pub use tls::{TlsConfig, TlsConfigBuilder};
+
+// ---------------------------------------------------------------------------------------------
+// Defaults and connection-level timings: the one place they are written in code.
+// ---------------------------------------------------------------------------------------------
 
 /// The default Redis port.
-const DEFAULT_PORT: u16 = 6379;
+pub(crate) const DEFAULT_PORT: u16 = 6379;
 /// The host used when neither the builder nor the URL names one.
-const DEFAULT_HOST: &str = "127.0.0.1";
+pub(crate) const DEFAULT_HOST: &str = "127.0.0.1";
+/// The database selected after connecting.
+pub(crate) const DEFAULT_DB: i64 = 0;
+/// The RESP version spoken.
+pub(crate) const DEFAULT_PROTOCOL_VERSION: u8 = 3;
+/// [`Config::connect_timeout`].
+pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// [`Config::response_timeout`].
+pub(crate) const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
+/// [`Config::tcp_keepalive`].
+pub(crate) const DEFAULT_TCP_KEEPALIVE: Duration = Duration::from_secs(60);
+/// [`Config::max_in_flight`].
+pub(crate) const DEFAULT_MAX_IN_FLIGHT: usize = 10_000;
+/// [`Config::reconnect_min_backoff`].
+pub(crate) const DEFAULT_RECONNECT_MIN_BACKOFF: Duration = Duration::from_millis(10);
+/// [`Config::reconnect_max_backoff`].
+pub(crate) const DEFAULT_RECONNECT_MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// Timeouts and back-offs longer than this (one year) are capped to it, so that deadline
 /// arithmetic cannot overflow and `Duration::MAX` can mean "no limit".
-const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+pub(crate) const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+/// The shortest keepalive idle time accepted (the socket option counts whole seconds).
+pub(crate) const MIN_TCP_KEEPALIVE: Duration = Duration::from_secs(1);
+/// The longest keepalive idle time and interval Linux accepts (`TCP_KEEPIDLE`,
+/// `TCP_KEEPINTVL`); longer settings make `setsockopt` fail, so they are capped to it.
+pub(crate) const MAX_TCP_KEEPALIVE: Duration = Duration::from_secs(32_767);
+/// The shortest interval between keepalive probes (sent every idle time / 3).
+pub(crate) const MIN_TCP_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(1);
+/// Keepalive probes sent without an answer before the connection is dropped.
+pub(crate) const TCP_KEEPALIVE_RETRIES: u32 = 3;
 
 /// Where a server listens: a TCP host and port, or a unix socket path.
 ///
 /// `Display` prints `host:port` (IPv6 hosts in brackets: `[::1]:6379`) or `unix:/path`; this
-/// is the form used for the node in error messages.
+/// is the form used for the node in error messages, and the form [`FromStr`] parses back (a
+/// missing port is 6379):
+///
+/// ```
+/// use coredis::Addr;
+/// let a: Addr = "[::1]:6380".parse()?;
+/// assert_eq!(a, Addr::tcp("::1", 6380));
+/// assert_eq!(Addr::try_from("unix:/run/redis.sock")?, Addr::unix("/run/redis.sock"));
+/// # Ok::<(), coredis::Error>(())
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
 pub enum Addr {
@@ -80,11 +126,37 @@ impl fmt::Display for Addr {
     }
 }
 
+impl FromStr for Addr {
+    type Err = Error;
+
+    /// Parses `host`, `host:port`, `[ipv6]`, `[ipv6]:port` or `unix:/path` (the `Display`
+    /// form).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for an empty host or path, a port that
+    /// is not 1 to 65535, an IPv6 address without brackets, or a URL (use
+    /// [`Config::from_url`] for those).
+    fn from_str(s: &str) -> Result<Addr> {
+        url::parse_addr(s)
+    }
+}
+
+impl TryFrom<&str> for Addr {
+    type Error = Error;
+
+    /// Like [`str::parse`]; see [`Addr::from_str`](#method.from_str).
+    fn try_from(s: &str) -> Result<Addr> {
+        s.parse()
+    }
+}
+
 /// Everything the client needs to know to connect to a server and talk to it.
 ///
-/// Build one with [`Config::builder`] or [`Config::from_url`]; read it with the getters.
-/// `Debug` prints the password as `"***"`.
-#[derive(Clone)]
+/// Build one with [`Config::builder`], [`Config::from_url`] or `str::parse` (the same URL
+/// forms); read it with the getters, each of which states its default. `Debug` prints the
+/// password (and an in-memory TLS key) as `"***"`.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Config {
     addr: Addr,
     tls: Option<TlsConfig>,
@@ -109,15 +181,15 @@ impl Default for Config {
             tls: None,
             username: None,
             password: None,
-            db: 0,
-            protocol_version: 3,
+            db: DEFAULT_DB,
+            protocol_version: DEFAULT_PROTOCOL_VERSION,
             client_name: None,
-            connect_timeout: Duration::from_secs(5),
-            response_timeout: Duration::from_secs(10),
-            tcp_keepalive: Some(Duration::from_secs(60)),
-            max_in_flight: 10_000,
-            reconnect_min_backoff: Duration::from_millis(10),
-            reconnect_max_backoff: Duration::from_secs(2),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            response_timeout: DEFAULT_RESPONSE_TIMEOUT,
+            tcp_keepalive: Some(DEFAULT_TCP_KEEPALIVE),
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            reconnect_min_backoff: DEFAULT_RECONNECT_MIN_BACKOFF,
+            reconnect_max_backoff: DEFAULT_RECONNECT_MAX_BACKOFF,
             limits: Limits::default(),
         }
     }
@@ -137,7 +209,15 @@ impl Config {
     }
 
     /// Parses a URL into a validated configuration; see [`ConfigBuilder::from_url`] for the
-    /// accepted forms.
+    /// accepted forms. `"redis://…".parse::<Config>()` and `Config::try_from("redis://…")` do
+    /// the same.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) when the URL is malformed (the message
+    /// names the part, never the password) or a setting is invalid (see
+    /// [`ConfigBuilder::build`]); also for `rediss://` when the crate was built without its
+    /// `tls` feature.
     pub fn from_url(url: &str) -> Result<Config> {
         ConfigBuilder::from_url(url)?.build()
     }
@@ -147,20 +227,23 @@ impl Config {
         &self.addr
     }
 
-    /// TLS settings; `Some` means connect with TLS. Defaults to `None`.
+    /// TLS settings; `Some` means connect with TLS (which needs the crate's `tls` feature, on by
+    /// default). Defaults to `None`.
     pub fn tls(&self) -> Option<&TlsConfig> {
         self.tls.as_ref()
     }
 
     /// The ACL user to authenticate as. When only a password is set, the user is `default`;
     /// a user without a password authenticates with an empty one (ACL users with `nopass`,
-    /// or whose password is empty). Defaults to `None`.
+    /// or whose password is empty). Never empty: an empty user name means none, in URLs and
+    /// in the builder alike. Defaults to `None`.
     pub fn username(&self) -> Option<&str> {
         self.username.as_deref()
     }
 
     /// The password to authenticate with. With neither a password nor a username there is
-    /// no authentication. Defaults to `None`.
+    /// no authentication. Never empty: an empty password means none, in URLs and in the
+    /// builder alike. Defaults to `None`.
     pub fn password(&self) -> Option<&str> {
         self.password.as_deref()
     }
@@ -195,20 +278,21 @@ impl Config {
     }
 
     /// The time allowed for connecting, the TLS handshake and the Redis handshake (`HELLO`,
-    /// `AUTH`, `SELECT`) together. Host name resolution is not bounded by it. Defaults to
-    /// `5 s`.
+    /// `AUTH`, `SELECT`) together. Host name resolution is not bounded by it. At most one year
+    /// (longer settings, `Duration::MAX` included, are capped: "no limit"). Defaults to `5 s`.
     pub fn connect_timeout(&self) -> Duration {
         self.connect_timeout
     }
 
-    /// The time a request may wait for its reply before it fails with a timeout. Defaults to
-    /// `10 s`.
+    /// The time a request may wait for its reply before it fails with
+    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout). At most one year (longer settings,
+    /// `Duration::MAX` included, are capped: "no limit"). Defaults to `10 s`.
     pub fn response_timeout(&self) -> Duration {
         self.response_timeout
     }
 
-    /// TCP keepalive idle time (at least one second), or `None` to leave keepalive off.
-    /// Defaults to `Some(60 s)`.
+    /// TCP keepalive idle time (at least one second), or `None` for keepalive off. Linux
+    /// accepts at most 32,767 s; longer idle times use that. Defaults to `Some(60 s)`.
     pub fn tcp_keepalive(&self) -> Option<Duration> {
         self.tcp_keepalive
     }
@@ -225,15 +309,37 @@ impl Config {
         self.reconnect_min_backoff
     }
 
-    /// The longest delay between reconnection attempts. Defaults to `2 s`.
+    /// The longest delay between reconnection attempts (at most one year). Defaults to `2 s`.
     pub fn reconnect_max_backoff(&self) -> Duration {
         self.reconnect_max_backoff
     }
 
     /// Bounds on what the server may send (nesting, string and aggregate sizes). Defaults to
-    /// `Limits::default()`.
+    /// [`Limits::default()`].
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+}
+
+impl FromStr for Config {
+    type Err = Error;
+
+    /// [`Config::from_url`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Config::from_url`].
+    fn from_str(url: &str) -> Result<Config> {
+        Config::from_url(url)
+    }
+}
+
+impl TryFrom<&str> for Config {
+    type Error = Error;
+
+    /// [`Config::from_url`].
+    fn try_from(url: &str) -> Result<Config> {
+        Config::from_url(url)
     }
 }
 
@@ -258,20 +364,23 @@ impl fmt::Debug for Config {
     }
 }
 
-/// Builds a [`Config`]: one setter per setting, named like the [`Config`] getter, then
-/// [`build`](ConfigBuilder::build) to validate.
+/// Builds a [`Config`]: one setter per setting, named like the [`Config`] getter (which states
+/// the default), then [`build`](ConfigBuilder::build) to validate. Setters take plain values;
+/// `no_password()`, `no_username()`, `no_client_name()`, `no_tls()` and `no_tcp_keepalive()`
+/// clear.
 ///
 /// ```
 /// use std::time::Duration;
 /// let config = coredis::Config::builder()
 ///     .addr(coredis::Addr::tcp("localhost", 6380))
-///     .password(Some("secret"))
+///     .password("secret")
 ///     .response_timeout(Duration::from_secs(2))
 ///     .build()?;
 /// assert_eq!(config.addr().to_string(), "localhost:6380");
 /// # Ok::<(), coredis::Error>(())
 /// ```
 #[derive(Clone, Default)]
+#[must_use = "a ConfigBuilder does nothing until .build()"]
 pub struct ConfigBuilder {
     config: Config,
 }
@@ -287,15 +396,15 @@ impl ConfigBuilder {
     /// does that). Accepted forms:
     ///
     /// - `redis://[user[:password]@]host[:port][/db][?query]`
-    /// - `rediss://…`, the same with TLS
+    /// - `rediss://…`, the same with TLS (needs the `tls` feature, on by default)
     /// - `unix:///path/to/socket[?query]`, `unix://[user[:password]@]/path[?query]`,
     ///   `unix:/path`, and `redis+unix://` like `unix://`
     ///
     /// The user, password, socket path and query values are percent-decoded (a `@`, `?`, `#`
-    /// or `%` in a password must be written `%40`, `%3F`, `%23`, `%25`). IPv6 hosts are
-    /// written in brackets (`redis://[::1]:6380`). The port defaults to 6379 and the host to
-    /// 127.0.0.1. The database comes from the path (`/2`) or the `db` query parameter, which
-    /// wins.
+    /// or `%` in a password must be written `%40`, `%3F`, `%23`, `%25`); an empty user or
+    /// password means none. IPv6 hosts are written in brackets (`redis://[::1]:6380`). The
+    /// port defaults to 6379 and the host to 127.0.0.1. The database comes from the path
+    /// (`/2`) or the `db` query parameter, which wins.
     ///
     /// Query parameters: `db`, `protocol` (2 or 3), `timeout` (response timeout in seconds,
     /// fractions allowed), `connect_timeout` (seconds), `client_name`, `max_in_flight`; and
@@ -303,107 +412,143 @@ impl ConfigBuilder {
     /// `ssl_certfile`), `tls_key_file` (alias `ssl_keyfile`), `tls_insecure=true|false`
     /// (alias `ssl_cert_reqs=none|required`) and `tls_server_name`. Unknown parameters and bad
     /// values are errors that name the parameter.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for a malformed URL, an unknown scheme
+    /// or query parameter, or a value that does not parse; the message names the part, never
+    /// the password.
     pub fn from_url(url: &str) -> Result<ConfigBuilder> {
         url::parse_url(url)
     }
 
-    /// Sets [`Config::addr`]. Defaults to `127.0.0.1:6379`.
+    /// Sets [`Config::addr`].
     pub fn addr(mut self, addr: Addr) -> Self {
         self.config.addr = addr;
         self
     }
 
-    /// Sets [`Config::tls`]; `Some` turns TLS on. Defaults to `None`.
-    pub fn tls(mut self, tls: Option<TlsConfig>) -> Self {
-        self.config.tls = tls;
+    /// Sets [`Config::tls`]: connect with TLS, with these settings (`TlsConfig::default()`
+    /// for the system's roots and full verification).
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.config.tls = Some(tls);
         self
     }
 
-    /// Sets [`Config::username`] (write `None::<String>` to clear it). Defaults to `None`.
-    pub fn username(mut self, username: Option<impl Into<String>>) -> Self {
-        self.config.username = username.map(Into::into);
+    /// Clears [`Config::tls`]: connect without TLS.
+    pub fn no_tls(mut self) -> Self {
+        self.config.tls = None;
         self
     }
 
-    /// Sets [`Config::password`] (write `None::<String>` to clear it). Defaults to `None`.
-    pub fn password(mut self, password: Option<impl Into<String>>) -> Self {
-        self.config.password = password.map(Into::into);
+    /// Sets [`Config::username`]. An empty name means none, as in a URL.
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.config.username = Some(username.into()).filter(|u| !u.is_empty());
         self
     }
 
-    /// Sets [`Config::db`]. Defaults to `0`.
+    /// Clears [`Config::username`].
+    pub fn no_username(mut self) -> Self {
+        self.config.username = None;
+        self
+    }
+
+    /// Sets [`Config::password`]. An empty password means none, as in a URL.
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.config.password = Some(password.into()).filter(|p| !p.is_empty());
+        self
+    }
+
+    /// Clears [`Config::password`].
+    pub fn no_password(mut self) -> Self {
+        self.config.password = None;
+        self
+    }
+
+    /// Sets [`Config::db`] (not negative).
     pub fn db(mut self, db: i64) -> Self {
         self.config.db = db;
         self
     }
 
-    /// Sets [`Config::protocol_version`] (2 or 3). Defaults to `3`.
+    /// Sets [`Config::protocol_version`] (2 or 3).
     pub fn protocol_version(mut self, version: u8) -> Self {
         self.config.protocol_version = version;
         self
     }
 
-    /// Sets [`Config::client_name`] (write `None::<String>` to clear it). Defaults to `None`.
-    pub fn client_name(mut self, name: Option<impl Into<String>>) -> Self {
-        self.config.client_name = name.map(Into::into);
+    /// Sets [`Config::client_name`] (non-empty printable ASCII without spaces).
+    pub fn client_name(mut self, name: impl Into<String>) -> Self {
+        self.config.client_name = Some(name.into());
         self
     }
 
-    /// Sets [`Config::connect_timeout`] (non-zero). Defaults to `5 s`. Longer than
-    /// one year is capped to a year (so `Duration::MAX` means "no limit").
+    /// Clears [`Config::client_name`].
+    pub fn no_client_name(mut self) -> Self {
+        self.config.client_name = None;
+        self
+    }
+
+    /// Sets [`Config::connect_timeout`] (non-zero; `Duration::MAX` for no limit).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.config.connect_timeout = timeout;
         self
     }
 
-    /// Sets [`Config::response_timeout`] (non-zero). Defaults to `10 s`. Longer than
-    /// one year is capped to a year (so `Duration::MAX` means "no limit").
+    /// Sets [`Config::response_timeout`] (non-zero; `Duration::MAX` for no limit).
     pub fn response_timeout(mut self, timeout: Duration) -> Self {
         self.config.response_timeout = timeout;
         self
     }
 
-    /// Sets [`Config::tcp_keepalive`] (at least one second, or `None`). Defaults to
-    /// `Some(60 s)`. Linux accepts at most 32,767 s; longer idle times use that.
-    pub fn tcp_keepalive(mut self, idle: Option<Duration>) -> Self {
-        self.config.tcp_keepalive = idle;
+    /// Sets [`Config::tcp_keepalive`] (at least one second) and turns keepalive on.
+    pub fn tcp_keepalive(mut self, idle: Duration) -> Self {
+        self.config.tcp_keepalive = Some(idle);
         self
     }
 
-    /// Sets [`Config::max_in_flight`] (at least 1). Defaults to `10_000`.
+    /// Clears [`Config::tcp_keepalive`]: keepalive off.
+    pub fn no_tcp_keepalive(mut self) -> Self {
+        self.config.tcp_keepalive = None;
+        self
+    }
+
+    /// Sets [`Config::max_in_flight`] (at least 1).
     pub fn max_in_flight(mut self, max: usize) -> Self {
         self.config.max_in_flight = max;
         self
     }
 
-    /// Sets [`Config::reconnect_min_backoff`] (non-zero, at most the maximum). Defaults to
-    /// `10 ms`.
+    /// Sets [`Config::reconnect_min_backoff`] (non-zero, at most the maximum).
     pub fn reconnect_min_backoff(mut self, backoff: Duration) -> Self {
         self.config.reconnect_min_backoff = backoff;
         self
     }
 
-    /// Sets [`Config::reconnect_max_backoff`]. Defaults to `2 s`. Longer than
-    /// one year is capped to a year.
+    /// Sets [`Config::reconnect_max_backoff`].
     pub fn reconnect_max_backoff(mut self, backoff: Duration) -> Self {
         self.config.reconnect_max_backoff = backoff;
         self
     }
 
-    /// Sets [`Config::limits`]. Defaults to `Limits::default()`.
+    /// Sets [`Config::limits`].
     pub fn limits(mut self, limits: Limits) -> Self {
         self.config.limits = limits;
         self
     }
 
-    /// Validates the settings and returns the configuration.
+    /// Validates the settings and returns the configuration. Timeouts and back-offs longer
+    /// than one year are capped to a year.
     ///
-    /// Errors ([`ErrorKind::Config`](crate::ErrorKind::Config)): protocol version other than
-    /// 2 or 3; zero connect or response timeout; keepalive under one second; `max_in_flight`
-    /// of 0; zero or inverted reconnect backoffs; negative db; a client name that is empty or
-    /// has spaces or non-printable characters; an empty host,
-    /// port 0 or an empty socket path; TLS with a unix socket; a client certificate without
-    /// a key or the reverse; an empty TLS server name.
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for: a protocol version other than 2
+    /// or 3; a zero connect or response timeout; a keepalive under one second; a
+    /// `max_in_flight` of 0; zero or inverted reconnect back-offs; a negative db; a client
+    /// name that is empty or has spaces or non-printable characters; an empty host, port 0 or
+    /// an empty socket path; TLS when the crate was built without its `tls` feature; TLS with
+    /// a unix socket; a client certificate without a key or the reverse; an empty TLS server
+    /// name. The message never quotes the password.
     pub fn build(self) -> Result<Config> {
         let mut c = self.config;
         for d in [
@@ -426,12 +571,10 @@ impl ConfigBuilder {
         if c.response_timeout.is_zero() {
             return Err(Error::config("response_timeout must not be zero"));
         }
-        if let Some(k) = c.tcp_keepalive {
-            if k < Duration::from_secs(1) {
-                return Err(Error::config(
-                    "tcp_keepalive must be at least one second (or None to turn it off)",
-                ));
-            }
+        if c.tcp_keepalive.is_some_and(|k| k < MIN_TCP_KEEPALIVE) {
+            return Err(Error::config(
+                "tcp_keepalive must be at least one second (or no_tcp_keepalive() to turn it off)",
+            ));
         }
         if c.max_in_flight == 0 {
             return Err(Error::config("max_in_flight must be at least 1"));
@@ -476,22 +619,7 @@ impl ConfigBuilder {
             }
         }
         if let Some(tls) = &c.tls {
-            match (&tls.client_cert, &tls.client_key) {
-                (Some(_), None) => {
-                    return Err(Error::config(
-                        "a TLS client certificate needs a client key (tls client_key)",
-                    ))
-                }
-                (None, Some(_)) => {
-                    return Err(Error::config(
-                        "a TLS client key needs a client certificate (tls client_cert)",
-                    ))
-                }
-                _ => {}
-            }
-            if tls.server_name.as_deref() == Some("") {
-                return Err(Error::config("the TLS server_name must not be empty"));
-            }
+            tls.validate()?;
         }
         Ok(c)
     }
@@ -515,34 +643,29 @@ mod tests {
         assert_eq!(c.reconnect_min_backoff(), Duration::from_millis(10));
         assert_eq!(c.reconnect_max_backoff(), Duration::from_secs(2));
         assert!(c.tls().is_none() && c.password().is_none() && c.username().is_none());
-        assert!(Config::builder().build().is_ok());
+        assert_eq!(Config::builder().build().unwrap(), c);
     }
 
     #[test]
     fn builder_sets_everything() {
-        let tls = TlsConfig {
-            insecure: true,
-            ..TlsConfig::default()
-        };
         let c = Config::builder()
             .addr(Addr::tcp("redis.example", 6380))
-            .tls(Some(tls.clone()))
-            .username(Some("alice"))
-            .password(Some(String::from("pw")))
+            .username("alice")
+            .password(String::from("pw"))
             .db(3)
             .protocol_version(2)
-            .client_name(Some("worker-1"))
+            .client_name("worker-1")
             .connect_timeout(Duration::from_millis(250))
             .response_timeout(Duration::from_secs(1))
-            .tcp_keepalive(None)
+            .no_tcp_keepalive()
             .max_in_flight(5)
             .reconnect_min_backoff(Duration::from_millis(1))
             .reconnect_max_backoff(Duration::from_millis(100))
-            .limits(Limits::default())
+            .limits(Limits::default().with_max_depth(300))
             .build()
             .unwrap();
         assert_eq!(c.addr().to_string(), "redis.example:6380");
-        assert_eq!(c.tls(), Some(&tls));
+        assert_eq!(c.tls(), None);
         assert_eq!(c.username(), Some("alice"));
         assert_eq!(c.password(), Some("pw"));
         assert_eq!(c.db(), 3);
@@ -554,11 +677,88 @@ mod tests {
         assert_eq!(c.max_in_flight(), 5);
         assert_eq!(c.reconnect_min_backoff(), Duration::from_millis(1));
         assert_eq!(c.reconnect_max_backoff(), Duration::from_millis(100));
+        assert_eq!(c.limits().max_depth(), 300);
         let again = c
             .to_builder()
-            .password(None::<String>)
-            .username(None::<String>);
-        assert_eq!(again.build().unwrap().password(), None);
+            .tcp_keepalive(Duration::from_secs(5))
+            .no_password()
+            .no_username()
+            .no_client_name()
+            .build()
+            .unwrap();
+        assert_eq!(again.password(), None);
+        assert_eq!(again.username(), None);
+        assert_eq!(again.client_name(), None);
+        assert_eq!(again.tcp_keepalive(), Some(Duration::from_secs(5)));
+        assert_ne!(again, c);
+        assert_eq!(again.to_builder().build().unwrap(), again);
+    }
+
+    #[cfg(feature = "tls")]
+    #[test]
+    fn builder_sets_tls() {
+        let tls = TlsConfig::builder().insecure(true).server_name("r").build();
+        let c = Config::builder().tls(tls.clone()).build().unwrap();
+        assert_eq!(c.tls(), Some(&tls));
+        assert_eq!(c.to_builder().no_tls().build().unwrap().tls(), None);
+        assert_ne!(c, Config::default());
+    }
+
+    #[cfg(not(feature = "tls"))]
+    #[test]
+    fn tls_needs_the_feature() {
+        for e in [
+            Config::builder()
+                .tls(TlsConfig::default())
+                .build()
+                .unwrap_err(),
+            Config::from_url("rediss://h").unwrap_err(),
+        ] {
+            assert_eq!(e.kind(), ErrorKind::Config, "{e}");
+            assert!(e.to_string().contains("`tls` feature"), "{e}");
+        }
+    }
+
+    #[test]
+    fn empty_user_and_password_mean_none_as_in_urls() {
+        let c = Config::builder().username("").password("").build().unwrap();
+        assert_eq!((c.username(), c.password()), (None, None));
+        assert_eq!(c.credentials(), None);
+        assert_eq!(c, Config::from_url("redis://:@127.0.0.1").unwrap());
+        let c = Config::builder()
+            .username("bob")
+            .password("")
+            .build()
+            .unwrap();
+        assert_eq!(c.credentials(), Some(("bob", "")));
+        assert_eq!(c, Config::from_url("redis://bob:@127.0.0.1").unwrap());
+        // Setting an empty one clears an earlier one.
+        let c = Config::builder()
+            .password("x")
+            .password("")
+            .build()
+            .unwrap();
+        assert_eq!(c.password(), None);
+    }
+
+    #[test]
+    fn config_from_str_and_equality() {
+        let from_url = Config::from_url("redis://:pw@h:6380/2?protocol=2").unwrap();
+        let parsed: Config = "redis://:pw@h:6380/2?protocol=2".parse().unwrap();
+        let tried = Config::try_from("redis://:pw@h:6380/2?protocol=2").unwrap();
+        let built = Config::builder()
+            .addr(Addr::tcp("h", 6380))
+            .password("pw")
+            .db(2)
+            .protocol_version(2)
+            .build()
+            .unwrap();
+        assert_eq!(from_url, parsed);
+        assert_eq!(from_url, tried);
+        assert_eq!(from_url, built);
+        assert_ne!(from_url, Config::default());
+        let e = "http://h".parse::<Config>().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
     }
 
     #[test]
@@ -568,10 +768,10 @@ mod tests {
             Config::builder().protocol_version(1),
             Config::builder().connect_timeout(Duration::ZERO),
             Config::builder().response_timeout(Duration::ZERO),
-            Config::builder().tcp_keepalive(Some(Duration::from_millis(500))),
-            Config::builder().client_name(Some("has space")),
-            Config::builder().client_name(Some("")),
-            Config::builder().client_name(Some("new\nline")),
+            Config::builder().tcp_keepalive(Duration::from_millis(500)),
+            Config::builder().client_name("has space"),
+            Config::builder().client_name(""),
+            Config::builder().client_name("new\nline"),
             Config::builder().max_in_flight(0),
             Config::builder().reconnect_min_backoff(Duration::ZERO),
             Config::builder().reconnect_min_backoff(Duration::from_secs(3)),
@@ -581,19 +781,10 @@ mod tests {
             Config::builder().addr(Addr::unix("")),
             Config::builder()
                 .addr(Addr::unix("/tmp/s"))
-                .tls(Some(TlsConfig::default())),
-            Config::builder().tls(Some(TlsConfig {
-                client_cert: Some("c.pem".into()),
-                ..TlsConfig::default()
-            })),
-            Config::builder().tls(Some(TlsConfig {
-                client_key: Some("k.pem".into()),
-                ..TlsConfig::default()
-            })),
-            Config::builder().tls(Some(TlsConfig {
-                server_name: Some(String::new()),
-                ..TlsConfig::default()
-            })),
+                .tls(TlsConfig::default()),
+            Config::builder().tls(TlsConfig::builder().client_cert_file("c.pem").build()),
+            Config::builder().tls(TlsConfig::builder().client_key_pem("k").build()),
+            Config::builder().tls(TlsConfig::builder().server_name("").build()),
         ];
         for b in bad {
             let dbg = format!("{b:?}");
@@ -613,5 +804,65 @@ mod tests {
             "unix:/tmp/redis.sock"
         );
         assert_eq!(Addr::default().to_string(), "127.0.0.1:6379");
+    }
+
+    #[test]
+    fn addr_from_str() {
+        for addr in [
+            Addr::tcp("localhost", 6379),
+            Addr::tcp("10.0.0.1", 1),
+            Addr::tcp("::1", 6380),
+            Addr::unix("/tmp/redis.sock"),
+        ] {
+            assert_eq!(addr.to_string().parse::<Addr>().unwrap(), addr);
+            assert_eq!(Addr::try_from(addr.to_string().as_str()).unwrap(), addr);
+        }
+        assert_eq!("h".parse::<Addr>().unwrap(), Addr::tcp("h", 6379));
+        assert_eq!(
+            "[fe80::1]".parse::<Addr>().unwrap(),
+            Addr::tcp("fe80::1", 6379)
+        );
+        assert_eq!(
+            "unix:///run/r.sock".parse::<Addr>().unwrap(),
+            Addr::unix("/run/r.sock")
+        );
+        for bad in [
+            "",
+            ":6379",
+            "h:0",
+            "h:x",
+            "h:65536",
+            "::1",
+            "[::1",
+            "unix:",
+            "redis://h",
+            "a b",
+        ] {
+            let e = bad.parse::<Addr>().unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Config, "{bad}: {e}");
+            assert!(!e.to_string().contains("URL") || bad.contains("://"), "{e}");
+        }
+    }
+
+    #[test]
+    fn tls_config_debug_hides_an_in_memory_key() {
+        let tls = TlsConfig::builder()
+            .ca_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+            .client_cert_file("/c.pem")
+            .client_key_pem("-----BEGIN PRIVATE KEY-----\nSECRETKEY\n-----END PRIVATE KEY-----")
+            .build();
+        let dbg = format!("{:?}", Config::builder().tls(tls.clone()));
+        assert!(!dbg.contains("SECRETKEY"), "{dbg}");
+        assert!(dbg.contains("Text(***)") && dbg.contains("/c.pem"), "{dbg}");
+        assert_eq!(tls.client_cert_file(), Some("/c.pem".as_ref()));
+        assert_eq!(tls.client_cert_pem(), None);
+        assert!(tls
+            .client_key_pem()
+            .is_some_and(|k| k.contains("SECRETKEY")));
+        // A file and in-memory text for the same item replace each other.
+        let tls = tls.to_builder().client_cert_pem("x").ca_file("/ca").build();
+        assert_eq!(tls.client_cert_file(), None);
+        assert_eq!(tls.client_cert_pem(), Some("x"));
+        assert_eq!((tls.ca_file(), tls.ca_pem()), (Some("/ca".as_ref()), None));
     }
 }

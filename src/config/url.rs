@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{Addr, ConfigBuilder, TlsConfig, DEFAULT_HOST, DEFAULT_PORT};
+use super::{Addr, ConfigBuilder, Pem, TlsConfig, DEFAULT_HOST, DEFAULT_PORT};
 use crate::error::{Error, Result};
 
 /// Parses a URL into a builder. See [`ConfigBuilder::from_url`].
@@ -42,7 +42,7 @@ pub(super) fn parse_url(url: &str) -> Result<ConfigBuilder> {
                 Some(i) => hostpath.split_at(i),
                 None => (hostpath, ""),
             };
-            let (host, port) = parse_hostport(hostport)?;
+            let (host, port) = parse_hostport(hostport, "the URL")?;
             b.config.addr = Addr::Tcp { host, port };
             b.config.db = parse_db_path(path)?;
             let tls = scheme_lc == "rediss";
@@ -130,31 +130,55 @@ fn apply_userinfo(mut b: ConfigBuilder, userinfo: &str) -> Result<ConfigBuilder>
     Ok(b)
 }
 
-/// Parses `host[:port]`, `[v6]` or `[v6]:port`; an empty host means the default host.
-fn parse_hostport(hostport: &str) -> Result<(String, u16)> {
+/// Parses an [`Addr`] in its `Display` form: `host[:port]`, `[v6][:port]` or `unix:/path`.
+pub(super) fn parse_addr(s: &str) -> Result<Addr> {
+    if let Some(path) = s.strip_prefix("unix:") {
+        let path = path.strip_prefix("//").unwrap_or(path);
+        if path.is_empty() {
+            return Err(Error::config("the unix socket path must not be empty"));
+        }
+        return Ok(Addr::unix(path));
+    }
+    if s.contains("://") {
+        return Err(Error::config(
+            "an address is host:port, [ipv6]:port or unix:/path; parse URLs with \
+             Config::from_url",
+        ));
+    }
+    if s.is_empty() || s.starts_with(':') || s.starts_with("[]") {
+        return Err(Error::config("the host must not be empty"));
+    }
+    let (host, port) = parse_hostport(s, "the address")?;
+    Ok(Addr::Tcp { host, port })
+}
+
+/// Parses `host[:port]`, `[v6]` or `[v6]:port`; an empty host means the default host. `in_what`
+/// ("the URL", "the address") says where, in errors.
+fn parse_hostport(hostport: &str, in_what: &str) -> Result<(String, u16)> {
     let (host, port) = if let Some(bracketed) = hostport.strip_prefix('[') {
         let Some((host, after)) = bracketed.split_once(']') else {
-            return Err(Error::config(
-                "an IPv6 host in the URL has '[' without a closing ']'",
-            ));
+            return Err(Error::config(format!(
+                "an IPv6 host in {in_what} has '[' without a closing ']'"
+            )));
         };
         let port = if after.is_empty() {
             None
         } else if let Some(p) = after.strip_prefix(':') {
             Some(p)
         } else {
-            return Err(Error::config(
-                "unexpected characters after ']' in the URL host",
-            ));
+            return Err(Error::config(format!(
+                "unexpected characters after ']' in the host of {in_what}"
+            )));
         };
         (host, port)
     } else {
         match hostport.split_once(':') {
             Some((h, p)) => {
                 if p.contains(':') {
-                    return Err(Error::config(
-                        "an IPv6 host in a URL must be written in brackets, e.g. redis://[::1]:6379",
-                    ));
+                    return Err(Error::config(format!(
+                        "an IPv6 host in {in_what} must be written in brackets, e.g. \
+                             [::1]:6379"
+                    )));
                 }
                 (h, Some(p))
             }
@@ -162,7 +186,9 @@ fn parse_hostport(hostport: &str) -> Result<(String, u16)> {
         }
     };
     if host.contains(|c: char| c.is_whitespace() || c == '%' || c == '[' || c == ']') {
-        return Err(Error::config("the URL host has invalid characters"));
+        return Err(Error::config(format!(
+            "the host in {in_what} has invalid characters"
+        )));
     }
     let port = match port {
         None | Some("") => DEFAULT_PORT,
@@ -171,13 +197,13 @@ fn parse_hostport(hostport: &str) -> Result<(String, u16)> {
             // Only digits are quoted: anything else may be a mangled password.
             _ if p.bytes().all(|c| c.is_ascii_digit()) => {
                 return Err(Error::config(format!(
-                    "invalid port {p} in the URL: expected 1 to 65535"
+                    "invalid port {p} in {in_what}: expected 1 to 65535"
                 )))
             }
             _ => {
-                return Err(Error::config(
-                    "invalid port in the URL: expected a number from 1 to 65535",
-                ))
+                return Err(Error::config(format!(
+                    "invalid port in {in_what}: expected a number from 1 to 65535"
+                )))
             }
         },
     };
@@ -251,24 +277,20 @@ fn apply_query(mut b: ConfigBuilder, query: &str, tls: bool) -> Result<ConfigBui
                     return Err(bad("a non-empty value"));
                 }
                 match key.as_str() {
-                    "tls_ca_file" | "ssl_ca_certs" => t.ca_file = Some(value.into()),
-                    "tls_cert_file" | "ssl_certfile" => t.client_cert = Some(value.into()),
-                    "tls_key_file" | "ssl_keyfile" => t.client_key = Some(value.into()),
-                    "tls_insecure" => {
-                        t.insecure = match value.to_ascii_lowercase().as_str() {
-                            "true" | "1" | "yes" => true,
-                            "false" | "0" | "no" => false,
-                            _ => return Err(bad("true or false")),
-                        }
-                    }
-                    "ssl_cert_reqs" => {
-                        t.insecure = match value.to_ascii_lowercase().as_str() {
-                            "none" | "cert_none" => true,
-                            "required" | "cert_required" => false,
-                            _ => return Err(bad("none or required")),
-                        }
-                    }
-                    _ => t.server_name = Some(value),
+                    "tls_ca_file" | "ssl_ca_certs" => t.set_ca(Pem::File(value.into())),
+                    "tls_cert_file" | "ssl_certfile" => t.set_client_cert(Pem::File(value.into())),
+                    "tls_key_file" | "ssl_keyfile" => t.set_client_key(Pem::File(value.into())),
+                    "tls_insecure" => t.set_insecure(match value.to_ascii_lowercase().as_str() {
+                        "true" | "1" | "yes" => true,
+                        "false" | "0" | "no" => false,
+                        _ => return Err(bad("true or false")),
+                    }),
+                    "ssl_cert_reqs" => t.set_insecure(match value.to_ascii_lowercase().as_str() {
+                        "none" | "cert_none" => true,
+                        "required" | "cert_required" => false,
+                        _ => return Err(bad("none or required")),
+                    }),
+                    _ => t.set_server_name(value),
                 }
             }
             _ => {
@@ -349,8 +371,20 @@ mod tests {
         }
     }
 
+    /// The parsed URL, which must also be valid as a whole (TLS URLs only can be with the `tls`
+    /// feature; without it they still parse, and `build` refuses them).
     fn ok(url: &str) -> Config {
-        Config::from_url(url).unwrap_or_else(|e| panic!("{url}: {e}"))
+        let parsed = ConfigBuilder::from_url(url)
+            .unwrap_or_else(|e| panic!("{url}: {e}"))
+            .config;
+        if cfg!(feature = "tls") || parsed.tls().is_none() {
+            let built = Config::from_url(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert_eq!(built, parsed, "{url}");
+        } else {
+            let e = Config::from_url(url).unwrap_err();
+            assert!(e.to_string().contains("`tls` feature"), "{e}");
+        }
+        parsed
     }
 
     #[test]
@@ -433,20 +467,20 @@ mod tests {
                     &tls_key_file=/k.pem&tls_insecure=true&tls_server_name=redis.internal",
         );
         let t = c.tls().unwrap();
-        assert_eq!(t.ca_file.as_deref(), Some("/etc/ca dir/ca.pem".as_ref()));
-        assert_eq!(t.client_cert.as_deref(), Some("/c.pem".as_ref()));
-        assert_eq!(t.client_key.as_deref(), Some("/k.pem".as_ref()));
-        assert!(t.insecure);
-        assert_eq!(t.server_name.as_deref(), Some("redis.internal"));
+        assert_eq!(t.ca_file(), Some("/etc/ca dir/ca.pem".as_ref()));
+        assert_eq!(t.client_cert_file(), Some("/c.pem".as_ref()));
+        assert_eq!(t.client_key_file(), Some("/k.pem".as_ref()));
+        assert!(t.insecure());
+        assert_eq!(t.server_name(), Some("redis.internal"));
 
         let c = ok("rediss://h?ssl_ca_certs=/a&ssl_certfile=/b&ssl_keyfile=/c&ssl_cert_reqs=none");
         let t = c.tls().unwrap();
-        assert_eq!(t.ca_file.as_deref(), Some("/a".as_ref()));
-        assert_eq!(t.client_cert.as_deref(), Some("/b".as_ref()));
-        assert_eq!(t.client_key.as_deref(), Some("/c".as_ref()));
-        assert!(t.insecure);
+        assert_eq!(t.ca_file(), Some("/a".as_ref()));
+        assert_eq!(t.client_cert_file(), Some("/b".as_ref()));
+        assert_eq!(t.client_key_file(), Some("/c".as_ref()));
+        assert!(t.insecure());
         let c = ok("rediss://h?tls_insecure=true&ssl_cert_reqs=required");
-        assert!(!c.tls().unwrap().insecure);
+        assert!(!c.tls().unwrap().insecure());
 
         err("rediss://h?tls_insecure=maybe");
         err("rediss://h?ssl_cert_reqs=optional");
@@ -627,7 +661,7 @@ mod tests {
         }
         // Builder validation errors do not print it either.
         let e = Config::builder()
-            .password(Some(SECRET))
+            .password(SECRET)
             .protocol_version(7)
             .build()
             .unwrap_err();

@@ -495,7 +495,7 @@ mod tests {
     fn refusals_are_classified_before_arguments_are_withheld() {
         // The password "pass" is in "username-password": the reply is withheld whole, yet it
         // is still an authentication error with its code.
-        let c = config(|b| b.username(Some("alice")).password(Some("pass")));
+        let c = config(|b| b.username("alice").password("pass"));
         let mut s = Script::new(vec![err_reply(
             "WRONGPASS invalid username-password pair or user is disabled.",
         )]);
@@ -559,7 +559,7 @@ mod tests {
         let password: String = (0..120)
             .map(|i| char::from(b'a' + (i % 26) as u8))
             .collect();
-        let c = config(|b| b.password(Some(password.clone())));
+        let c = config(|b| b.password(password.clone()));
         let mut prefix = "`3`, `AUTH`, `default`, `".to_string();
         let room = 128 - (prefix.len() - 1);
         prefix.push_str(&password[..room]);
@@ -719,7 +719,7 @@ mod tests {
 
     #[test]
     fn resp3_handshake_with_select() {
-        let c = config(|b| b.password(Some("pw")).client_name(Some("app")).db(2));
+        let c = config(|b| b.password("pw").client_name("app").db(2));
         let hello = Value::Map(vec![
             (bulk("version"), bulk("7.0.0")),
             (bulk("proto"), Value::Int(3)),
@@ -736,7 +736,7 @@ mod tests {
 
     #[test]
     fn wrong_password_is_an_auth_error_without_the_password() {
-        let c = config(|b| b.username(Some("alice")).password(Some("hunter2")));
+        let c = config(|b| b.username("alice").password("hunter2"));
         let mut s = Script::new(vec![err_reply(
             "WRONGPASS invalid username-password pair or user is disabled.",
         )]);
@@ -775,8 +775,8 @@ mod tests {
     fn resp2_falls_back_to_auth_and_setname() {
         let c = config(|b| {
             b.protocol_version(2)
-                .password(Some("pw"))
-                .client_name(Some("app"))
+                .password("pw")
+                .client_name("app")
                 .db(1)
         });
         let mut s = Script::new(vec![
@@ -872,7 +872,7 @@ mod tests {
             pos: 0,
             output: Vec::new(),
         };
-        let c = config(|b| b.db(3).password(Some("pw")));
+        let c = config(|b| b.db(3).password("pw"));
         let deadline = Deadline::after(Duration::from_secs(5));
         let (info, extra) = run(&mut stream, &c, "h:1", &deadline, &|_| Ok(()), false).unwrap();
         assert_eq!(info.client_id, Some(5));

@@ -14,6 +14,7 @@
 //! (see `handshake`).
 
 mod handshake;
+#[cfg(feature = "tls")]
 mod tls;
 mod transport;
 
@@ -23,8 +24,11 @@ use std::net::{Shutdown, TcpStream};
 #[cfg(unix)]
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(feature = "tls")]
+use std::time::Instant;
 
+#[cfg(feature = "tls")]
 use parking_lot::Mutex;
 
 use crate::config::{Addr, Config};
@@ -33,6 +37,7 @@ use crate::error::{Error, Result};
 use transport::Deadline;
 
 /// A TLS session over TCP, shared by the reader and the writer half.
+#[cfg(feature = "tls")]
 type SharedTls = Arc<Mutex<native_tls::TlsStream<tls::DeadlineStream>>>;
 
 /// What the handshake learned about the connection.
@@ -88,6 +93,7 @@ enum ReadHalf {
     Tcp(TcpStream),
     #[cfg(unix)]
     Unix(UnixStream),
+    #[cfg(feature = "tls")]
     Tls {
         stream: SharedTls,
         /// A second handle on the TCP socket, to set timeouts without taking the TLS lock.
@@ -103,9 +109,12 @@ impl ConnReader {
     /// while a record trickles in); on plain sockets the read timeout already bounds every
     /// read, and this does nothing.
     pub(crate) fn limit_read_time(&mut self, limit: Duration) {
+        #[cfg(feature = "tls")]
         if let ReadHalf::Tls { read_until, .. } = &mut self.inner {
             *read_until = Instant::now().checked_add(limit);
         }
+        #[cfg(not(feature = "tls"))]
+        let _ = limit;
     }
 
     /// Sets the read timeout of the underlying socket (also for TLS); `None` blocks without
@@ -118,6 +127,7 @@ impl ConnReader {
             ReadHalf::Tcp(s) => s.set_read_timeout(timeout),
             #[cfg(unix)]
             ReadHalf::Unix(s) => s.set_read_timeout(timeout),
+            #[cfg(feature = "tls")]
             ReadHalf::Tls { socket, .. } => socket.set_read_timeout(timeout),
         }
     }
@@ -145,6 +155,7 @@ impl Read for ConnReader {
             ReadHalf::Tcp(s) => s.read(buf),
             #[cfg(unix)]
             ReadHalf::Unix(s) => s.read(buf),
+            #[cfg(feature = "tls")]
             ReadHalf::Tls {
                 stream, read_until, ..
             } => {
@@ -167,6 +178,7 @@ enum WriteHalf {
     Tcp(TcpStream),
     #[cfg(unix)]
     Unix(UnixStream),
+    #[cfg(feature = "tls")]
     Tls {
         stream: SharedTls,
         /// A second handle on the TCP socket, to set timeouts without taking the TLS lock.
@@ -185,6 +197,7 @@ impl ConnWriter {
             WriteHalf::Tcp(s) => s.set_write_timeout(timeout),
             #[cfg(unix)]
             WriteHalf::Unix(s) => s.set_write_timeout(timeout),
+            #[cfg(feature = "tls")]
             WriteHalf::Tls { socket, .. } => socket.set_write_timeout(timeout),
         }
     }
@@ -196,6 +209,7 @@ impl Write for ConnWriter {
             WriteHalf::Tcp(s) => s.write(buf),
             #[cfg(unix)]
             WriteHalf::Unix(s) => s.write(buf),
+            #[cfg(feature = "tls")]
             WriteHalf::Tls { stream, .. } => stream.lock().write(buf),
         }
     }
@@ -205,6 +219,7 @@ impl Write for ConnWriter {
             WriteHalf::Tcp(s) => s.write_vectored(bufs),
             #[cfg(unix)]
             WriteHalf::Unix(s) => s.write_vectored(bufs),
+            #[cfg(feature = "tls")]
             WriteHalf::Tls { stream, .. } => stream.lock().write_vectored(bufs),
         }
     }
@@ -214,6 +229,7 @@ impl Write for ConnWriter {
             WriteHalf::Tcp(s) => s.flush(),
             #[cfg(unix)]
             WriteHalf::Unix(s) => s.flush(),
+            #[cfg(feature = "tls")]
             WriteHalf::Tls { stream, .. } => stream.lock().flush(),
         }
     }
@@ -338,46 +354,74 @@ fn connect_tcp(
                 info,
             })
         }
-        Some(tls_config) => {
-            let ctl = stream.try_clone().map_err(socket_err)?;
-            let connector = tls::connector(tls_config)?;
-            let domain = tls_config.server_name.as_deref().unwrap_or(host);
-            let mut tls_stream =
-                tls::handshake(&connector, domain, stream, addr, deadline, &|t| {
-                    set_timeouts(&ctl, Some(t))
-                })?;
-            let arm = |t| set_timeouts(&ctl, Some(t));
-            let (info, pending) =
-                handshake::run(&mut tls_stream, config, addr, deadline, &arm, true)?;
-            set_timeouts(&ctl, None).map_err(socket_err)?;
-            tls_stream.get_mut().read_until = None;
-            let read_timeouts = ctl.try_clone().map_err(socket_err)?;
-            let write_timeouts = ctl.try_clone().map_err(socket_err)?;
-            let shared: SharedTls = Arc::new(Mutex::new(tls_stream));
-            Ok(Connection {
-                reader: ConnReader {
-                    pending,
-                    pending_pos: 0,
-                    inner: ReadHalf::Tls {
-                        stream: Arc::clone(&shared),
-                        socket: read_timeouts,
-                        read_until: None,
-                    },
-                },
-                writer: ConnWriter {
-                    inner: WriteHalf::Tls {
-                        stream: shared,
-                        socket: write_timeouts,
-                    },
-                },
-                closer: Closer {
-                    socket: Arc::new(CloseHandle::Tcp(ctl)),
-                },
-                duplex: false,
-                info,
-            })
-        }
+        Some(tls_config) => connect_tls(config, tls_config, host, stream, addr, deadline),
     }
+}
+
+/// The TLS handshake over a connected `stream`, then the Redis handshake over TLS.
+#[cfg(feature = "tls")]
+fn connect_tls(
+    config: &Config,
+    tls_config: &crate::config::TlsConfig,
+    host: &str,
+    stream: TcpStream,
+    addr: &str,
+    deadline: &Deadline,
+) -> Result<Connection> {
+    let set_timeouts = |s: &TcpStream, t: Option<Duration>| -> io::Result<()> {
+        s.set_read_timeout(t)?;
+        s.set_write_timeout(t)
+    };
+    let socket_err = |e| Error::io("setting socket options failed", e);
+    let ctl = stream.try_clone().map_err(socket_err)?;
+    let connector = tls::connector(tls_config)?;
+    let domain = tls_config.server_name().unwrap_or(host);
+    let mut tls_stream = tls::handshake(&connector, domain, stream, addr, deadline, &|t| {
+        set_timeouts(&ctl, Some(t))
+    })?;
+    let arm = |t| set_timeouts(&ctl, Some(t));
+    let (info, pending) = handshake::run(&mut tls_stream, config, addr, deadline, &arm, true)?;
+    set_timeouts(&ctl, None).map_err(socket_err)?;
+    tls_stream.get_mut().read_until = None;
+    let read_timeouts = ctl.try_clone().map_err(socket_err)?;
+    let write_timeouts = ctl.try_clone().map_err(socket_err)?;
+    let shared: SharedTls = Arc::new(Mutex::new(tls_stream));
+    Ok(Connection {
+        reader: ConnReader {
+            pending,
+            pending_pos: 0,
+            inner: ReadHalf::Tls {
+                stream: Arc::clone(&shared),
+                socket: read_timeouts,
+                read_until: None,
+            },
+        },
+        writer: ConnWriter {
+            inner: WriteHalf::Tls {
+                stream: shared,
+                socket: write_timeouts,
+            },
+        },
+        closer: Closer {
+            socket: Arc::new(CloseHandle::Tcp(ctl)),
+        },
+        duplex: false,
+        info,
+    })
+}
+
+/// Without the `tls` feature, [`ConfigBuilder::build`](crate::ConfigBuilder::build) refuses
+/// TLS settings, so this is never reached; it fails the same way if it is.
+#[cfg(not(feature = "tls"))]
+fn connect_tls(
+    _config: &Config,
+    _tls_config: &crate::config::TlsConfig,
+    _host: &str,
+    _stream: TcpStream,
+    _addr: &str,
+    _deadline: &Deadline,
+) -> Result<Connection> {
+    Err(crate::config::TlsConfig::feature_missing())
 }
 
 #[cfg(unix)]
