@@ -311,7 +311,7 @@ pub(crate) fn connect(config: &Config) -> Result<Connection> {
         }
         Err(e) => {
             let e = e.with_node(&addr);
-            log::debug!("connecting to {addr} failed: {e}");
+            log::debug!("connecting to {addr} failed: {e:#}");
             Err(e)
         }
     }
