@@ -410,9 +410,14 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    // Throwaway keys generated for these tests only (openssl req -x509 -newkey rsa:2048 -nodes;
-    // openssl rsa -traditional; openssl ecparam -genkey -name prime256v1).
-    include!("tls_test_keys.rs");
+    // Throwaway keys and self-signed certificates generated for these tests only (openssl req
+    // -x509 -newkey rsa:2048 -nodes; openssl rsa -traditional; openssl ecparam -genkey -name
+    // prime256v1). Test data, not part of the published crate (see `exclude` in Cargo.toml).
+    const CERT_PEM: &str = include_str!("../../testdata/tls/cert.pem");
+    const RSA_TRADITIONAL_KEY: &str = include_str!("../../testdata/tls/rsa-traditional.key");
+    const RSA_PKCS8_KEY: &str = include_str!("../../testdata/tls/rsa-pkcs8.key");
+    const EC_SEC1_KEY: &str = include_str!("../../testdata/tls/ec-sec1.key");
+    const EC_CERT_PEM: &str = include_str!("../../testdata/tls/ec-cert.pem");
 
     fn temp_file(name: &str, contents: &str) -> std::path::PathBuf {
         let path =
