@@ -41,7 +41,8 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    fn as_str(self) -> &'static str {
+    /// A short lower-case description, as `Display` prints it (`"timed out"`, …).
+    pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Io => "I/O error",
             ErrorKind::Timeout => "timed out",
@@ -53,6 +54,12 @@ impl ErrorKind {
             ErrorKind::Config => "invalid configuration",
             ErrorKind::Usage => "not allowed",
         }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -122,10 +129,15 @@ impl std::error::Error for ServerError {}
 /// The error of every fallible operation in this crate.
 ///
 /// Match on [`Error::kind`]; read the context with [`Error::command`], [`Error::node`] and
-/// [`Error::server_error`]. `Display` prints all of it on one line, for example
-/// `server error: WRONGTYPE Operation against a key holding the wrong kind of value (command
-/// INCR, node 127.0.0.1:6379)`. Errors are cheap to clone: one failed connection hands the same
-/// cause to every request that was in flight.
+/// [`Error::server_error`]. `Display` prints the kind, the message, the server's reply and the
+/// context on one line, for example `server error: WRONGTYPE Operation against a key holding
+/// the wrong kind of value (command INCR, node 127.0.0.1:6379)`, but not the underlying cause
+/// (an I/O or TLS error): that is [`source()`](std::error::Error::source), so that a printer
+/// of cause chains shows each cause once. The alternate form `{:#}` appends the causes
+/// (`…: connection refused (os error 111)`) for a one-line log.
+///
+/// Errors are cheap to clone: one failed connection hands the same cause to every request that
+/// was in flight.
 #[derive(Clone)]
 pub struct Error {
     inner: Box<Inner>,
@@ -196,13 +208,15 @@ impl Error {
         Error::new(ErrorKind::Config, message)
     }
 
-    /// Attaches the underlying cause.
+    /// Attaches the underlying cause, returned by [`source()`](std::error::Error::source).
+    #[must_use]
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
         self.inner.source = Some(Arc::new(source));
         self
     }
 
     /// Attaches the command's name, unless one is already set.
+    #[must_use]
     pub fn with_command(mut self, command: &str) -> Error {
         if self.inner.command.is_none() {
             self.inner.command = Some(command.to_string());
@@ -211,6 +225,7 @@ impl Error {
     }
 
     /// Attaches the address of the node the command went to, unless one is already set.
+    #[must_use]
     pub fn with_node(mut self, node: &str) -> Error {
         if self.inner.node.is_none() {
             self.inner.node = Some(node.to_string());
@@ -219,6 +234,7 @@ impl Error {
     }
 
     /// Attaches the server's error reply (e.g. to an authentication error).
+    #[must_use]
     pub(crate) fn with_server(mut self, server: ServerError) -> Error {
         self.inner.server = Some(server);
         self
@@ -279,8 +295,12 @@ impl fmt::Display for Error {
             (None, Some(n)) => write!(f, " (node {n})")?,
             (None, None) => {}
         }
-        if let Some(src) = &i.source {
-            write!(f, ": {src}")?;
+        if f.alternate() {
+            let mut cause = std::error::Error::source(self);
+            while let Some(c) = cause {
+                write!(f, ": {c}")?;
+                cause = c.source();
+            }
         }
         Ok(())
     }
@@ -311,15 +331,14 @@ impl fmt::Debug for Error {
 }
 
 impl std::error::Error for Error {
+    /// The underlying cause (an I/O, TLS or other error), which `Display` does not repeat. The
+    /// server's error reply is part of this error's own message, not a cause: see
+    /// [`Error::server_error`].
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.inner.source {
-            Some(s) => Some(&**s as &(dyn std::error::Error + 'static)),
-            None => self
-                .inner
-                .server
-                .as_ref()
-                .map(|s| s as &(dyn std::error::Error + 'static)),
-        }
+        self.inner
+            .source
+            .as_ref()
+            .map(|s| &**s as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -359,9 +378,41 @@ mod tests {
     }
 
     #[test]
-    fn source_is_chained() {
+    fn source_is_chained_and_not_repeated() {
         use std::error::Error as _;
-        let e = Error::io("connecting", std::io::Error::other("refused"));
+        let e = Error::io("connecting", std::io::Error::other("refused")).with_node("h:1");
         assert_eq!(e.source().map(|s| s.to_string()), Some("refused".into()));
+        // A cause-chain printer shows each cause once.
+        let mut chain = vec![e.to_string()];
+        let mut cause = e.source();
+        while let Some(c) = cause {
+            chain.push(c.to_string());
+            cause = c.source();
+        }
+        assert_eq!(chain, ["I/O error: connecting (node h:1)", "refused"]);
+        // The alternate form appends the causes, for one-line logs.
+        assert_eq!(
+            format!("{e:#}"),
+            "I/O error: connecting (node h:1): refused"
+        );
+        // Nested: each level once.
+        let outer = Error::new(ErrorKind::Config, "outer").with_source(e.clone());
+        assert_eq!(outer.to_string(), "invalid configuration: outer");
+        assert_eq!(
+            format!("{outer:#}"),
+            "invalid configuration: outer: I/O error: connecting (node h:1): refused"
+        );
+        // The server's reply is this error's message, not a cause.
+        let s = Error::server(ServerError::from_line("ERR x"));
+        assert!(s.source().is_none());
+        assert_eq!(s.to_string(), "server error: ERR x");
+    }
+
+    #[test]
+    fn error_kind_display() {
+        assert_eq!(ErrorKind::Timeout.to_string(), "timed out");
+        assert_eq!(ErrorKind::Closed.to_string(), "connection closed");
+        let e = Error::new(ErrorKind::Usage, "no");
+        assert!(e.to_string().starts_with(&e.kind().to_string()));
     }
 }

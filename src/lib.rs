@@ -29,12 +29,23 @@
 //! ## Connecting
 //!
 //! [`Config`] (built with [`Config::builder`] or parsed by [`Config::from_url`]) covers TCP,
-//! unix sockets and TLS, credentials, database, RESP3 (default) or RESP2, timeouts and limits.
+//! unix sockets and TLS, credentials, database, RESP3 (default) or RESP2, timeouts and
+//! [`Limits`]. Each getter of [`Config`] states its default.
+//!
+//! ## Features
+//!
+//! - `tls` (default): `rediss://` and [`TlsConfig`], through `native-tls` (OpenSSL on Linux).
+//!   With `default-features = false` the crate needs no OpenSSL at all, and a TLS setting is an
+//!   [`ErrorKind::Config`] error naming the feature.
+//!
+//! The minimum supported Rust version is 1.80 (`rust-version` in `Cargo.toml`); raising it is
+//! a minor version bump.
 //!
 //! ## Errors
 //!
 //! One [`Error`] type; match on [`Error::kind`]. Errors say which command and node failed and
-//! chain their cause through [`std::error::Error::source`].
+//! chain their cause through [`std::error::Error::source`], which `Display` does not repeat
+//! (`{:#}` appends it).
 //!
 //! ## Logging
 //!
@@ -63,6 +74,8 @@
         clippy::indexing_slicing
     )
 )]
+// The MSRV in Cargo.toml's `rust-version`: no standard-library API newer than it.
+#![deny(clippy::incompatible_msrv)]
 
 mod args;
 mod client;
@@ -77,7 +90,7 @@ mod handle;
 mod node;
 mod pipe;
 mod pool;
-pub mod resp;
+mod resp;
 mod route;
 mod types;
 mod value;
@@ -86,10 +99,11 @@ pub use args::ToArg;
 pub use client::{Dedicated, Deferred, Redis};
 pub use cmd::{cmd, Cmd, Decoder, ReplyFn, Request};
 pub use commands::{BlockingExecutor, ExclusiveExecutor, Executor};
-pub use config::{Addr, Config, ConfigBuilder, TlsConfig};
+pub use config::{Addr, Config, ConfigBuilder, TlsConfig, TlsConfigBuilder};
 pub use error::{Error, ErrorKind, Result, ServerError};
 pub use from_value::FromValue;
 pub use handle::Handle;
+pub use resp::Limits;
 pub use route::{key_slot, KeySlot, SLOT_COUNT};
 pub use types::{ExpireCondition, Expiry, FlushMode, Info, SetCondition, SetOptions};
 pub use value::Value;
@@ -105,3 +119,8 @@ pub mod prelude {
     };
     pub use crate::{FromValue, Redis};
 }
+
+// The README's Rust examples compile as doc tests (`no_run`: they need a server).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

@@ -123,8 +123,8 @@ fn acl_user_right_and_wrong() {
     assert_eq!(who, "alice");
     let c = Config::builder()
         .addr(Addr::tcp("127.0.0.1", server.port()))
-        .username(Some("alice"))
-        .password(Some("alicepw"))
+        .username("alice")
+        .password("alicepw")
         .protocol_version(2)
         .build()
         .unwrap();
@@ -249,11 +249,10 @@ fn tls_with_trusted_ca() {
         assert_eq!(h.wait().unwrap(), i as i64);
     }
     // RESP2 over TLS, by builder.
-    let mut tls = TlsConfig::default();
-    tls.ca_file = Some(files.ca_cert.clone());
+    let tls = TlsConfig::builder().ca_file(&files.ca_cert).build();
     let c = Config::builder()
         .addr(Addr::tcp("localhost", port))
-        .tls(Some(tls))
+        .tls(tls)
         .protocol_version(2)
         .build()
         .unwrap();
@@ -329,7 +328,7 @@ fn extreme_timeouts_and_keepalive_are_usable() {
         .connect_timeout(Duration::MAX)
         .response_timeout(Duration::MAX)
         .reconnect_max_backoff(Duration::MAX)
-        .tcp_keepalive(Some(Duration::from_secs(12 * 3600)))
+        .tcp_keepalive(Duration::from_secs(12 * 3600))
         .build()
         .unwrap();
     assert!(c.response_timeout() >= Duration::from_secs(365 * 24 * 3600));

@@ -58,22 +58,23 @@ fn negotiate(io: &mut impl Requester, config: &Config, addr: &str) -> Result<Con
     let credentials = config.credentials();
     let args = hello_args(protocol, credentials, config.client_name());
     match ask(io, config, "HELLO", &args)? {
-        Value::Error(se) => {
+        Err(refusal) => {
             // A server that knows HELLO answers `HELLO … AUTH` with WRONGPASS, never NOAUTH;
             // a NOAUTH means it does not know the command and (like Valkey 8+) hides that from
             // unauthenticated clients.
-            let hidden_unknown = se.code() == "NOAUTH" && credentials.is_some();
-            if is_auth_error(&se) && !hidden_unknown {
-                return Err(auth_error(se, config, "HELLO").with_node(addr));
+            let hidden_unknown = refusal.noauth && credentials.is_some();
+            if refusal.auth && !hidden_unknown {
+                return Err(refusal.into_error(config, "HELLO", addr));
             }
-            if !(hidden_unknown || is_unknown_command(&se) || se.code() == "NOPROTO") {
-                return Err(with_context(Error::server(se), "HELLO"));
+            if !(hidden_unknown || refusal.unknown_command || refusal.noproto) {
+                return Err(refusal.into_error(config, "HELLO", addr));
             }
             if protocol == 3 {
                 return Err(with_context(
                     Error::protocol(format!(
-                        "the server does not support RESP3 (HELLO 3 was refused: {se}); \
-                         set protocol_version=2 (protocol=2 in a URL) for this server"
+                        "the server does not support RESP3 (HELLO 3 was refused: {}); \
+                         set protocol_version=2 (protocol=2 in a URL) for this server",
+                        refusal.shown
                     )),
                     "HELLO",
                 ));
@@ -81,7 +82,7 @@ fn negotiate(io: &mut impl Requester, config: &Config, addr: &str) -> Result<Con
             log::debug!("{addr} does not know HELLO; falling back to AUTH and CLIENT SETNAME");
             legacy_handshake(io, config, addr)?;
         }
-        reply => {
+        Ok(reply) => {
             let hello = parse_hello(&reply);
             if let Some(p) = hello.proto {
                 if p != i64::from(protocol) {
@@ -100,59 +101,19 @@ fn negotiate(io: &mut impl Requester, config: &Config, addr: &str) -> Result<Con
     }
     if config.db() != 0 {
         let db = config.db().to_string();
-        match ask(io, config, "SELECT", &[b"SELECT".to_vec(), db.into_bytes()])? {
-            Value::Error(se) if is_auth_error(&se) => {
-                return Err(auth_error(se, config, "SELECT").with_node(addr))
-            }
-            Value::Error(se) => return Err(with_context(Error::server(se), "SELECT")),
-            _ => {}
+        if let Err(refusal) = ask(io, config, "SELECT", &[b"SELECT".to_vec(), db.into_bytes()])? {
+            return Err(refusal.into_error(config, "SELECT", addr));
         }
     }
     Ok(info)
-}
-
-/// Sends one handshake command. An error reply that quotes the password (servers echo the
-/// arguments of a command they do not know: `ERR unknown command 'HELLO', with args beginning
-/// with: '3' 'AUTH' 'default' 's3cret'`) loses the quote before it can reach an error or a log.
-fn ask(io: &mut impl Requester, config: &Config, command: &str, args: &[Vec<u8>]) -> Result<Value> {
-    Ok(match io.request(command, args)? {
-        Value::Error(se) => Value::Error(withhold_secret(se, config.password())),
-        reply => reply,
-    })
-}
-
-/// `se` without any quote of `secret` (cut at "with args beginning with", or withheld whole).
-fn withhold_secret(se: ServerError, secret: Option<&str>) -> ServerError {
-    let Some(secret) = secret.filter(|s| !s.is_empty()) else {
-        return se;
-    };
-    if !se.to_string().contains(secret) {
-        return se;
-    }
-    let detail = se.detail();
-    let cut = detail
-        .find(", with args beginning with")
-        .and_then(|i| detail.get(..i))
-        .filter(|d| !d.contains(secret) && !se.code().contains(secret));
-    let line = match cut {
-        Some(d) if se.code().is_empty() => format!("{d} (arguments withheld)"),
-        Some(d) => format!("{} {d} (arguments withheld)", se.code()),
-        None => "ERR (the server's reply quoted the password and is withheld)".to_string(),
-    };
-    ServerError::from_line(&line)
 }
 
 /// For servers before 6.0 (no `HELLO`), RESP2 only: `AUTH` then `CLIENT SETNAME`.
 fn legacy_handshake(io: &mut impl Requester, config: &Config, addr: &str) -> Result<()> {
     if let Some((user, password)) = config.credentials() {
         let args = auth_args(Some(user), password);
-        if let Value::Error(se) = ask(io, config, "AUTH", &args)? {
-            return Err(if is_auth_error(&se) {
-                auth_error(se, config, "AUTH")
-            } else {
-                Error::server(se).with_command("AUTH")
-            }
-            .with_node(addr));
+        if let Err(refusal) = ask(io, config, "AUTH", &args)? {
+            return Err(refusal.into_error(config, "AUTH", addr));
         }
     }
     if let Some(name) = config.client_name() {
@@ -161,19 +122,142 @@ fn legacy_handshake(io: &mut impl Requester, config: &Config, addr: &str) -> Res
             b"SETNAME".to_vec(),
             name.as_bytes().to_vec(),
         ];
-        match ask(io, config, "CLIENT SETNAME", &args)? {
-            Value::Error(se) if is_auth_error(&se) => {
-                return Err(auth_error(se, config, "CLIENT SETNAME").with_node(addr))
-            }
-            Value::Error(se) => {
-                return Err(Error::server(se)
-                    .with_command("CLIENT SETNAME")
-                    .with_node(addr))
-            }
-            _ => {}
+        if let Err(refusal) = ask(io, config, "CLIENT SETNAME", &args)? {
+            return Err(refusal.into_error(config, "CLIENT SETNAME", addr));
         }
     }
     Ok(())
+}
+
+/// An error reply to a handshake command: classified from what the server said, kept only in
+/// the form that may be shown.
+struct Refusal {
+    /// A refused password or user, or a missing one ([`is_auth_error`]).
+    auth: bool,
+    /// The code was `NOAUTH`.
+    noauth: bool,
+    /// The code was `NOPROTO`.
+    noproto: bool,
+    /// The server does not know the command ([`is_unknown_command`]).
+    unknown_command: bool,
+    /// The reply as it may appear in an error or a log ([`withhold_arguments`]).
+    shown: ServerError,
+}
+
+impl Refusal {
+    fn new(se: &ServerError, config: &Config) -> Refusal {
+        Refusal {
+            auth: is_auth_error(se),
+            noauth: se.code() == "NOAUTH",
+            noproto: se.code() == "NOPROTO",
+            unknown_command: is_unknown_command(se),
+            shown: withhold_arguments(se, config.credentials().map(|(_, password)| password)),
+        }
+    }
+
+    /// The error for a refused `command`: [`ErrorKind::Auth`] for refused credentials,
+    /// otherwise the server's error, with the command and node.
+    fn into_error(self, config: &Config, command: &str, addr: &str) -> Error {
+        if self.auth {
+            auth_error(self.shown, config, command)
+        } else {
+            Error::server(self.shown).with_command(command)
+        }
+        .with_node(addr)
+    }
+}
+
+/// Sends one handshake command: `Ok(reply)`, or `Err(refusal)` for an error reply, which is
+/// classified here and then only kept without the arguments it may quote.
+fn ask(
+    io: &mut impl Requester,
+    config: &Config,
+    command: &str,
+    args: &[Vec<u8>],
+) -> Result<std::result::Result<Value, Refusal>> {
+    Ok(match io.request(command, args)? {
+        Value::Error(se) => Err(Refusal::new(&se, config)),
+        reply => Ok(reply),
+    })
+}
+
+/// The words a server may quote as the command it refused; every other quoted word may be an
+/// argument.
+const COMMAND_WORDS: [&str; 5] = ["HELLO", "AUTH", "CLIENT", "SETNAME", "SELECT"];
+
+/// `se` as it may be shown when credentials were sent (`password` is `Some`, possibly empty).
+///
+/// Servers echo the arguments of a command they do not know (`ERR unknown command 'HELLO',
+/// with args beginning with: '3' 'AUTH' 'default' 's3cret'`), and Redis before 6.0 cuts each
+/// quoted argument at 128 characters, so a long password shows only its start and an exact
+/// match of it finds nothing. So every argument goes: the reply is cut at "with args
+/// beginning with", every other quoted word except a command name is withheld, and a reply
+/// that still holds the password's first characters is withheld whole.
+fn withhold_arguments(se: &ServerError, password: Option<&str>) -> ServerError {
+    let Some(password) = password else {
+        return se.clone();
+    };
+    let line = se.to_string();
+    let (kept, cut) = match line.find(", with args beginning with") {
+        Some(i) => (line.get(..i).unwrap_or_default(), true),
+        None => (line.as_str(), false),
+    };
+    let (kept, quoted) = withhold_quoted(kept);
+    let start = password
+        .char_indices()
+        .nth(8)
+        .and_then(|(i, _)| password.get(..i))
+        .unwrap_or(password);
+    if !start.is_empty() && kept.contains(start) {
+        let code = Some(se.code())
+            .filter(|c| !c.is_empty() && !c.contains(start))
+            .unwrap_or("ERR");
+        return ServerError::from_line(&format!(
+            "{code} (the server's reply quoted the password and is withheld)"
+        ));
+    }
+    if cut || quoted {
+        ServerError::from_line(&format!("{} (arguments withheld)", kept.trim_end()))
+    } else {
+        se.clone()
+    }
+}
+
+/// `text` with the contents of every quoted word (`'…'`, `` `…` ``, `"…"`) other than a
+/// command name replaced by `…`; an unclosed quote loses the rest of the text. A quote mark
+/// right after a letter or digit (`can't`) opens nothing. Returns whether anything went.
+fn withhold_quoted(text: &str) -> (String, bool) {
+    let mut out = String::with_capacity(text.len());
+    let mut withheld = false;
+    let mut rest = text;
+    loop {
+        let open = rest.char_indices().find(|&(i, c)| {
+            matches!(c, '\'' | '`' | '"')
+                && !rest
+                    .get(..i)
+                    .and_then(|b| b.chars().next_back())
+                    .is_some_and(char::is_alphanumeric)
+        });
+        let Some((i, quote)) = open else {
+            out.push_str(rest);
+            return (out, withheld);
+        };
+        out.push_str(rest.get(..i).unwrap_or_default());
+        let inner = rest.get(i + 1..).unwrap_or_default();
+        let Some(close) = inner.find(quote) else {
+            return (out.trim_end().to_string(), true);
+        };
+        let word = inner.get(..close).unwrap_or_default();
+        out.push(quote);
+        if COMMAND_WORDS.iter().any(|c| c.eq_ignore_ascii_case(word)) {
+            out.push_str(word);
+        } else {
+            out.push('…');
+            withheld = true;
+        }
+        out.push(quote);
+        rest = inner.get(close + 1..).unwrap_or_default();
+    }
 }
 
 /// `HELLO <protocol> [AUTH <user> <password>] [SETNAME <name>]`, with the credentials of
@@ -328,7 +412,7 @@ impl<S: Read + Write> HandshakeIo<'_, S> {
     fn receive(&mut self, command: &str) -> Result<Value> {
         loop {
             let frame = self.read_frame(command)?;
-            match resp::decode(&frame)? {
+            match resp::decode_with_limits(&frame, &self.limits)? {
                 Value::Push(items) => {
                     log::debug!(
                         "skipping a push frame of {} during the handshake",
@@ -408,29 +492,84 @@ mod tests {
     use std::collections::VecDeque;
 
     #[test]
-    fn replies_quoting_the_password_are_withheld() {
+    fn refusals_are_classified_before_arguments_are_withheld() {
+        // The password "pass" is in "username-password": the reply is withheld whole, yet it
+        // is still an authentication error with its code.
+        let c = config(|b| b.username("alice").password("pass"));
+        let mut s = Script::new(vec![err_reply(
+            "WRONGPASS invalid username-password pair or user is disabled.",
+        )]);
+        let e = negotiate(&mut s, &c, "h:1").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
+        assert_eq!(e.code(), Some("WRONGPASS"));
+        assert!(!e.to_string().contains("pass "), "{e}");
+    }
+
+    #[test]
+    fn replies_quoting_arguments_are_withheld() {
         let se = |line: &str| ServerError::from_line(line);
         let echoed = se(
             "ERR unknown command 'HELLO', with args beginning with: '3' 'AUTH' \
                          'default' 's3cret' ",
         );
-        let w = withhold_secret(echoed.clone(), Some("s3cret"));
+        let w = withhold_arguments(&echoed, Some("s3cret"));
         assert_eq!(w.code(), "ERR");
         assert_eq!(w.detail(), "unknown command 'HELLO' (arguments withheld)");
         assert!(is_unknown_command(&w));
         // Redis 6.2 quotes with backticks, same cut.
-        let w = withhold_secret(
-            se("ERR unknown command `HELLO`, with args beginning with: `3`, `AUTH`, `pw`, "),
+        let w = withhold_arguments(
+            &se("ERR unknown command `HELLO`, with args beginning with: `3`, `AUTH`, `pw`, "),
             Some("pw"),
         );
         assert_eq!(w.detail(), "unknown command `HELLO` (arguments withheld)");
-        // A quote elsewhere: the whole reply goes.
-        let w = withhold_secret(se("ERR bad password s3cret"), Some("s3cret"));
-        assert!(!w.to_string().contains("s3cret"), "{w}");
-        // Nothing to hide: unchanged.
-        assert_eq!(withhold_secret(echoed.clone(), Some("other")), echoed);
-        assert_eq!(withhold_secret(echoed.clone(), None), echoed);
-        assert_eq!(withhold_secret(echoed.clone(), Some("")), echoed);
+        // Arguments go even when they are not the password (a cut one would not match).
+        assert_eq!(withhold_arguments(&echoed, Some("other")), w_of(&echoed));
+        assert_eq!(withhold_arguments(&echoed, Some("")), w_of(&echoed));
+        // Quoted words elsewhere go too, except a command name; `can't` quotes nothing.
+        let w = withhold_arguments(&se("ERR can't use 'x1y2' with \"HELLO\""), Some("pw"));
+        assert_eq!(
+            w.detail(),
+            "can't use '…' with \"HELLO\" (arguments withheld)"
+        );
+        let w = withhold_arguments(&se("ERR bad 'unclosed s3cr"), Some("s3cret"));
+        assert_eq!(w.detail(), "bad (arguments withheld)");
+        // The password's start anywhere: the whole reply goes, the code stays.
+        let w = withhold_arguments(&se("WRONGPASS bad password s3cret"), Some("s3cret"));
+        assert_eq!(w.code(), "WRONGPASS");
+        assert!(!w.to_string().contains("s3cr"), "{w}");
+        let w = withhold_arguments(
+            &se("ERR bad password 0123456789ab"),
+            Some("0123456789abcdef"),
+        );
+        assert!(!w.to_string().contains("01234567"), "{w}");
+        // No credentials sent, or nothing quoted: unchanged.
+        assert_eq!(withhold_arguments(&echoed, None), echoed);
+        let plain = se("WRONGPASS invalid username-password pair or user is disabled.");
+        assert_eq!(withhold_arguments(&plain, Some("hunter2")), plain);
+    }
+
+    fn w_of(se: &ServerError) -> ServerError {
+        withhold_arguments(se, Some("s3cret"))
+    }
+
+    /// Redis < 6 cuts the quoted arguments of an unknown command at 128 characters: a long
+    /// password is quoted only in part, so an exact match of it finds nothing.
+    #[test]
+    fn a_cut_quote_of_a_long_password_is_withheld() {
+        let password: String = (0..120)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        let c = config(|b| b.password(password.clone()));
+        let mut prefix = "`3`, `AUTH`, `default`, `".to_string();
+        let room = 128 - (prefix.len() - 1);
+        prefix.push_str(&password[..room]);
+        let line = format!("ERR unknown command `HELLO`, with args beginning with: {prefix}`, ");
+        let mut s = Script::new(vec![err_reply(&line)]);
+        let e = negotiate(&mut s, &c, "h:1").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
+        for text in [e.to_string(), format!("{e:?}"), format!("{e:#}")] {
+            assert!(!text.contains(&password[..8]), "{text}");
+        }
     }
 
     fn bulk(s: &str) -> Value {
@@ -580,7 +719,7 @@ mod tests {
 
     #[test]
     fn resp3_handshake_with_select() {
-        let c = config(|b| b.password(Some("pw")).client_name(Some("app")).db(2));
+        let c = config(|b| b.password("pw").client_name("app").db(2));
         let hello = Value::Map(vec![
             (bulk("version"), bulk("7.0.0")),
             (bulk("proto"), Value::Int(3)),
@@ -597,7 +736,7 @@ mod tests {
 
     #[test]
     fn wrong_password_is_an_auth_error_without_the_password() {
-        let c = config(|b| b.username(Some("alice")).password(Some("hunter2")));
+        let c = config(|b| b.username("alice").password("hunter2"));
         let mut s = Script::new(vec![err_reply(
             "WRONGPASS invalid username-password pair or user is disabled.",
         )]);
@@ -636,8 +775,8 @@ mod tests {
     fn resp2_falls_back_to_auth_and_setname() {
         let c = config(|b| {
             b.protocol_version(2)
-                .password(Some("pw"))
-                .client_name(Some("app"))
+                .password("pw")
+                .client_name("app")
                 .db(1)
         });
         let mut s = Script::new(vec![
@@ -695,13 +834,13 @@ mod tests {
     }
 
     /// An in-memory stream: reads come from `input` in small pieces, writes go to `output`.
-    struct Pipe {
+    struct ChunkedStream {
         input: Vec<u8>,
         pos: usize,
         output: Vec<u8>,
     }
 
-    impl Read for Pipe {
+    impl Read for ChunkedStream {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
             let rest = &self.input[self.pos..];
             let n = rest.len().min(buf.len()).min(5);
@@ -711,7 +850,7 @@ mod tests {
         }
     }
 
-    impl Write for Pipe {
+    impl Write for ChunkedStream {
         fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
             self.output.extend_from_slice(buf);
             Ok(buf.len())
@@ -728,21 +867,21 @@ mod tests {
         let mut input = b">2\r\n$7\r\nmessage\r\n$1\r\nx\r\n".to_vec();
         input.extend_from_slice(hello);
         input.extend_from_slice(b"+OK\r\n:1\r\n");
-        let mut pipe = Pipe {
+        let mut stream = ChunkedStream {
             input,
             pos: 0,
             output: Vec::new(),
         };
-        let c = config(|b| b.db(3).password(Some("pw")));
+        let c = config(|b| b.db(3).password("pw"));
         let deadline = Deadline::after(Duration::from_secs(5));
-        let (info, extra) = run(&mut pipe, &c, "h:1", &deadline, &|_| Ok(()), false).unwrap();
+        let (info, extra) = run(&mut stream, &c, "h:1", &deadline, &|_| Ok(()), false).unwrap();
         assert_eq!(info.client_id, Some(5));
         assert_eq!(info.server_version.as_deref(), Some("7.4.0"));
         // Whatever was read past the SELECT reply is handed back.
         let mut all = extra;
-        all.extend_from_slice(&pipe.input[pipe.pos..]);
+        all.extend_from_slice(&stream.input[stream.pos..]);
         assert_eq!(all, b":1\r\n");
-        let sent = String::from_utf8(pipe.output).unwrap();
+        let sent = String::from_utf8(stream.output).unwrap();
         assert!(
             sent.starts_with("*5\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$4\r\nAUTH\r\n"),
             "{sent}"
@@ -755,14 +894,14 @@ mod tests {
 
     #[test]
     fn run_reports_eof() {
-        let mut pipe = Pipe {
+        let mut stream = ChunkedStream {
             input: b"%1\r\n$7\r\nver".to_vec(),
             pos: 0,
             output: Vec::new(),
         };
         let deadline = Deadline::after(Duration::from_secs(5));
         let e = run(
-            &mut pipe,
+            &mut stream,
             &config(|b| b),
             "h:1",
             &deadline,

@@ -8,11 +8,14 @@
 //! [`Closer`] that the multiplexer hands to its threads.
 //!
 //! Must not: spawn threads, retry or reconnect, keep state between connections, or read
-//! replies after the handshake (the multiplexer owns the connection from then on). It never
-//! logs, and never puts into an error, a password or a command argument.
+//! replies after the handshake (the multiplexer owns the connection from then on). It logs
+//! (at `debug`: connected, connecting failed, shutdown errors) but never logs, nor puts into an
+//! error, a password or a command argument: a server reply that may quote one is cut first
+//! (see `handshake`).
 
 mod frames;
 mod handshake;
+#[cfg(feature = "tls")]
 mod tls;
 mod transport;
 
@@ -26,6 +29,7 @@ use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "tls")]
 use parking_lot::Mutex;
 
 use crate::config::{Addr, Config};
@@ -34,6 +38,7 @@ use crate::error::{Error, Result};
 use transport::Deadline;
 
 /// A TLS session over TCP, shared by the reader and the writer half.
+#[cfg(feature = "tls")]
 type SharedTls = Arc<Mutex<native_tls::TlsStream<tls::DeadlineStream>>>;
 
 /// What the handshake learned about the connection.
@@ -89,6 +94,7 @@ enum ReadHalf {
     Tcp(TcpStream),
     #[cfg(unix)]
     Unix(UnixStream),
+    #[cfg(feature = "tls")]
     Tls {
         stream: SharedTls,
         /// A second handle on the TCP socket, to set timeouts without taking the TLS lock.
@@ -104,9 +110,12 @@ impl ConnReader {
     /// while a record trickles in); on plain sockets the read timeout already bounds every
     /// read, and this does nothing.
     pub(crate) fn limit_read_time(&mut self, limit: Duration) {
+        #[cfg(feature = "tls")]
         if let ReadHalf::Tls { read_until, .. } = &mut self.inner {
             *read_until = Instant::now().checked_add(limit);
         }
+        #[cfg(not(feature = "tls"))]
+        let _ = limit;
     }
 
     /// Looks, without blocking and without consuming anything, at what an idle connection
@@ -120,6 +129,7 @@ impl ConnReader {
             ReadHalf::Tcp(s) => socket2::SockRef::from(s),
             #[cfg(unix)]
             ReadHalf::Unix(s) => socket2::SockRef::from(s),
+            #[cfg(feature = "tls")]
             ReadHalf::Tls { socket, .. } => socket2::SockRef::from(socket),
         };
         peek(&sock)
@@ -135,6 +145,7 @@ impl ConnReader {
             ReadHalf::Tcp(s) => s.set_read_timeout(timeout),
             #[cfg(unix)]
             ReadHalf::Unix(s) => s.set_read_timeout(timeout),
+            #[cfg(feature = "tls")]
             ReadHalf::Tls { socket, .. } => socket.set_read_timeout(timeout),
         }
     }
@@ -162,6 +173,7 @@ impl Read for ConnReader {
             ReadHalf::Tcp(s) => s.read(buf),
             #[cfg(unix)]
             ReadHalf::Unix(s) => s.read(buf),
+            #[cfg(feature = "tls")]
             ReadHalf::Tls {
                 stream, read_until, ..
             } => {
@@ -218,6 +230,7 @@ enum WriteHalf {
     Tcp(TcpStream),
     #[cfg(unix)]
     Unix(UnixStream),
+    #[cfg(feature = "tls")]
     Tls {
         stream: SharedTls,
         /// A second handle on the TCP socket, to set timeouts without taking the TLS lock.
@@ -236,6 +249,7 @@ impl ConnWriter {
             WriteHalf::Tcp(s) => s.set_write_timeout(timeout),
             #[cfg(unix)]
             WriteHalf::Unix(s) => s.set_write_timeout(timeout),
+            #[cfg(feature = "tls")]
             WriteHalf::Tls { socket, .. } => socket.set_write_timeout(timeout),
         }?;
         self.timeout = timeout;
@@ -296,6 +310,7 @@ impl Write for ConnWriter {
             WriteHalf::Tcp(s) => s.write(buf),
             #[cfg(unix)]
             WriteHalf::Unix(s) => s.write(buf),
+            #[cfg(feature = "tls")]
             WriteHalf::Tls { stream, .. } => stream.lock().write(buf),
         }
     }
@@ -305,6 +320,7 @@ impl Write for ConnWriter {
             WriteHalf::Tcp(s) => s.write_vectored(bufs),
             #[cfg(unix)]
             WriteHalf::Unix(s) => s.write_vectored(bufs),
+            #[cfg(feature = "tls")]
             WriteHalf::Tls { stream, .. } => stream.lock().write_vectored(bufs),
         }
     }
@@ -314,6 +330,7 @@ impl Write for ConnWriter {
             WriteHalf::Tcp(s) => s.flush(),
             #[cfg(unix)]
             WriteHalf::Unix(s) => s.flush(),
+            #[cfg(feature = "tls")]
             WriteHalf::Tls { stream, .. } => stream.lock().flush(),
         }
     }
@@ -416,7 +433,7 @@ pub(crate) fn connect(config: &Config) -> Result<Connection> {
         }
         Err(e) => {
             let e = e.with_node(&addr);
-            log::debug!("connecting to {addr} failed: {e}");
+            log::debug!("connecting to {addr} failed: {e:#}");
             Err(e)
         }
     }
@@ -460,47 +477,75 @@ fn connect_tcp(
                 info,
             })
         }
-        Some(tls_config) => {
-            let ctl = stream.try_clone().map_err(socket_err)?;
-            let connector = tls::connector(tls_config)?;
-            let domain = tls_config.server_name.as_deref().unwrap_or(host);
-            let mut tls_stream =
-                tls::handshake(&connector, domain, stream, addr, deadline, &|t| {
-                    set_timeouts(&ctl, Some(t))
-                })?;
-            let arm = |t| set_timeouts(&ctl, Some(t));
-            let (info, pending) =
-                handshake::run(&mut tls_stream, config, addr, deadline, &arm, true)?;
-            set_timeouts(&ctl, None).map_err(socket_err)?;
-            tls_stream.get_mut().read_until = None;
-            let read_timeouts = ctl.try_clone().map_err(socket_err)?;
-            let write_timeouts = ctl.try_clone().map_err(socket_err)?;
-            let shared: SharedTls = Arc::new(Mutex::new(tls_stream));
-            Ok(Connection {
-                reader: ConnReader {
-                    pending,
-                    pending_pos: 0,
-                    inner: ReadHalf::Tls {
-                        stream: Arc::clone(&shared),
-                        socket: read_timeouts,
-                        read_until: None,
-                    },
-                },
-                writer: ConnWriter {
-                    inner: WriteHalf::Tls {
-                        stream: shared,
-                        socket: write_timeouts,
-                    },
-                    timeout: None,
-                },
-                closer: Closer {
-                    socket: Arc::new(CloseHandle::Tcp(ctl)),
-                },
-                duplex: false,
-                info,
-            })
-        }
+        Some(tls_config) => connect_tls(config, tls_config, host, stream, addr, deadline),
     }
+}
+
+/// The TLS handshake over a connected `stream`, then the Redis handshake over TLS.
+#[cfg(feature = "tls")]
+fn connect_tls(
+    config: &Config,
+    tls_config: &crate::config::TlsConfig,
+    host: &str,
+    stream: TcpStream,
+    addr: &str,
+    deadline: &Deadline,
+) -> Result<Connection> {
+    let set_timeouts = |s: &TcpStream, t: Option<Duration>| -> io::Result<()> {
+        s.set_read_timeout(t)?;
+        s.set_write_timeout(t)
+    };
+    let socket_err = |e| Error::io("setting socket options failed", e);
+    let ctl = stream.try_clone().map_err(socket_err)?;
+    let connector = tls::connector(tls_config)?;
+    let domain = tls_config.server_name().unwrap_or(host);
+    let mut tls_stream = tls::handshake(&connector, domain, stream, addr, deadline, &|t| {
+        set_timeouts(&ctl, Some(t))
+    })?;
+    let arm = |t| set_timeouts(&ctl, Some(t));
+    let (info, pending) = handshake::run(&mut tls_stream, config, addr, deadline, &arm, true)?;
+    set_timeouts(&ctl, None).map_err(socket_err)?;
+    tls_stream.get_mut().read_until = None;
+    let read_timeouts = ctl.try_clone().map_err(socket_err)?;
+    let write_timeouts = ctl.try_clone().map_err(socket_err)?;
+    let shared: SharedTls = Arc::new(Mutex::new(tls_stream));
+    Ok(Connection {
+        reader: ConnReader {
+            pending,
+            pending_pos: 0,
+            inner: ReadHalf::Tls {
+                stream: Arc::clone(&shared),
+                socket: read_timeouts,
+                read_until: None,
+            },
+        },
+        writer: ConnWriter {
+            inner: WriteHalf::Tls {
+                stream: shared,
+                socket: write_timeouts,
+            },
+            timeout: None,
+        },
+        closer: Closer {
+            socket: Arc::new(CloseHandle::Tcp(ctl)),
+        },
+        duplex: false,
+        info,
+    })
+}
+
+/// Without the `tls` feature, [`ConfigBuilder::build`](crate::ConfigBuilder::build) refuses
+/// TLS settings, so this is never reached; it fails the same way if it is.
+#[cfg(not(feature = "tls"))]
+fn connect_tls(
+    _config: &Config,
+    _tls_config: &crate::config::TlsConfig,
+    _host: &str,
+    _stream: TcpStream,
+    _addr: &str,
+    _deadline: &Deadline,
+) -> Result<Connection> {
+    Err(crate::config::TlsConfig::feature_missing())
 }
 
 #[cfg(unix)]

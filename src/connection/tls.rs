@@ -1,76 +1,84 @@
 //! TLS: building the connector from [`TlsConfig`] and running the handshake in time.
 //!
-//! Owns: reading the CA, certificate and key files (PEM), converting traditional RSA and SEC1
-//! EC keys to the PKCS#8 form `native-tls` requires (a small base64 and DER writer; no
-//! crypto), the verification switches, and the TLS handshake within the connect deadline.
+//! Owns: reading the CA, certificate and key PEM (files, or text given in memory), converting
+//! traditional RSA and SEC1 EC keys to the PKCS#8 form `native-tls` requires (a small base64
+//! and DER writer; no crypto), the verification switches, and the TLS handshake within the
+//! connect deadline.
 //!
-//! Must not: log or put into an error the contents of a key file.
+//! Must not: log or put into an error the contents of a key.
 
+use std::borrow::Cow;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use native_tls::{Certificate, HandshakeError, Identity, TlsConnector, TlsStream};
 
-use crate::config::TlsConfig;
+use crate::config::{Pem, TlsConfig};
 use crate::error::{Error, ErrorKind, Result};
 
 use super::transport::Deadline;
 
-/// Builds a connector: system roots plus `ca_file`, the client identity, and no verification
-/// when `insecure`. File problems are [`ErrorKind::Config`] errors naming the file.
+/// Builds a connector: system roots plus the CA certificates, the client identity, and no
+/// verification when `insecure`. Problems with the PEM documents are [`ErrorKind::Config`]
+/// errors naming the file (or the in-memory setting), never quoting its contents.
 pub(super) fn connector(tls: &TlsConfig) -> Result<TlsConnector> {
     let mut builder = TlsConnector::builder();
     builder.min_protocol_version(Some(native_tls::Protocol::Tlsv12));
-    if let Some(path) = &tls.ca_file {
-        let pem = read_file(path, "CA file")?;
+    if let Some(ca) = tls.ca() {
+        let (pem, name) = load(ca, "CA")?;
         let blocks = pem_blocks(&pem);
         let mut added = 0;
         for block in blocks.iter().filter(|b| b.label == "CERTIFICATE") {
             let cert = Certificate::from_pem(block.to_pem().as_bytes()).map_err(|e| {
-                Error::config(format!(
-                    "TLS CA file {} has a certificate that cannot be parsed",
-                    path.display()
-                ))
-                .with_source(e)
+                Error::config(format!("{name} has a certificate that cannot be parsed"))
+                    .with_source(e)
             })?;
             builder.add_root_certificate(cert);
             added += 1;
         }
         if added == 0 {
             return Err(Error::config(format!(
-                "TLS CA file {} has no PEM certificate (-----BEGIN CERTIFICATE-----)",
-                path.display()
+                "{name} has no PEM certificate (-----BEGIN CERTIFICATE-----)"
             )));
         }
     }
-    if let (Some(cert_path), Some(key_path)) = (&tls.client_cert, &tls.client_key) {
-        let cert = read_file(cert_path, "client certificate file")?;
-        let key = read_file(key_path, "client key file")?;
-        let key = pkcs8_pem(&key).map_err(|why| {
-            Error::config(format!(
-                "TLS client key file {} cannot be used: {why}",
-                key_path.display()
-            ))
-        })?;
+    if let Some((cert, key)) = tls.client_identity() {
+        let (cert, cert_name) = load(cert, "client certificate")?;
+        let (key, key_name) = load(key, "client key")?;
+        let key = pkcs8_pem(&key)
+            .map_err(|why| Error::config(format!("{key_name} cannot be used: {why}")))?;
         let identity = Identity::from_pkcs8(cert.as_bytes(), key.as_bytes()).map_err(|e| {
             Error::config(format!(
-                "TLS client certificate {} with key {} cannot be loaded",
-                cert_path.display(),
-                key_path.display()
+                "{cert_name} with {key_name} cannot be loaded as a client identity"
             ))
             .with_source(e)
         })?;
         builder.identity(identity);
     }
-    if tls.insecure {
+    if tls.insecure() {
         builder.danger_accept_invalid_certs(true);
         builder.danger_accept_invalid_hostnames(true);
     }
     builder
         .build()
         .map_err(|e| Error::config("the TLS settings cannot be applied").with_source(e))
+}
+
+/// The text of a PEM document and its name for errors: `TLS CA file /path` or `the in-memory
+/// TLS CA PEM`.
+fn load<'a>(pem: &'a Pem, what: &str) -> Result<(Cow<'a, str>, String)> {
+    match pem {
+        Pem::Text(text) => Ok((Cow::Borrowed(text), format!("the in-memory TLS {what} PEM"))),
+        Pem::File(path) => {
+            let name = format!("TLS {what} file {}", path.display());
+            let bytes = std::fs::read(path)
+                .map_err(|e| Error::config(format!("cannot read {name}")).with_source(e))?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| Error::config(format!("{name} is not a PEM text file")))?;
+            Ok((Cow::Owned(text), name))
+        }
+    }
 }
 
 /// The TCP stream under a TLS session, with a read deadline checked before every `recv`.
@@ -154,18 +162,6 @@ pub(super) fn handshake(
             }
         }
     }
-}
-
-fn read_file(path: &Path, what: &str) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Error::config(format!("cannot read TLS {what} {}", path.display())).with_source(e)
-    })?;
-    String::from_utf8(bytes).map_err(|_| {
-        Error::config(format!(
-            "TLS {what} {} is not a PEM text file",
-            path.display()
-        ))
-    })
 }
 
 /// One `-----BEGIN <label>-----` … `-----END <label>-----` block.
@@ -414,9 +410,14 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    // Throwaway keys generated for these tests only (openssl req -x509 -newkey rsa:2048 -nodes;
-    // openssl rsa -traditional; openssl ecparam -genkey -name prime256v1).
-    include!("tls_test_keys.rs");
+    // Throwaway keys and self-signed certificates generated for these tests only (openssl req
+    // -x509 -newkey rsa:2048 -nodes; openssl rsa -traditional; openssl ecparam -genkey -name
+    // prime256v1). Test data, not part of the published crate (see `exclude` in Cargo.toml).
+    const CERT_PEM: &str = include_str!("../../testdata/tls/cert.pem");
+    const RSA_TRADITIONAL_KEY: &str = include_str!("../../testdata/tls/rsa-traditional.key");
+    const RSA_PKCS8_KEY: &str = include_str!("../../testdata/tls/rsa-pkcs8.key");
+    const EC_SEC1_KEY: &str = include_str!("../../testdata/tls/ec-sec1.key");
+    const EC_CERT_PEM: &str = include_str!("../../testdata/tls/ec-cert.pem");
 
     fn temp_file(name: &str, contents: &str) -> std::path::PathBuf {
         let path =
@@ -509,50 +510,73 @@ mod tests {
         let ca = temp_file("ca.pem", CERT_PEM);
         let cert = temp_file("cert.pem", CERT_PEM);
         let key = temp_file("key.pem", RSA_TRADITIONAL_KEY);
-        let mut tls = TlsConfig {
-            ca_file: Some(ca.clone()),
-            client_cert: Some(cert.clone()),
-            client_key: Some(key.clone()),
-            ..TlsConfig::default()
-        };
-        connector(&tls).unwrap();
-
-        tls.insecure = true;
-        connector(&tls).unwrap();
+        let tls = TlsConfig::builder()
+            .ca_file(&ca)
+            .client_cert_file(&cert)
+            .client_key_file(&key);
+        connector(&tls.clone().build()).unwrap();
+        connector(&tls.clone().insecure(true).build()).unwrap();
 
         // Missing and unparsable files are config errors naming the file.
         let missing = std::env::temp_dir().join("coredis-tls-test-does-not-exist.pem");
-        tls.ca_file = Some(missing.clone());
-        let e = connector(&tls).unwrap_err();
+        let e = connector(&tls.clone().ca_file(&missing).build()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Config);
         assert!(
             e.to_string().contains(&missing.display().to_string()),
             "{e}"
         );
 
-        tls.ca_file = Some(key.clone());
-        let e = connector(&tls).unwrap_err();
+        let e = connector(&tls.clone().ca_file(&key).build()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Config);
 
-        tls.ca_file = None;
-        tls.client_key = Some(cert.clone());
-        let e = connector(&tls).unwrap_err();
+        let e = connector(&tls.clone().no_ca().client_key_file(&cert).build()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Config);
         assert!(e.to_string().contains(&cert.display().to_string()), "{e}");
         // A damaged key: the error names the file, never its contents.
         let body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAAS!!";
-        let broken = temp_file(
-            "broken.pem",
-            &format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\n"),
-        );
-        tls.client_cert = Some(cert.clone());
-        tls.client_key = Some(broken.clone());
-        let e = connector(&tls).unwrap_err();
+        let damaged =
+            format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\n");
+        let broken = temp_file("broken.pem", &damaged);
+        let e = connector(&tls.clone().client_key_file(&broken).build()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Config);
         assert!(e.to_string().contains(&broken.display().to_string()), "{e}");
         assert!(!e.to_string().contains(body) && !format!("{e:?}").contains(body));
         for p in [&ca, &cert, &key, &broken] {
             let _ = std::fs::remove_file(p);
         }
+    }
+
+    #[test]
+    fn connector_from_memory() {
+        let tls = TlsConfig::builder()
+            .ca_pem(CERT_PEM)
+            .client_cert_pem(CERT_PEM)
+            .client_key_pem(RSA_TRADITIONAL_KEY);
+        connector(&tls.clone().build()).unwrap();
+        connector(&tls.clone().client_key_pem(RSA_PKCS8_KEY).build()).unwrap();
+        connector(
+            &tls.clone()
+                .client_cert_pem(EC_CERT_PEM)
+                .client_key_pem(EC_SEC1_KEY)
+                .build(),
+        )
+        .unwrap();
+        // Errors name the setting, never the contents.
+        let e = connector(&tls.clone().ca_pem(RSA_TRADITIONAL_KEY).build()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.to_string().contains("in-memory TLS CA PEM"), "{e}");
+        let body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAAS!!";
+        let damaged =
+            format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\n");
+        let e = connector(&tls.clone().client_key_pem(damaged).build()).unwrap_err();
+        assert!(
+            e.to_string().contains("in-memory TLS client key PEM"),
+            "{e}"
+        );
+        assert!(!format!("{e} {e:?}").contains(body), "{e:?}");
+        // A key given in memory is not printed by Debug.
+        let dbg = format!("{:?}", tls.build());
+        assert!(dbg.contains("client_key: Some(\"Text(***)\")"), "{dbg}");
+        assert!(!dbg.contains("PRIVATE"), "{dbg}");
     }
 }

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, Socket, TcpKeepalive, Type};
 
+use crate::config::{MAX_TCP_KEEPALIVE, MIN_TCP_KEEPALIVE_INTERVAL, TCP_KEEPALIVE_RETRIES};
 use crate::error::{Error, ErrorKind, Result};
 
 /// The instant by which connecting and both handshakes must be done.
@@ -30,7 +31,8 @@ impl Deadline {
         }
     }
 
-    /// The instant itself.
+    /// The instant itself (for the TLS handshake).
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     pub(super) fn at(&self) -> Instant {
         self.at
     }
@@ -106,13 +108,11 @@ fn connect_one(
     Ok(socket.into())
 }
 
-/// The longest keepalive idle time and interval Linux accepts (`TCP_KEEPIDLE`,
-/// `TCP_KEEPINTVL`); longer settings make `setsockopt` fail, so they are capped.
-const MAX_KEEPALIVE: Duration = Duration::from_secs(32_767);
-
-/// Keepalive: first probe after `idle`, then every `idle / 3` (at least 1 s), 3 probes.
+/// Keepalive: first probe after `idle`, then every `idle / 3` (at least
+/// [`MIN_TCP_KEEPALIVE_INTERVAL`]), [`TCP_KEEPALIVE_RETRIES`] probes; capped at
+/// [`MAX_TCP_KEEPALIVE`].
 fn keepalive_params(idle: Duration) -> TcpKeepalive {
-    let idle = idle.min(MAX_KEEPALIVE);
+    let idle = idle.min(MAX_TCP_KEEPALIVE);
     let params = TcpKeepalive::new().with_time(idle);
     #[cfg(any(
         target_os = "android",
@@ -122,7 +122,7 @@ fn keepalive_params(idle: Duration) -> TcpKeepalive {
         target_os = "macos",
         target_os = "windows",
     ))]
-    let params = params.with_interval((idle / 3).max(Duration::from_secs(1)));
+    let params = params.with_interval((idle / 3).max(MIN_TCP_KEEPALIVE_INTERVAL));
     #[cfg(any(
         target_os = "android",
         target_os = "freebsd",
@@ -130,7 +130,7 @@ fn keepalive_params(idle: Duration) -> TcpKeepalive {
         target_os = "linux",
         target_os = "macos",
     ))]
-    let params = params.with_retries(3);
+    let params = params.with_retries(TCP_KEEPALIVE_RETRIES);
     params
 }
 

@@ -195,14 +195,15 @@ impl<'a> Parser<'a> {
 /// the value it precedes; `$-1`, `*-1` and `_` become [`Value::Nil`]. `Err` (a protocol error,
 /// never a panic) when `frame` is malformed, truncated, followed by trailing bytes, or exceeds
 /// a limit (nesting deeper than `max_depth` included: recursion is bounded).
-pub fn decode(frame: &Bytes) -> Result<Value> {
+#[cfg(test)]
+pub(crate) fn decode(frame: &Bytes) -> Result<Value> {
     decode_with_limits(frame, &Limits::default())
 }
 
 /// [`decode`] with explicit [`Limits`]. Pass the limits of the
 /// [`FrameScanner`](super::FrameScanner) that delimited the frame: then every frame it accepts
 /// decodes.
-pub fn decode_with_limits(frame: &Bytes, limits: &Limits) -> Result<Value> {
+pub(crate) fn decode_with_limits(frame: &Bytes, limits: &Limits) -> Result<Value> {
     let mut p = Parser {
         buf: frame.as_ref(),
         pos: 0,
@@ -220,7 +221,7 @@ pub fn decode_with_limits(frame: &Bytes, limits: &Limits) -> Result<Value> {
 
 /// True when the complete frame is a RESP3 push (`>`), also when attributes (`|`) precede the
 /// push. False for anything else, malformed frames included.
-pub fn is_push(frame: &[u8]) -> bool {
+pub(crate) fn is_push(frame: &[u8]) -> bool {
     match frame.first() {
         Some(b'>') => return true,
         Some(b'|') => {}

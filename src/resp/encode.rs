@@ -58,17 +58,17 @@ fn has_crlf(data: &[u8]) -> bool {
 }
 
 /// Appends an array header, `*{n}\r\n`.
-pub fn write_array_header(out: &mut Vec<u8>, n: usize) {
+pub(crate) fn write_array_header(out: &mut Vec<u8>, n: usize) {
     write_header(out, b'*', n);
 }
 
 /// Appends a bulk string, `${len}\r\n{data}\r\n`.
-pub fn write_bulk(out: &mut Vec<u8>, data: &[u8]) {
+pub(crate) fn write_bulk(out: &mut Vec<u8>, data: &[u8]) {
     write_blob(out, b'$', data);
 }
 
 /// Appends one command as a RESP array of bulk strings: `*N\r\n$len\r\narg\r\n...`.
-pub fn encode_command<A: AsRef<[u8]>>(out: &mut Vec<u8>, args: &[A]) {
+pub(crate) fn encode_command<A: AsRef<[u8]>>(out: &mut Vec<u8>, args: &[A]) {
     let payload = args
         .iter()
         .fold(16usize, |acc, a| acc.saturating_add(a.as_ref().len() + 16));
@@ -85,7 +85,9 @@ pub fn encode_command<A: AsRef<[u8]>>(out: &mut Vec<u8>, args: &[A]) {
 /// parses back to the same `f64`. [`Value::Error`] is `-CODE detail`, or a blob error `!` when
 /// its text contains CR or LF. A [`Value::SimpleString`] containing CR or LF cannot be a simple
 /// string and is written as a bulk string. Big numbers are written as they are, unchecked.
-pub fn encode_value(out: &mut Vec<u8>, value: &Value) {
+// Used by tests (and fake peers to come); the client itself only writes commands.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn encode_value(out: &mut Vec<u8>, value: &Value) {
     match value {
         Value::Nil => out.extend_from_slice(b"_\r\n"),
         Value::SimpleString(s) if has_crlf(s) => write_blob(out, b'$', s),
@@ -154,6 +156,7 @@ pub fn encode_value(out: &mut Vec<u8>, value: &Value) {
     }
 }
 
+#[cfg_attr(not(test), allow(dead_code))]
 fn write_pairs(out: &mut Vec<u8>, pairs: &[(Value, Value)]) {
     for (k, v) in pairs {
         encode_value(out, k);

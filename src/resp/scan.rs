@@ -332,7 +332,7 @@ struct PendingBody {
 /// resumes there, so receiving a large reply in many reads costs linear time. Scanning never
 /// allocates unless aggregates nest deeper than 8.
 #[derive(Debug, Clone)]
-pub struct FrameScanner {
+pub(crate) struct FrameScanner {
     limits: Limits,
     /// Offset (from the frame start) of the next header, or of the pending body's start.
     pos: usize,
@@ -345,7 +345,7 @@ pub struct FrameScanner {
 
 impl FrameScanner {
     /// A scanner at the start of a frame, enforcing `limits`.
-    pub fn new(limits: Limits) -> FrameScanner {
+    pub(crate) fn new(limits: Limits) -> FrameScanner {
         FrameScanner {
             limits,
             pos: 0,
@@ -356,7 +356,7 @@ impl FrameScanner {
     }
 
     /// Forgets any partial frame, so the next [`scan`](FrameScanner::scan) starts a new one.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.pos = 0;
         self.line_from = 0;
         self.body = None;
@@ -370,7 +370,7 @@ impl FrameScanner {
     /// bytes appended (it resumes where it stopped and does not look at the earlier bytes
     /// again, except a partially received header line). `Err` (a protocol error) on invalid
     /// input or an exceeded [`Limits`] bound; the stream is then unusable.
-    pub fn scan(&mut self, buf: &[u8]) -> Result<Option<usize>> {
+    pub(crate) fn scan(&mut self, buf: &[u8]) -> Result<Option<usize>> {
         loop {
             let step = match self.body {
                 Some(body) if buf.len() < body.end => return Ok(None),

@@ -3,7 +3,7 @@
 use crate::cmd::Cmd;
 
 /// When a key set by `SET` expires (`EX`, `PX`, `EXAT`, `PXAT`, `KEEPTTL`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Expiry {
     /// `EX seconds`: expire after this many seconds.
@@ -19,7 +19,7 @@ pub enum Expiry {
 }
 
 /// Whether `SET` requires the key to be absent (`NX`) or present (`XX`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SetCondition {
     /// `NX`: only set the key if it does not exist.
@@ -36,7 +36,7 @@ pub enum SetCondition {
 /// assert_eq!(o.expiry(), Some(Expiry::Ex(60)));
 /// assert_eq!(o.condition(), Some(SetCondition::Nx));
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct SetOptions {
     expiry: Option<Expiry>,
     condition: Option<SetCondition>,
@@ -44,62 +44,72 @@ pub struct SetOptions {
 
 impl SetOptions {
     /// No options: a plain `SET`.
+    #[must_use]
     pub fn new() -> SetOptions {
         SetOptions::default()
     }
 
-    /// Sets the expiry. Defaults to none.
+    /// The expiry (`EX`, `PX`, `EXAT`, `PXAT` or `KEEPTTL`), if any. Defaults to `None`.
     pub fn expiry(self) -> Option<Expiry> {
         self.expiry
     }
 
-    /// The condition. Defaults to none.
+    /// The condition (`NX` or `XX`), if any. Defaults to `None`.
     pub fn condition(self) -> Option<SetCondition> {
         self.condition
     }
 
     /// Expire after `seconds` (`EX`).
+    #[must_use]
     pub fn ex(self, seconds: u64) -> SetOptions {
         self.with_expiry(Expiry::Ex(seconds))
     }
 
     /// Expire after `milliseconds` (`PX`).
+    #[must_use]
     pub fn px(self, milliseconds: u64) -> SetOptions {
         self.with_expiry(Expiry::Px(milliseconds))
     }
 
     /// Expire at a Unix time in seconds (`EXAT`).
+    #[must_use]
     pub fn exat(self, timestamp: u64) -> SetOptions {
         self.with_expiry(Expiry::ExAt(timestamp))
     }
 
     /// Expire at a Unix time in milliseconds (`PXAT`).
+    #[must_use]
     pub fn pxat(self, timestamp: u64) -> SetOptions {
         self.with_expiry(Expiry::PxAt(timestamp))
     }
 
     /// Keep the current time to live (`KEEPTTL`).
+    #[must_use]
     pub fn keepttl(self) -> SetOptions {
         self.with_expiry(Expiry::KeepTtl)
     }
 
     /// Sets the expiry (replacing an earlier one).
+    #[must_use]
     pub fn with_expiry(mut self, expiry: Expiry) -> SetOptions {
         self.expiry = Some(expiry);
         self
     }
 
     /// Only set if the key does not exist (`NX`).
+    #[must_use]
     pub fn nx(self) -> SetOptions {
         self.with_condition(SetCondition::Nx)
     }
 
     /// Only set if the key exists (`XX`).
+    #[must_use]
     pub fn xx(self) -> SetOptions {
         self.with_condition(SetCondition::Xx)
     }
 
     /// Sets the condition (replacing an earlier one).
+    #[must_use]
     pub fn with_condition(mut self, condition: SetCondition) -> SetOptions {
         self.condition = Some(condition);
         self
@@ -125,7 +135,7 @@ impl SetOptions {
 }
 
 /// The condition of `EXPIRE` and friends (Redis 7.0+).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ExpireCondition {
     /// `NX`: only when the key has no expiry.
@@ -151,7 +161,7 @@ impl ExpireCondition {
 }
 
 /// How `FLUSHDB`/`FLUSHALL` free memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FlushMode {
     /// `ASYNC`: free in a background thread.
