@@ -19,7 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (r, None)
         }
         Err(e) if e.is_connection_error() || e.is_timeout() => {
-            println!("nothing answers at {url} ({e})");
+            println!("nothing answers at {url} ({e:#})");
             let server = ThrowAwayServer::start()?;
             println!(
                 "started a throw-away redis-server for this run at {}",

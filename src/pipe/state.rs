@@ -206,7 +206,7 @@ impl Pipe {
             .with_source(cause.clone())));
         }
         // Logged last, holding no lock: a logger may itself use this client.
-        log::warn!("coredis: connection to {node} lost: {cause}");
+        log::warn!("coredis: connection to {node} lost: {cause:#}");
     }
 
     /// Waits until neither role is held (before installing a new connection).

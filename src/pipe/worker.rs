@@ -84,7 +84,7 @@ fn reconnect(pipe: &Pipe) {
                 return;
             }
             Err(e) => {
-                log::debug!("coredis: connection attempt failed: {e}");
+                log::debug!("coredis: connection attempt failed: {e:#}");
                 pipe.connect_failed(e);
                 let until = Instant::now() + backoff;
                 while Instant::now() < until {
