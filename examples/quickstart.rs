@@ -44,7 +44,7 @@ fn tour(client: &Redis) -> coredis::Result<()> {
     assert_eq!(value, 102);
     println!("foo = {value}");
 
-    assert!(client.expire("foo", 1)?);
+    assert!(client.expire("foo", Duration::from_secs(1))?);
     std::thread::sleep(Duration::from_millis(100));
     assert_eq!(client.ttl("foo")?, 1);
     let pttl = client.pttl("foo")?;

@@ -166,6 +166,22 @@ impl Redis {
         })
     }
 
+    /// What the server said about itself when the shared connection was (last) opened: name
+    /// (`redis`, `valkey`), version, mode, role, protocol — for feature checks without a round
+    /// trip. `None` before a lazy client's first connection.
+    ///
+    /// ```no_run
+    /// let r = coredis::Redis::from_url("redis://127.0.0.1")?;
+    /// let info = r.server_info().unwrap_or_default();
+    /// if info.version_numbers() >= Some((7, 0, 0)) {
+    ///     // use a Redis 7 command
+    /// }
+    /// # Ok::<(), coredis::Error>(())
+    /// ```
+    pub fn server_info(&self) -> Option<crate::types::ServerInfo> {
+        self.inner.node.server_info()
+    }
+
     /// The configuration this client was built with.
     pub fn config(&self) -> &Config {
         self.inner.node.config()
@@ -246,6 +262,7 @@ impl Executor for Dedicated {
         };
         let node = conn.node().to_string();
         let context = |e: Error| e.with_command(request.name()).with_node(&node);
+        request.check_valid()?;
         if request.encoded_args().is_empty() {
             return Err(context(Error::new(
                 ErrorKind::Usage,

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
-use crate::args::ToArg;
+use crate::args::{ToArg, ToArgs};
 use crate::error::{Error, ErrorKind, Result};
 use crate::from_value::FromValue;
 use crate::resp::{self, Limits};
@@ -43,6 +43,10 @@ pub struct Request {
     flags: u8,
     /// For blocking commands: how long the server may block (`None`: unknown or for ever).
     server_timeout: Option<Duration>,
+    /// How many arguments the last `args`/`keys` call added (for [`Cmd::required`]).
+    last_added: usize,
+    /// Why the command must not be sent (a required argument list was empty), if it must not.
+    invalid: Option<Cow<'static, str>>,
 }
 
 impl fmt::Debug for Request {
@@ -75,6 +79,8 @@ impl Request {
             slot: KeySlot::None,
             flags: 0,
             server_timeout: None,
+            last_added: 0,
+            invalid: None,
         }
     }
 
@@ -88,12 +94,34 @@ impl Request {
         let at = self.args.len();
         self.keys.push(self.argc);
         self.push_arg(key);
-        let slot = key_slot(
-            EncodedArgs(self.args.get(at..).unwrap_or_default())
-                .next()
-                .unwrap_or_default(),
-        );
-        self.slot = self.slot.with(slot);
+        self.add_slots(at);
+    }
+
+    /// Appends every argument of `args`; keys when `keys`.
+    fn push_many(&mut self, args: &(impl ToArgs + ?Sized), keys: bool) {
+        let at = self.args.len();
+        let n = args.write_args(&mut self.args);
+        if keys {
+            self.keys.extend(self.argc..self.argc + n);
+            self.add_slots(at);
+        }
+        self.argc += n;
+        self.last_added = n;
+    }
+
+    /// Adds the slots of the keys encoded from byte `at` on.
+    fn add_slots(&mut self, at: usize) {
+        for key in EncodedArgs(self.args.get(at..).unwrap_or_default()) {
+            self.slot = self.slot.with(key_slot(key));
+        }
+    }
+
+    /// Why the command must not be sent, if it must not (checked before sending).
+    pub(crate) fn check_valid(&self) -> Result<()> {
+        match &self.invalid {
+            None => Ok(()),
+            Some(why) => Err(Error::new(ErrorKind::Usage, why.clone()).with_command(&self.name)),
+        }
     }
 
     /// The command's name as given (`"GET"`, `"CLIENT KILL"`).
@@ -323,28 +351,105 @@ impl<T> Cmd<T> {
         self
     }
 
-    /// Appends every argument of `args`.
+    /// Appends every argument of `args`: one value, or an array, slice or `Vec` of them (see
+    /// [`ToArgs`]).
     #[must_use]
-    pub fn args<I>(mut self, args: I) -> Self
-    where
-        I: IntoIterator,
-        I::Item: ToArg,
-    {
-        for a in args {
-            self.request.push_arg(a);
-        }
+    pub fn args(mut self, args: impl ToArgs) -> Self {
+        self.request.push_many(&args, false);
         self
     }
 
-    /// Appends every key of `keys`.
+    /// Appends every key of `keys`: one key, or an array, slice or `Vec` of them (see
+    /// [`ToArgs`]). Their positions are recorded and their slots join [`Cmd::slot`].
     #[must_use]
-    pub fn keys<I>(mut self, keys: I) -> Self
+    pub fn keys(mut self, keys: impl ToArgs) -> Self {
+        self.request.push_many(&keys, true);
+        self
+    }
+
+    /// Appends every argument an iterator yields.
+    #[must_use]
+    pub fn args_from<I>(mut self, args: I) -> Self
     where
         I: IntoIterator,
         I::Item: ToArg,
     {
+        let before = self.request.argc;
+        for a in args {
+            self.request.push_arg(a);
+        }
+        self.request.last_added = self.request.argc - before;
+        self
+    }
+
+    /// Appends every key an iterator yields.
+    #[must_use]
+    pub fn keys_from<I>(mut self, keys: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: ToArg,
+    {
+        let before = self.request.argc;
         for k in keys {
             self.request.push_key(k);
+        }
+        self.request.last_added = self.request.argc - before;
+        self
+    }
+
+    /// Appends `key value` for every pair (`MSET k1 v1 k2 v2`): the keys are recorded as keys.
+    #[must_use]
+    pub fn key_values<I, K, V>(mut self, pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: ToArg,
+        V: ToArg,
+    {
+        let mut n = 0;
+        for (k, v) in pairs {
+            self.request.push_key(k);
+            self.request.push_arg(v);
+            n += 1;
+        }
+        self.request.last_added = n;
+        self
+    }
+
+    /// Appends `a b` for every pair (`HSET key f1 v1 f2 v2`).
+    #[must_use]
+    pub fn arg_pairs<I, A, B>(mut self, pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (A, B)>,
+        A: ToArg,
+        B: ToArg,
+    {
+        let mut n = 0;
+        for (a, b) in pairs {
+            self.request.push_arg(a);
+            self.request.push_arg(b);
+            n += 1;
+        }
+        self.request.last_added = n;
+        self
+    }
+
+    /// Requires the last [`Cmd::args`] / [`Cmd::keys`] (or `_from`, or pairs) call to have added at least
+    /// one argument: when it added none, the command is refused with [`ErrorKind::Usage`]
+    /// before anything is sent (`DEL` with no key would be a server error after a round trip,
+    /// or worse, a different command). `what` names the list in the error.
+    ///
+    /// ```
+    /// use coredis::{cmd, Value};
+    /// let none: Vec<String> = Vec::new();
+    /// let c = cmd("DEL").keys(none).required("keys");
+    /// # let _ = c;
+    /// ```
+    #[must_use]
+    pub fn required(mut self, what: &'static str) -> Self {
+        if self.request.last_added == 0 && self.request.invalid.is_none() {
+            self.request.invalid = Some(Cow::Owned(format!(
+                "{what}: at least one is required, none was given"
+            )));
         }
         self
     }

@@ -106,6 +106,113 @@ impl ServerError {
     pub fn detail(&self) -> &str {
         &self.detail
     }
+
+    /// The code as a value to match on, with the details a program reacts to parsed (the slot
+    /// and address of `MOVED` and `ASK`).
+    ///
+    /// ```
+    /// use coredis::{ServerCode, ServerError};
+    /// let e = ServerError::from_line("MOVED 3999 127.0.0.1:6381");
+    /// assert_eq!(e.kind(), ServerCode::Moved { slot: 3999, addr: "127.0.0.1:6381".into() });
+    /// assert_eq!(ServerError::from_line("WRONGTYPE Operation…").kind(), ServerCode::WrongType);
+    /// ```
+    pub fn kind(&self) -> ServerCode {
+        let redirect = || -> Option<(u16, String)> {
+            let (slot, addr) = self.detail.split_once(' ')?;
+            Some((slot.parse().ok()?, addr.trim().to_string()))
+        };
+        match self.code.as_str() {
+            "ERR" => ServerCode::Err,
+            "WRONGTYPE" => ServerCode::WrongType,
+            "NOPERM" => ServerCode::NoPerm,
+            "NOAUTH" => ServerCode::NoAuth,
+            "WRONGPASS" => ServerCode::WrongPass,
+            "LOADING" => ServerCode::Loading,
+            "BUSY" => ServerCode::Busy,
+            "BUSYKEY" => ServerCode::BusyKey,
+            "NOSCRIPT" => ServerCode::NoScript,
+            "READONLY" => ServerCode::ReadOnly,
+            "MASTERDOWN" => ServerCode::MasterDown,
+            "MISCONF" => ServerCode::Misconf,
+            "OOM" => ServerCode::Oom,
+            "EXECABORT" => ServerCode::ExecAbort,
+            "NOGROUP" => ServerCode::NoGroup,
+            "BUSYGROUP" => ServerCode::BusyGroup,
+            "TRYAGAIN" => ServerCode::TryAgain,
+            "CLUSTERDOWN" => ServerCode::ClusterDown,
+            "CROSSSLOT" => ServerCode::CrossSlot,
+            "MOVED" => match redirect() {
+                Some((slot, addr)) => ServerCode::Moved { slot, addr },
+                None => ServerCode::Other,
+            },
+            "ASK" => match redirect() {
+                Some((slot, addr)) => ServerCode::Ask { slot, addr },
+                None => ServerCode::Other,
+            },
+            _ => ServerCode::Other,
+        }
+    }
+}
+
+/// The error codes of server replies that programs react to, from [`ServerError::kind`].
+/// Anything else is [`ServerCode::Other`]; [`ServerError::code`] has the raw word.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ServerCode {
+    /// `ERR`: a generic error (wrong arguments, unknown command, …).
+    Err,
+    /// `WRONGTYPE`: the key holds another kind of value.
+    WrongType,
+    /// `NOPERM`: the ACL user may not run the command or touch the key.
+    NoPerm,
+    /// `NOAUTH`: authentication is required.
+    NoAuth,
+    /// `WRONGPASS`: wrong user name or password.
+    WrongPass,
+    /// `LOADING`: the server is loading its dataset; retry later.
+    Loading,
+    /// `BUSY`: a script or function is running; retry later (or kill it).
+    Busy,
+    /// `BUSYKEY`: the target key exists (`RESTORE`, `MIGRATE`).
+    BusyKey,
+    /// `NOSCRIPT`: no script with that SHA1; send it with `EVAL` / `SCRIPT LOAD`.
+    NoScript,
+    /// `READONLY`: a write sent to a replica.
+    ReadOnly,
+    /// `MASTERDOWN`: the replica lost its primary and does not serve stale data.
+    MasterDown,
+    /// `MISCONF`: writes are refused because snapshots fail.
+    Misconf,
+    /// `OOM`: the command would exceed `maxmemory`.
+    Oom,
+    /// `EXECABORT`: the transaction was discarded because a command was refused.
+    ExecAbort,
+    /// `NOGROUP`: the stream or its consumer group does not exist.
+    NoGroup,
+    /// `BUSYGROUP`: the consumer group already exists.
+    BusyGroup,
+    /// `TRYAGAIN`: the keys are being migrated (cluster); retry later.
+    TryAgain,
+    /// `CLUSTERDOWN`: the cluster cannot serve the slot.
+    ClusterDown,
+    /// `CROSSSLOT`: the keys of one command hash to different slots.
+    CrossSlot,
+    /// `MOVED slot addr`: the slot lives on another node, for good.
+    Moved {
+        /// The hash slot.
+        slot: u16,
+        /// The node that serves it, `host:port`.
+        addr: String,
+    },
+    /// `ASK slot addr`: the slot is migrating; ask that node once (after `ASKING`).
+    Ask {
+        /// The hash slot.
+        slot: u16,
+        /// The node to ask, `host:port`.
+        addr: String,
+    },
+    /// Any other code.
+    Other,
 }
 
 impl fmt::Display for ServerError {
@@ -259,6 +366,12 @@ impl Error {
     /// server said so).
     pub fn server_error(&self) -> Option<&ServerError> {
         self.inner.server.as_ref()
+    }
+
+    /// The server error's code as a value to match on (`None` when this is not a server error
+    /// reply), see [`ServerError::kind`].
+    pub fn server_code(&self) -> Option<ServerCode> {
+        self.server_error().map(ServerError::kind)
     }
 
     /// The server's error code (`WRONGTYPE`, `MOVED`, `NOAUTH`, …), when the server replied

@@ -21,7 +21,7 @@ use crate::value::Value;
 /// Implemented for [`Value`] (no conversion), `()` (any reply), `bool`, the integer types but
 /// `u8` (so that `Vec<u8>` can be a byte string),
 /// `f32`/`f64`, `String`, `Vec<u8>`, [`Bytes`], `Option<T>` (nil is `None`), `Vec<T>`,
-/// `HashMap`/`BTreeMap`, `HashSet`/`BTreeSet`, and tuples of up to four elements.
+/// `HashMap`/`BTreeMap`, `HashSet`/`BTreeSet`, and tuples of up to twelve elements.
 ///
 /// A nil reply converted to anything but `Option<T>`, `Value` or `()` is an error: ask for
 /// `Option<String>` when a key may be missing.
@@ -319,6 +319,14 @@ fn pair_list<A: FromValue, B: FromValue>(value: Value) -> Result<Vec<(A, B)>> {
 }
 tuple_from_value!(3; A, B, C);
 tuple_from_value!(4; A, B, C, D);
+tuple_from_value!(5; A, B, C, D, E);
+tuple_from_value!(6; A, B, C, D, E, F);
+tuple_from_value!(7; A, B, C, D, E, F, G);
+tuple_from_value!(8; A, B, C, D, E, F, G, H);
+tuple_from_value!(9; A, B, C, D, E, F, G, H, I);
+tuple_from_value!(10; A, B, C, D, E, F, G, H, I, J);
+tuple_from_value!(11; A, B, C, D, E, F, G, H, I, J, K);
+tuple_from_value!(12; A, B, C, D, E, F, G, H, I, J, K, L);
 
 #[cfg(test)]
 mod tests {

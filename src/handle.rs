@@ -89,10 +89,13 @@ impl<T> Handle<T> {
         deadline: Instant,
         how: Submit,
     ) -> Handle<T> {
-        let state = match request.check_shareable().and_then(|()| {
-            pipe.submit(&request, deadline)
-                .map_err(|e| e.with_command(request.name()).with_node(&pipe.node()))
-        }) {
+        let state = match request
+            .check_valid()
+            .and_then(|()| request.check_shareable())
+            .and_then(|()| {
+                pipe.submit(&request, deadline)
+                    .map_err(|e| e.with_command(request.name()).with_node(&pipe.node()))
+            }) {
             Ok(slot) => {
                 if how == Submit::Deferred {
                     pipe.nudge();
@@ -119,11 +122,14 @@ impl<T> Handle<T> {
         checkout: Instant,
         deadline: Instant,
     ) -> Handle<T> {
-        let sent = pool.checkout(checkout).and_then(|mut conn| {
-            conn.send(&request, deadline)
-                .map_err(|e| e.with_node(conn.node()))?;
-            Ok(conn)
-        });
+        let sent = request
+            .check_valid()
+            .and_then(|()| pool.checkout(checkout))
+            .and_then(|mut conn| {
+                conn.send(&request, deadline)
+                    .map_err(|e| e.with_node(conn.node()))?;
+                Ok(conn)
+            });
         let state = match sent {
             Ok(conn) => State::Dedicated(Box::new(Mutex::new(conn))),
             Err(e) => State::Failed(e.with_command(request.name())),

@@ -95,17 +95,19 @@ mod route;
 mod types;
 mod value;
 
-pub use args::ToArg;
+pub use args::{ToArg, ToArgs};
 pub use client::{Dedicated, Deferred, Redis};
 pub use cmd::{cmd, Cmd, Decoder, ReplyFn, Request};
 pub use commands::{BlockingExecutor, ExclusiveExecutor, Executor};
 pub use config::{Addr, Config, ConfigBuilder, TlsConfig, TlsConfigBuilder};
-pub use error::{Error, ErrorKind, Result, ServerError};
+pub use error::{Error, ErrorKind, Result, ServerCode, ServerError};
 pub use from_value::FromValue;
 pub use handle::Handle;
 pub use resp::Limits;
 pub use route::{key_slot, KeySlot, SLOT_COUNT};
-pub use types::{ExpireCondition, Expiry, FlushMode, Info, SetCondition, SetOptions};
+pub use types::{
+    ExpireCondition, Expiry, FlushMode, Info, KeyspaceStats, ServerInfo, SetCondition, SetOptions,
+};
 pub use value::Value;
 
 /// Re-exported so replies can be handled without a direct dependency on `bytes`.

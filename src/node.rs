@@ -73,6 +73,11 @@ impl Node {
         self.pipe.node()
     }
 
+    /// What the server said about itself, see [`crate::Redis::server_info`].
+    pub(crate) fn server_info(&self) -> Option<crate::types::ServerInfo> {
+        self.pipe.server_info()
+    }
+
     /// Sends `cmd` where it belongs and returns its handle; a failure to send is kept in the
     /// handle.
     pub(crate) fn submit<T>(&self, cmd: Cmd<T>, how: Submit) -> Handle<T> {

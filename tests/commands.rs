@@ -5,7 +5,7 @@ mod support;
 use coredis::prelude::*;
 use coredis::{cmd, Cmd, ErrorKind, ExpireCondition, FlushMode, SetOptions, Value};
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 use support::Server;
 
 fn clients(server: &Server) -> Vec<(u8, Redis)> {
@@ -59,13 +59,21 @@ fn set_options_every_one() {
         assert!(!r.set_with("absent", "c", SetOptions::new().xx()).unwrap());
         assert_eq!(r.get::<String>("s").unwrap(), "c");
 
-        assert!(r.set_with("s", "d", SetOptions::new().ex(100)).unwrap());
+        assert!(r
+            .set_with("s", "d", SetOptions::new().ex(Duration::from_secs(100)))
+            .unwrap());
         let ttl = r.ttl("s").unwrap();
         assert!(
             (90..=100).contains(&ttl),
             "EX gives a ttl of ~100 s, got {ttl}"
         );
-        assert!(r.set_with("s", "e", SetOptions::new().px(50_000)).unwrap());
+        assert!(r
+            .set_with(
+                "s",
+                "e",
+                SetOptions::new().px(Duration::from_millis(50_000))
+            )
+            .unwrap());
         let pttl = r.pttl("s").unwrap();
         assert!((40_000..=50_000).contains(&pttl), "PX: {pttl}");
         assert!(r.set_with("s", "f", SetOptions::new().keepttl()).unwrap());
@@ -73,25 +81,28 @@ fn set_options_every_one() {
         r.set("s", "g").unwrap();
         assert_eq!(r.ttl("s").unwrap(), -1, "a plain SET clears the ttl");
 
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap();
         assert!(r
-            .set_with("s", "h", SetOptions::new().exat(now.as_secs() + 200))
+            .set_with(
+                "s",
+                "h",
+                SetOptions::new().exat(SystemTime::now() + Duration::from_secs(200))
+            )
             .unwrap());
         assert!((190..=200).contains(&r.ttl("s").unwrap()));
         assert!(r
             .set_with(
                 "s",
                 "i",
-                SetOptions::new().pxat(now.as_millis() as u64 + 300_000)
+                SetOptions::new().pxat(SystemTime::now() + Duration::from_secs(300))
             )
             .unwrap());
         assert!((290..=300).contains(&r.ttl("s").unwrap()));
 
         let old: Option<String> = r.set_get("s", "j", SetOptions::new()).unwrap();
         assert_eq!(old.as_deref(), Some("i"));
-        let old: Option<String> = r.set_get("fresh", "v", SetOptions::new().ex(5)).unwrap();
+        let old: Option<String> = r
+            .set_get("fresh", "v", SetOptions::new().ex(Duration::from_secs(5)))
+            .unwrap();
         assert_eq!(old, None);
         if major >= 7 {
             let old: Option<String> = r.set_get("s", "k", SetOptions::new().nx()).unwrap();
@@ -149,26 +160,43 @@ fn expire_and_ttl() {
     let (major, _) = support::server_major_minor();
     for (p, r) in clients(&server) {
         r.flushdb_with(FlushMode::Sync).unwrap();
-        assert!(!r.expire("missing", 10).unwrap(), "RESP{p}");
+        assert!(
+            !r.expire("missing", Duration::from_secs(10)).unwrap(),
+            "RESP{p}"
+        );
         assert_eq!(r.ttl("missing").unwrap(), -2);
         assert_eq!(r.pttl("missing").unwrap(), -2);
         r.set("e", 1).unwrap();
         assert_eq!(r.ttl("e").unwrap(), -1);
-        assert!(r.expire("e", 100).unwrap());
+        assert!(r.expire("e", Duration::from_secs(100)).unwrap());
         assert!((99..=100).contains(&r.ttl("e").unwrap()));
         if major >= 7 {
-            assert!(!r.expire_with("e", 50, ExpireCondition::Nx).unwrap());
-            assert!(!r.expire_with("e", 50, ExpireCondition::Gt).unwrap());
-            assert!(r.expire_with("e", 50, ExpireCondition::Lt).unwrap());
+            assert!(!r
+                .expire_with("e", Duration::from_secs(50), ExpireCondition::Nx)
+                .unwrap());
+            assert!(!r
+                .expire_with("e", Duration::from_secs(50), ExpireCondition::Gt)
+                .unwrap());
+            assert!(r
+                .expire_with("e", Duration::from_secs(50), ExpireCondition::Lt)
+                .unwrap());
             assert!(r.ttl("e").unwrap() <= 50);
-            assert!(r.expire_with("e", 500, ExpireCondition::Gt).unwrap());
-            assert!(r.expire_with("e", 60, ExpireCondition::Xx).unwrap());
+            assert!(r
+                .expire_with("e", Duration::from_secs(500), ExpireCondition::Gt)
+                .unwrap());
+            assert!(r
+                .expire_with("e", Duration::from_secs(60), ExpireCondition::Xx)
+                .unwrap());
             r.set("noexp", 1).unwrap();
-            assert!(!r.expire_with("noexp", 60, ExpireCondition::Xx).unwrap());
-            assert!(r.expire_with("noexp", 60, ExpireCondition::Nx).unwrap());
+            assert!(!r
+                .expire_with("noexp", Duration::from_secs(60), ExpireCondition::Xx)
+                .unwrap());
+            assert!(r
+                .expire_with("noexp", Duration::from_secs(60), ExpireCondition::Nx)
+                .unwrap());
         }
         r.set("short", 1).unwrap();
-        assert!(r.expire("short", 1).unwrap());
+        assert!(r.expire("short", Duration::from_secs(1)).unwrap());
         std::thread::sleep(Duration::from_millis(1100));
         assert_eq!(r.exists(["short"]).unwrap(), 0);
     }

@@ -80,7 +80,7 @@ fn typed_blpop_waits_for_its_own_timeout_not_the_response_timeout() {
     assert_eq!(got, Some(("full".to_string(), "b".to_string())));
     let h = r
         .deferred()
-        .blpop::<String, String, _>(["full"], Duration::from_secs(5));
+        .blpop::<String, String>(["full"], Duration::from_secs(5));
     assert_eq!(
         h.wait().unwrap(),
         Some(("full".to_string(), "a".to_string()))
@@ -192,7 +192,7 @@ fn the_dedicated_pool_is_bounded() {
     assert!(started.elapsed() >= Duration::from_millis(400));
     // A blocking command waits for a free connection too.
     let e = r
-        .blpop::<String, String, _>(["q"], Duration::from_secs(1))
+        .blpop::<String, String>(["q"], Duration::from_secs(1))
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     drop(held);

@@ -34,7 +34,7 @@ fn blocking_outputs(r: &Redis) {
     let _: coredis::Result<()> = r.set("k", 1);
     let _: coredis::Result<i64> = r.incr("k");
     let _: coredis::Result<i64> = r.del(["k"]);
-    let _: coredis::Result<bool> = r.expire("k", 1);
+    let _: coredis::Result<bool> = r.expire("k", Duration::from_secs(1));
     let _: coredis::Result<Info> = r.info();
     let _: coredis::Result<Value> = r.execute(coredis::cmd("PING"));
 }
@@ -48,7 +48,7 @@ fn deferred_outputs(r: &Redis) {
     let _: Handle<()> = d.set("k", 1);
     let _: Handle<i64> = d.incr("k");
     let _: Handle<i64> = d.del(["k"]);
-    let _: Handle<bool> = d.expire("k", 1);
+    let _: Handle<bool> = d.expire("k", Duration::from_secs(1));
     let _: Handle<Info> = d.info();
     let _: Handle<Value> = d.execute(coredis::cmd("PING"));
 }

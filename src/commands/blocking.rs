@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::BlockingExecutor;
-use crate::args::ToArg;
+use crate::args::ToArgs;
 use crate::cmd::Cmd;
 use crate::from_value::FromValue;
 
@@ -25,14 +25,15 @@ pub trait BlockingCommands: BlockingExecutor {
     ///
     /// # See also
     /// <https://redis.io/commands/blpop>
-    fn blpop<K: FromValue, V: FromValue, A: ToArg>(
+    fn blpop<K: FromValue, V: FromValue>(
         &self,
-        keys: impl IntoIterator<Item = A>,
+        keys: impl ToArgs,
         timeout: Duration,
     ) -> Self::Output<Option<(K, V)>> {
         self.execute(
             Cmd::new("BLPOP")
                 .keys(keys)
+                .required("keys")
                 .arg(timeout.as_secs_f64())
                 .blocking_for(timeout),
         )
@@ -42,14 +43,15 @@ pub trait BlockingCommands: BlockingExecutor {
     ///
     /// # See also
     /// <https://redis.io/commands/brpop>
-    fn brpop<K: FromValue, V: FromValue, A: ToArg>(
+    fn brpop<K: FromValue, V: FromValue>(
         &self,
-        keys: impl IntoIterator<Item = A>,
+        keys: impl ToArgs,
         timeout: Duration,
     ) -> Self::Output<Option<(K, V)>> {
         self.execute(
             Cmd::new("BRPOP")
                 .keys(keys)
+                .required("keys")
                 .arg(timeout.as_secs_f64())
                 .blocking_for(timeout),
         )

@@ -15,6 +15,14 @@ pub trait ConnectionCommands: Executor {
         self.execute(Cmd::new("PING"))
     }
 
+    /// `PING message`: returns `message` as sent (a round trip that carries data).
+    ///
+    /// # See also
+    /// <https://redis.io/commands/ping>
+    fn ping_with<T: FromValue>(&self, message: impl ToArg) -> Self::Output<T> {
+        self.execute(Cmd::new("PING").arg(message))
+    }
+
     /// Returns `message` as sent.
     ///
     /// # See also

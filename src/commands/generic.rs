@@ -1,7 +1,9 @@
 //! Generic key commands (`@keyspace`): DEL, EXISTS, EXPIRE, TTL, PTTL.
 
 use super::Executor;
-use crate::args::ToArg;
+use std::time::Duration;
+
+use crate::args::{time, ToArg, ToArgs};
 use crate::cmd::Cmd;
 use crate::types::ExpireCondition;
 
@@ -11,24 +13,33 @@ pub trait GenericCommands: Executor {
     ///
     /// # See also
     /// <https://redis.io/commands/del>
-    fn del<K: ToArg>(&self, keys: impl IntoIterator<Item = K>) -> Self::Output<i64> {
-        self.execute(Cmd::new("DEL").keys(keys))
+    fn del(&self, keys: impl ToArgs) -> Self::Output<i64> {
+        self.execute(Cmd::new("DEL").keys(keys).required("keys"))
     }
 
     /// How many of `keys` exist (a key named twice counts twice).
     ///
     /// # See also
     /// <https://redis.io/commands/exists>
-    fn exists<K: ToArg>(&self, keys: impl IntoIterator<Item = K>) -> Self::Output<i64> {
-        self.execute(Cmd::new("EXISTS").keys(keys).readonly())
+    fn exists(&self, keys: impl ToArgs) -> Self::Output<i64> {
+        self.execute(Cmd::new("EXISTS").keys(keys).required("keys").readonly())
     }
 
-    /// Sets a time to live of `seconds` on `key`; returns false when the key does not exist.
+    /// Sets a time to live of `ttl` on `key`, in whole seconds (a remainder rounds up); returns
+    /// false when the key does not exist.
+    ///
+    /// ```no_run
+    /// # use coredis::prelude::*;
+    /// # use std::time::Duration;
+    /// # let r = coredis::Redis::from_url("redis://127.0.0.1")?;
+    /// r.expire("session", Duration::from_secs(30 * 60))?;
+    /// # Ok::<(), coredis::Error>(())
+    /// ```
     ///
     /// # See also
     /// <https://redis.io/commands/expire>
-    fn expire(&self, key: impl ToArg, seconds: i64) -> Self::Output<bool> {
-        self.execute(Cmd::new("EXPIRE").key(key).arg(seconds))
+    fn expire(&self, key: impl ToArg, ttl: Duration) -> Self::Output<bool> {
+        self.execute(Cmd::new("EXPIRE").key(key).arg(time::secs(ttl)))
     }
 
     /// `EXPIRE` with a condition (`NX`, `XX`, `GT`, `LT`; Redis 7.0+); returns false when the key
@@ -39,13 +50,13 @@ pub trait GenericCommands: Executor {
     fn expire_with(
         &self,
         key: impl ToArg,
-        seconds: i64,
+        ttl: Duration,
         condition: ExpireCondition,
     ) -> Self::Output<bool> {
         self.execute(
             Cmd::new("EXPIRE")
                 .key(key)
-                .arg(seconds)
+                .arg(time::secs(ttl))
                 .arg(condition.token()),
         )
     }

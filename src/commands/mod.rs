@@ -97,7 +97,7 @@ mod tests {
 
     #[test]
     fn build_hands_back_what_methods_send() {
-        let c = Build.mget::<String, _>(["a", "b"]);
+        let c = Build.mget::<String>(["a", "b"]);
         assert_eq!(c.name(), "MGET");
         assert_eq!(c.key_positions(), &[1, 2]);
         assert_eq!(c.slot(), KeySlot::Cross);
@@ -105,12 +105,12 @@ mod tests {
         let c = Build.set("{user}.a", 1);
         assert_eq!(c.slot(), KeySlot::One(key_slot(b"user")));
         assert!(!c.is_readonly() && !c.is_blocking());
-        let c = Build.blpop::<String, String, _>(["q"], Duration::from_secs(2));
+        let c = Build.blpop::<String, String>(["q"], Duration::from_secs(2));
         assert!(c.is_blocking());
         assert_eq!(c.request().server_timeout(), Some(Duration::from_secs(2)));
         let words: Vec<&[u8]> = c.request().args().collect();
         assert_eq!(words, [&b"BLPOP"[..], b"q", b"2"]);
-        let c = Build.blpop::<String, String, _>(["q"], Duration::ZERO);
+        let c = Build.blpop::<String, String>(["q"], Duration::ZERO);
         assert_eq!(c.request().server_timeout(), None, "0 blocks for ever");
         assert_eq!(Build.ping().slot(), KeySlot::None);
     }

@@ -1,7 +1,7 @@
 //! Server commands (`@server`): FLUSHDB, FLUSHALL, DBSIZE, INFO.
 
 use super::Executor;
-use crate::args::ToArg;
+use crate::args::ToArgs;
 use crate::cmd::Cmd;
 use crate::types::{FlushMode, Info};
 
@@ -68,7 +68,7 @@ pub trait ServerCommands: Executor {
     ///
     /// # See also
     /// <https://redis.io/commands/info>
-    fn info_sections<S: ToArg>(&self, sections: impl IntoIterator<Item = S>) -> Self::Output<Info> {
+    fn info_sections(&self, sections: impl ToArgs) -> Self::Output<Info> {
         self.execute(Cmd::new("INFO").args(sections).readonly())
     }
 }

@@ -1,7 +1,7 @@
 //! String commands (`@string`): GET, SET, MGET, MSET, INCR, INCRBY, DECR, DECRBY.
 
 use super::Executor;
-use crate::args::ToArg;
+use crate::args::{ToArg, ToArgs};
 use crate::cmd::Cmd;
 use crate::error::Result;
 use crate::from_value::FromValue;
@@ -39,8 +39,9 @@ pub trait StringCommands: Executor {
     /// ```no_run
     /// # use coredis::prelude::*;
     /// use coredis::SetOptions;
+    /// use std::time::Duration;
     /// # let r = coredis::Redis::from_url("redis://127.0.0.1")?;
-    /// let fresh = r.set_with("lock", "me", SetOptions::new().nx().px(30_000))?;
+    /// let fresh = r.set_with("lock", "me", SetOptions::new().nx().px(Duration::from_secs(30)))?;
     /// # Ok::<(), coredis::Error>(())
     /// ```
     ///
@@ -75,11 +76,8 @@ pub trait StringCommands: Executor {
     ///
     /// # See also
     /// <https://redis.io/commands/mget>
-    fn mget<T: FromValue, K: ToArg>(
-        &self,
-        keys: impl IntoIterator<Item = K>,
-    ) -> Self::Output<Vec<T>> {
-        self.execute(Cmd::new("MGET").keys(keys).readonly())
+    fn mget<T: FromValue>(&self, keys: impl ToArgs) -> Self::Output<Vec<T>> {
+        self.execute(Cmd::new("MGET").keys(keys).required("keys").readonly())
     }
 
     /// Sets every key to its value, atomically.
@@ -90,11 +88,7 @@ pub trait StringCommands: Executor {
         &self,
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Self::Output<()> {
-        let mut cmd = Cmd::new("MSET");
-        for (k, v) in pairs {
-            cmd = cmd.key(k).arg(v);
-        }
-        self.execute(cmd)
+        self.execute(Cmd::new("MSET").key_values(pairs).required("pairs"))
     }
 
     /// Increments the integer at `key` by one; returns the new value.

@@ -53,6 +53,9 @@ fn negotiate(io: &mut impl Requester, config: &Config, addr: &str) -> Result<Con
         protocol,
         server_version: None,
         client_id: None,
+        server_name: None,
+        server_mode: None,
+        role: None,
     };
     let with_context = |e: Error, command: &str| e.with_command(command).with_node(addr);
     let credentials = config.credentials();
@@ -97,6 +100,9 @@ fn negotiate(io: &mut impl Requester, config: &Config, addr: &str) -> Result<Con
             }
             info.server_version = hello.version;
             info.client_id = hello.id;
+            info.server_name = hello.server;
+            info.server_mode = hello.mode;
+            info.role = hello.role;
         }
     }
     if config.db() != 0 {
@@ -337,18 +343,25 @@ struct HelloReply {
     version: Option<String>,
     id: Option<i64>,
     proto: Option<i64>,
+    server: Option<String>,
+    mode: Option<String>,
+    role: Option<String>,
 }
 
 /// Reads `version`, `id` and `proto` from a `HELLO` reply: a RESP3 map or a RESP2 flat array
 /// of key/value pairs. Anything else yields nothing.
 fn parse_hello(reply: &Value) -> HelloReply {
     let mut out = HelloReply::default();
+    let text = |value: &Value| {
+        value
+            .as_bytes()
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+    };
     let mut visit = |key: &Value, value: &Value| match key.as_bytes() {
-        Some(b"version") => {
-            out.version = value
-                .as_bytes()
-                .map(|v| String::from_utf8_lossy(v).into_owned());
-        }
+        Some(b"version") => out.version = text(value),
+        Some(b"server") => out.server = text(value),
+        Some(b"mode") => out.mode = text(value),
+        Some(b"role") => out.role = text(value),
         Some(b"id") => out.id = as_int(value),
         Some(b"proto") => out.proto = as_int(value),
         _ => {}
@@ -620,7 +633,10 @@ mod tests {
             HelloReply {
                 version: Some("7.2.4".into()),
                 id: Some(42),
-                proto: Some(3)
+                proto: Some(3),
+                server: Some("redis".into()),
+                mode: Some("standalone".into()),
+                role: None,
             }
         );
     }
@@ -643,7 +659,10 @@ mod tests {
             HelloReply {
                 version: Some("6.0.9".into()),
                 id: Some(7),
-                proto: Some(2)
+                proto: Some(2),
+                server: Some("redis".into()),
+                mode: None,
+                role: None,
             }
         );
         assert_eq!(parse_hello(&Value::Nil), HelloReply::default());

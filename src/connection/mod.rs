@@ -52,6 +52,12 @@ pub(crate) struct ConnInfo {
     pub(crate) server_version: Option<String>,
     /// The connection's id from the `HELLO` reply (as `CLIENT ID` would return), when known.
     pub(crate) client_id: Option<i64>,
+    /// The server's name from the `HELLO` reply (`redis`, `valkey`), when known.
+    pub(crate) server_name: Option<String>,
+    /// `standalone`, `cluster` or `sentinel`, from the `HELLO` reply, when known.
+    pub(crate) server_mode: Option<String>,
+    /// `master` or `replica`, from the `HELLO` reply, when known.
+    pub(crate) role: Option<String>,
 }
 
 /// An open, authenticated connection, split into halves.

@@ -189,6 +189,12 @@ impl Pipe {
         self.state.lock().node.clone()
     }
 
+    /// What the server said about itself on the current (or last) connection; `None` before
+    /// the first connection.
+    pub(crate) fn server_info(&self) -> Option<crate::types::ServerInfo> {
+        self.state.lock().server.clone()
+    }
+
     /// Runs `f` under the state lock, then does the wake-ups it recorded, holding no lock.
     fn locked<R>(&self, f: impl FnOnce(&mut State, &mut Wake) -> R) -> R {
         let mut wake = Wake::default();
@@ -217,10 +223,19 @@ impl Pipe {
         }
         self.read.lock().install(reader, generation);
         self.write.lock().install(writer, generation);
+        let server = crate::types::ServerInfo {
+            name: info.server_name,
+            version: info.server_version,
+            mode: info.server_mode,
+            role: info.role,
+            protocol: info.protocol,
+            client_id: info.client_id,
+        };
         self.locked(|st, wake| {
             st.duplex = duplex;
             st.closer = Some(closer);
             st.node = info.addr;
+            st.server = Some(server);
             if st.generation == generation && matches!(st.status, Status::Connecting(_)) {
                 st.status = Status::Connected;
                 // Requests kept from the failed connection (never sent) go out now.

@@ -60,6 +60,8 @@ pub(super) struct State {
     pub(super) waiting_submitters: usize,
     /// The address of the node, for error context.
     pub(super) node: String,
+    /// What the server said about itself on the current (or last) connection.
+    pub(super) server: Option<crate::types::ServerInfo>,
 }
 
 impl State {
@@ -77,6 +79,7 @@ impl State {
             closer: None,
             waiting_submitters: 0,
             node,
+            server: None,
         }
     }
 

@@ -8,5 +8,5 @@
 mod info;
 mod options;
 
-pub use info::Info;
+pub use info::{Info, KeyspaceStats, ServerInfo};
 pub use options::{ExpireCondition, Expiry, FlushMode, SetCondition, SetOptions};

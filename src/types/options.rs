@@ -1,21 +1,38 @@
 //! Options and token groups of the string, keyspace and server commands.
 
+use std::time::{Duration, SystemTime};
+
+use crate::args::time;
 use crate::cmd::Cmd;
 
-/// When a key set by `SET` expires (`EX`, `PX`, `EXAT`, `PXAT`, `KEEPTTL`).
+/// When a key set by `SET` (or `GETEX`) expires (`EX`, `PX`, `EXAT`, `PXAT`, `KEEPTTL`).
+/// Sub-second remainders round up for `EX`/`EXAT` (never down to 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Expiry {
-    /// `EX seconds`: expire after this many seconds.
-    Ex(u64),
-    /// `PX milliseconds`: expire after this many milliseconds.
-    Px(u64),
-    /// `EXAT timestamp`: expire at this Unix time, in seconds.
-    ExAt(u64),
-    /// `PXAT timestamp`: expire at this Unix time, in milliseconds.
-    PxAt(u64),
+    /// `EX seconds`: expire after this long, in whole seconds.
+    Ex(Duration),
+    /// `PX milliseconds`: expire after this long, in milliseconds.
+    Px(Duration),
+    /// `EXAT timestamp`: expire at this time (sent as Unix seconds).
+    ExAt(SystemTime),
+    /// `PXAT timestamp`: expire at this time (sent as Unix milliseconds).
+    PxAt(SystemTime),
     /// `KEEPTTL`: keep the key's current time to live.
     KeepTtl,
+}
+
+impl Expiry {
+    /// Appends the expiry's tokens to `cmd`.
+    pub(crate) fn apply<T>(self, cmd: Cmd<T>) -> Cmd<T> {
+        match self {
+            Expiry::Ex(d) => cmd.arg("EX").arg(time::secs(d)),
+            Expiry::Px(d) => cmd.arg("PX").arg(time::millis(d)),
+            Expiry::ExAt(t) => cmd.arg("EXAT").arg(time::unix_secs(t)),
+            Expiry::PxAt(t) => cmd.arg("PXAT").arg(time::unix_millis(t)),
+            Expiry::KeepTtl => cmd.arg("KEEPTTL"),
+        }
+    }
 }
 
 /// Whether `SET` requires the key to be absent (`NX`) or present (`XX`).
@@ -32,8 +49,9 @@ pub enum SetCondition {
 ///
 /// ```
 /// use coredis::{SetOptions, Expiry, SetCondition};
-/// let o = SetOptions::new().nx().ex(60);
-/// assert_eq!(o.expiry(), Some(Expiry::Ex(60)));
+/// use std::time::Duration;
+/// let o = SetOptions::new().nx().ex(Duration::from_secs(60));
+/// assert_eq!(o.expiry(), Some(Expiry::Ex(Duration::from_secs(60))));
 /// assert_eq!(o.condition(), Some(SetCondition::Nx));
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -59,28 +77,28 @@ impl SetOptions {
         self.condition
     }
 
-    /// Expire after `seconds` (`EX`).
+    /// Expire after `ttl`, in whole seconds (`EX`; a remainder rounds up).
     #[must_use]
-    pub fn ex(self, seconds: u64) -> SetOptions {
-        self.with_expiry(Expiry::Ex(seconds))
+    pub fn ex(self, ttl: Duration) -> SetOptions {
+        self.with_expiry(Expiry::Ex(ttl))
     }
 
-    /// Expire after `milliseconds` (`PX`).
+    /// Expire after `ttl`, in milliseconds (`PX`).
     #[must_use]
-    pub fn px(self, milliseconds: u64) -> SetOptions {
-        self.with_expiry(Expiry::Px(milliseconds))
+    pub fn px(self, ttl: Duration) -> SetOptions {
+        self.with_expiry(Expiry::Px(ttl))
     }
 
-    /// Expire at a Unix time in seconds (`EXAT`).
+    /// Expire at `at`, in whole seconds (`EXAT`).
     #[must_use]
-    pub fn exat(self, timestamp: u64) -> SetOptions {
-        self.with_expiry(Expiry::ExAt(timestamp))
+    pub fn exat(self, at: SystemTime) -> SetOptions {
+        self.with_expiry(Expiry::ExAt(at))
     }
 
-    /// Expire at a Unix time in milliseconds (`PXAT`).
+    /// Expire at `at`, in milliseconds (`PXAT`).
     #[must_use]
-    pub fn pxat(self, timestamp: u64) -> SetOptions {
-        self.with_expiry(Expiry::PxAt(timestamp))
+    pub fn pxat(self, at: SystemTime) -> SetOptions {
+        self.with_expiry(Expiry::PxAt(at))
     }
 
     /// Keep the current time to live (`KEEPTTL`).
@@ -124,11 +142,7 @@ impl SetOptions {
         };
         cmd = cmd.flag(get, "GET");
         match self.expiry {
-            Some(Expiry::Ex(s)) => cmd.arg("EX").arg(s),
-            Some(Expiry::Px(ms)) => cmd.arg("PX").arg(ms),
-            Some(Expiry::ExAt(t)) => cmd.arg("EXAT").arg(t),
-            Some(Expiry::PxAt(t)) => cmd.arg("PXAT").arg(t),
-            Some(Expiry::KeepTtl) => cmd.arg("KEEPTTL"),
+            Some(e) => e.apply(cmd),
             None => cmd,
         }
     }
@@ -194,7 +208,9 @@ mod tests {
             b"$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nXX\r\n$3\r\nGET\r\n$7\r\nKEEPTTL\r\n"
         );
         let c: Cmd<Value> = Cmd::new("SET").key("k").arg("v");
-        let c = SetOptions::new().pxat(5).apply(c, false);
+        let c = SetOptions::new()
+            .pxat(std::time::UNIX_EPOCH + Duration::from_millis(5))
+            .apply(c, false);
         assert_eq!(c.arg_count(), 5);
     }
 }
