@@ -1,6 +1,6 @@
 //! The first typed commands against a real server, over RESP3 and RESP2.
 
-mod support;
+use coredis_test_support as support;
 
 use coredis::prelude::*;
 use coredis::{cmd, Cmd, ErrorKind, ExpireCondition, FlushMode, SetOptions, Value};

@@ -4,9 +4,8 @@
 //! reply reaches the request that caused it (or that the request fails with the documented
 //! error, in time), and that the client recovers afterwards.
 
-#[path = "support/proxy.rs"]
-mod proxy;
-mod support;
+use coredis_test_support as support;
+use coredis_test_support::proxy;
 
 use coredis::prelude::*;
 use coredis::{cmd, Error, ErrorKind, Redis, Value};

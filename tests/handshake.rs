@@ -2,7 +2,7 @@
 //! passwords and ACL users (right and wrong), TLS (trusted, untrusted, client certificates,
 //! host name check, the insecure switch), unix sockets, database selection, client names.
 
-mod support;
+use coredis_test_support as support;
 
 use coredis::prelude::*;
 use coredis::{cmd, Addr, Config, ErrorKind, Redis, TlsConfig, Value};

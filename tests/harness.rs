@@ -1,7 +1,7 @@
 //! Tests of the integration-test server harness itself (`tests/support`), using only raw
 //! RESP over std sockets: no coredis client involved.
 
-mod support;
+use coredis_test_support as support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

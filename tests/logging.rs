@@ -2,7 +2,7 @@
 //! holding a lock or a role that a command needs, nor from the one thread that reconnects
 //! while waiting for the reconnection. (Its own test binary: the logger is global.)
 
-mod support;
+use coredis_test_support as support;
 
 use coredis::prelude::*;
 use coredis::{cmd, Redis};

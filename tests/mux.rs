@@ -2,7 +2,7 @@
 //! request that caused it, timeouts and dropped handles keep the stream in sync, a lost
 //! connection fails what was in flight and comes back.
 
-mod support;
+use coredis_test_support as support;
 
 use coredis::prelude::*;
 use coredis::{cmd, ErrorKind, Redis};
