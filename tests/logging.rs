@@ -2,14 +2,12 @@
 //! holding a lock or a role that a command needs, nor from the one thread that reconnects
 //! while waiting for the reconnection. (Its own test binary: the logger is global.)
 
-use coredis_test_support as support;
-
 use coredis::prelude::*;
 use coredis::{cmd, Redis};
+use coredis_test_support::{Server, Watchdog};
 use std::cell::Cell;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-use support::Server;
 
 static CLIENT: OnceLock<Redis> = OnceLock::new();
 
@@ -58,6 +56,12 @@ fn recovery(r: &Redis) -> Duration {
 
 #[test]
 fn a_logger_that_uses_the_client_neither_deadlocks_nor_stalls_it() {
+    // A regression here deadlocks rather than fails an assertion: end the process instead
+    // of hanging (it takes a few seconds when it works).
+    let _watchdog = Watchdog::start(
+        "a_logger_that_uses_the_client_neither_deadlocks_nor_stalls_it",
+        Duration::from_secs(90),
+    );
     let server = Server::start();
     log::set_logger(&RedisSink).unwrap();
     log::set_max_level(log::LevelFilter::Debug);

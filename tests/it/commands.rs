@@ -1,22 +1,11 @@
-//! The first typed commands against a real server, over RESP3 and RESP2.
+//! The first typed commands against a real server, over RESP3 and RESP2 (both in every run).
 
-use coredis_test_support as support;
-
+use crate::util::clients;
 use coredis::prelude::*;
 use coredis::{cmd, Cmd, ErrorKind, ExpireCondition, FlushMode, SetOptions, Value};
+use coredis_test_support::{self as support, Server};
 use std::collections::HashMap;
 use std::time::Duration;
-use support::Server;
-
-fn clients(server: &Server) -> Vec<(u8, Redis)> {
-    [3u8, 2]
-        .into_iter()
-        .map(|p| {
-            let url = format!("{}/0?protocol={p}", server.url());
-            (p, Redis::from_url(&url).expect("connect"))
-        })
-        .collect()
-}
 
 #[test]
 fn ping_echo_get_set() {
