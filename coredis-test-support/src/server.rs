@@ -124,11 +124,12 @@ pub fn tls_or_skip(test: &str) -> bool {
     if tls_supported() {
         return true;
     }
+    let bin = server_bin();
+    let name = bin.file_name().unwrap_or(bin.as_os_str()).to_string_lossy();
     crate::skip(
         test,
         &format!(
-            "{} {} was built without TLS support",
-            server_bin().display(),
+            "the server ({name} {}) was built without TLS support",
             server_version()
         ),
     );
