@@ -112,3 +112,53 @@ impl Drop for Watchdog {
         self.done.store(true, Ordering::SeqCst);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Stdio;
+
+    const CHILD: &str = "COREDIS_WATCHDOG_TEST_CHILD";
+
+    /// Runs itself (this test binary, this test only) as a child process that deadlocks under a
+    /// short watchdog, and checks that the child ends with status 101 and says why.
+    #[test]
+    fn watchdog_ends_a_deadlocked_process() {
+        if std::env::var_os(CHILD).is_some() {
+            let _watchdog = Watchdog::start("the child", Duration::from_millis(200));
+            // Blocks for ever, like a deadlock: the sender is alive and never sends.
+            let (_tx, rx) = mpsc::channel::<()>();
+            let _ = rx.recv();
+            unreachable!();
+        }
+        let child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "process::tests::watchdog_ends_a_deadlocked_process",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The child cannot outlive this test: it ends itself, and dies with us if we die.
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(101), "{stderr}");
+        assert!(
+            stderr.contains("WATCHDOG: the child still running after 200ms"),
+            "{stderr}"
+        );
+    }
+
+    #[test]
+    fn a_dropped_watchdog_does_nothing() {
+        let watchdog = Watchdog::start("nothing", Duration::from_millis(50));
+        drop(watchdog);
+        thread::sleep(Duration::from_millis(200));
+        // Still alive: the watchdog saw the drop.
+    }
+}
