@@ -247,7 +247,8 @@ fn a_flood_of_requests_does_not_hold_a_writer_past_its_timeout() {
         "a {what} took {took:?} (response timeout 200 ms)"
     );
     // The flood's replies may still be arriving: with a 200 ms timeout the first calls can
-    // time out on a loaded machine. The same client must come back in sync.
+    // time out on a loaded machine (and a connection whose oldest request waited twice that
+    // is recycled, failing what is in flight). The same client must come back in sync.
     let until = Instant::now() + PATIENCE;
     loop {
         match r.echo::<String>("after") {
@@ -256,7 +257,7 @@ fn a_flood_of_requests_does_not_hold_a_writer_past_its_timeout() {
                 break;
             }
             Err(e) => {
-                assert!(e.is_timeout(), "{e}");
+                assert!(e.is_timeout() || e.is_connection_error(), "{e}");
                 assert!(
                     Instant::now() < until,
                     "not back in sync after the flood: {e}"
