@@ -31,6 +31,14 @@
 //! sets it for each pass and prints the collected lines at the end of the pass, which is how
 //! skips stay visible under nextest too (nextest keeps a passing test's output to itself).
 //! The server/version lines go to the same file through [`report`].
+//!
+//! # Tests that must end
+//!
+//! Every test must be able to fail, and a failure must end the test: helper threads that loop
+//! until a flag is set get the flag from a guard that sets it on unwind too, and waiting
+//! loops have deadlines. `scripts/test` adds a per-test limit (nextest's `slow-timeout`, see
+//! `.config/nextest.toml`) or, without nextest, a limit on the whole run. A failure that
+//! cannot unwind (a deadlock) is ended by a [`Watchdog`], which exits the process.
 
 #![deny(missing_docs)]
 
