@@ -2,7 +2,7 @@
 //!
 //! # What it measures
 //!
-//! One `redis-server` is started with the integration-test harness (`tests/support`); its
+//! One `redis-server` is started with the test harness (the `coredis-test-support` crate); its
 //! binary is `$COREDIS_SERVER_BIN`, else `/usr/bin/redis-server`, else `redis-server` on
 //! `PATH`. Before every run, 1000 keys of 16 bytes (`key:000000000123`) are preloaded with
 //! fresh 64-byte values over a raw connection that uses neither client. The workloads:
@@ -59,8 +59,7 @@
 //! unless `COREDIS_BENCH_SECS` / `COREDIS_BENCH_REPS` say otherwise. Other libtest flags are
 //! ignored; `--list` lists the workloads.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use coredis_test_support as support;
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;

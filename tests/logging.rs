@@ -2,16 +2,21 @@
 //! holding a lock or a role that a command needs, nor from the one thread that reconnects
 //! while waiting for the reconnection. (Its own test binary: the logger is global.)
 
-mod support;
-
 use coredis::prelude::*;
 use coredis::{cmd, Redis};
+use coredis_test_support::{Server, Watchdog};
 use std::cell::Cell;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
-use support::Server;
 
 static CLIENT: OnceLock<Redis> = OnceLock::new();
+
+/// Every record the logger saw, with its thread and what became of it: for failure messages.
+static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+fn seen(line: String) {
+    SEEN.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+}
 
 thread_local! {
     /// Set while this thread is inside the logger (the logger's own command may log).
@@ -28,14 +33,29 @@ impl log::Log for RedisSink {
     }
 
     fn log(&self, rec: &log::Record) {
-        if !self.enabled(rec.metadata()) || LOGGING.with(Cell::get) {
+        if !self.enabled(rec.metadata()) {
             return;
         }
-        if let Some(r) = CLIENT.get() {
-            LOGGING.with(|l| l.set(true));
-            let _ = r.execute(cmd("RPUSH").key("logs").arg(rec.args().to_string()));
-            LOGGING.with(|l| l.set(false));
+        let thread = std::thread::current().name().unwrap_or("?").to_owned();
+        let text = rec.args().to_string();
+        if LOGGING.with(Cell::get) {
+            seen(format!(
+                "[{thread}] {text} -> not shipped (logged by the logger's own call)"
+            ));
+            return;
         }
+        let Some(r) = CLIENT.get() else {
+            seen(format!("[{thread}] {text} -> not shipped (no client yet)"));
+            return;
+        };
+        LOGGING.with(|l| l.set(true));
+        let res = r.execute(cmd("RPUSH").key("logs").arg(&text));
+        LOGGING.with(|l| l.set(false));
+        let outcome = match res {
+            Ok(_) => "shipped".to_owned(),
+            Err(e) => format!("RPUSH failed: {e}"),
+        };
+        seen(format!("[{thread}] {text} -> {outcome}"));
     }
 
     fn flush(&self) {}
@@ -58,11 +78,31 @@ fn recovery(r: &Redis) -> Duration {
 
 #[test]
 fn a_logger_that_uses_the_client_neither_deadlocks_nor_stalls_it() {
+    // A regression here deadlocks rather than fails an assertion: end the process instead
+    // of hanging (it takes a few seconds when it works).
+    let _watchdog = Watchdog::start(
+        "a_logger_that_uses_the_client_neither_deadlocks_nor_stalls_it",
+        Duration::from_secs(90),
+    );
     let server = Server::start();
     log::set_logger(&RedisSink).unwrap();
     log::set_max_level(log::LevelFilter::Debug);
     // A stall shows as the 3 s response timeout; recovering takes milliseconds.
     let r = Redis::from_url(&format!("{}?timeout=3", server.url())).unwrap();
+    // The worker thread logs that it started; on a busy machine it may do so late. Shipped
+    // through the client, that record's RPUSH (on the worker) could be in flight during step 1
+    // and find the loss first, inside the logger, where this logger drops records. Let it be
+    // logged before the client is handed to the logger.
+    let until = Instant::now() + Duration::from_secs(10);
+    while !SEEN
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .any(|l| l.contains("worker for") && l.contains("started"))
+    {
+        assert!(Instant::now() < until, "the worker never logged its start");
+        std::thread::sleep(Duration::from_millis(1));
+    }
     CLIENT.set(r.clone()).ok();
     let fast = Duration::from_secs(1);
 
@@ -94,6 +134,10 @@ fn a_logger_that_uses_the_client_neither_deadlocks_nor_stalls_it() {
     // The records reached the list through the client.
     let logged = server.command(&["LRANGE", "logs", "0", "-1"]);
     for expected in ["lost", "reconnected", "push frame"] {
-        assert!(logged.contains(expected), "no {expected:?} in {logged:?}");
+        assert!(
+            logged.contains(expected),
+            "no {expected:?} in {logged:?}; the logger saw: {:#?}",
+            SEEN.lock().unwrap_or_else(|e| e.into_inner())
+        );
     }
 }

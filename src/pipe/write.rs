@@ -176,14 +176,13 @@ impl Pipe {
         let mut buf = std::mem::take(&mut w.spare);
         let mut batches = 0;
         loop {
-            let mut wake = Wake::default();
             let gen = {
                 let mut st = self.state.lock();
                 if st.pending.is_empty()
                     || st.generation != w.generation
                     || batches == who.max_batches(st.duplex)
                 {
-                    self.release_writer(&mut st, who, w.generation, &mut wake);
+                    let wake = self.release_writer(&mut st, who);
                     drop(st);
                     w.spare = buf;
                     drop(w);
@@ -227,10 +226,10 @@ impl Pipe {
 
     /// Under the state lock: gives up the writer role, handing the read side on if needed, and
     /// asks the worker to go on where a caller stops.
-    fn release_writer(&self, st: &mut State, who: Writer, written_gen: u64, wake: &mut Wake) {
-        if st.generation != written_gen {
-            st.pending.clear();
-        }
+    fn release_writer(&self, st: &mut State, who: Writer) -> Wake {
+        // Bytes still pending after the connection failed are requests that were never sent:
+        // they wait for the next connection, in step with their slots (never clear them here).
+        let mut wake = Wake::default();
         st.writing = false;
         wake.unpark = self.hand_off(st);
         // Someone must write what is left and read for submitters blocked on a full queue:
@@ -240,6 +239,7 @@ impl Pipe {
             && (!st.pending.is_empty()
                 || (st.waiting_submitters > 0 && !st.reading && st.unanswered() > 0));
         wake.notify = st.waiting_submitters > 0;
+        wake
     }
 
     /// Under the state lock: takes the writer role when bytes are pending and nobody writes.

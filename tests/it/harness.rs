@@ -1,8 +1,7 @@
-//! Tests of the integration-test server harness itself (`tests/support`), using only raw
-//! RESP over std sockets: no coredis client involved.
+//! Tests of the server harness itself (`coredis_test_support::server`), using only raw RESP
+//! over std sockets: no coredis client involved.
 
-mod support;
-
+use coredis_test_support as support;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
@@ -11,7 +10,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
-
 use support::{Server, TlsFiles};
 
 #[test]
@@ -272,7 +270,7 @@ fn parallel_servers_get_distinct_ports() {
 
 #[test]
 fn tls_files_and_port() {
-    if !support::tls_or_skip("tls_files_and_port") {
+    if !support::tls_or_skip("harness::tls_files_and_port") {
         return;
     }
     let server = Server::builder().tls(true).start();
@@ -307,7 +305,7 @@ fn tls_files_and_port() {
 
 #[test]
 fn tls_auth_clients_required() {
-    if !support::tls_or_skip("tls_auth_clients_required") {
+    if !support::tls_or_skip("harness::tls_auth_clients_required") {
         return;
     }
     let server = Server::builder().tls(true).tls_auth_clients(true).start();
@@ -324,7 +322,7 @@ fn tls_auth_clients_required() {
 
 #[test]
 fn tls_restart_keeps_ports_and_certs() {
-    if !support::tls_or_skip("tls_restart_keeps_ports_and_certs") {
+    if !support::tls_or_skip("harness::tls_restart_keeps_ports_and_certs") {
         return;
     }
     let mut server = Server::builder().tls(true).password("pw").start();

@@ -1,13 +1,13 @@
 //! Every handshake variant against a real server: RESP3, RESP2, the HELLO-less fallback,
 //! passwords and ACL users (right and wrong), TLS (trusted, untrusted, client certificates,
 //! host name check, the insecure switch), unix sockets, database selection, client names.
+//! Tests about one protocol say which; the others speak the run's (`util::protocol`).
 
-mod support;
-
+use crate::util::{self, url_for};
 use coredis::prelude::*;
 use coredis::{cmd, Addr, Config, ErrorKind, Redis, TlsConfig, Value};
+use coredis_test_support::{self as support, Server};
 use std::time::Duration;
-use support::Server;
 
 /// RESP3 replies HGETALL with a map, RESP2 with a flat array.
 fn spoken_protocol(r: &Redis) -> u8 {
@@ -78,7 +78,11 @@ fn server_without_hello_falls_back_to_auth_over_resp2() {
 fn password_right_and_wrong() {
     let server = Server::builder().password("pa ss:w@rd/1").start();
     let enc = "pa%20ss%3Aw%40rd%2F1";
-    let r = Redis::from_url(&format!("redis://:{enc}@127.0.0.1:{}", server.port())).unwrap();
+    let r = Redis::from_url(&url_for(
+        &format!("redis://:{enc}@127.0.0.1:{}", server.port()),
+        "",
+    ))
+    .unwrap();
     assert_eq!(r.ping().unwrap(), "PONG");
     let r2 = Redis::from_url(&format!(
         "redis://:{enc}@127.0.0.1:{}?protocol=2",
@@ -102,7 +106,7 @@ fn password_right_and_wrong() {
         );
     }
     // No password at all: the first command fails with NOAUTH as an authentication error.
-    let e = Redis::from_url(&server.url())
+    let e = Redis::from_url(&util::url(&server, ""))
         .and_then(|r| r.ping())
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
@@ -114,9 +118,9 @@ fn password_right_and_wrong() {
 #[test]
 fn acl_user_right_and_wrong() {
     let server = Server::builder().acl_user("alice", "alicepw").start();
-    let r = Redis::from_url(&format!(
-        "redis://alice:alicepw@127.0.0.1:{}",
-        server.port()
+    let r = Redis::from_url(&url_for(
+        &format!("redis://alice:alicepw@127.0.0.1:{}", server.port()),
+        "",
     ))
     .unwrap();
     let who: String = r.execute(cmd("ACL WHOAMI").returns()).unwrap();
@@ -137,7 +141,7 @@ fn acl_user_right_and_wrong() {
         format!("redis://alice:nope@127.0.0.1:{}", server.port()),
         format!("redis://mallory:alicepw@127.0.0.1:{}", server.port()),
     ] {
-        let e = Redis::from_url(&url).unwrap_err();
+        let e = Redis::from_url(&url_for(&url, "")).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
         assert!(!e.to_string().contains("alicepw"));
     }
@@ -150,8 +154,14 @@ fn acl_users_without_a_password() {
     server.command(&["ACL", "SETUSER", "bob", "on", "nopass", "+@all", "~*"]);
     server.command(&["ACL", "SETUSER", "eve", "on", ">", "+@all", "~*"]);
     for (user, url) in [
-        ("bob", format!("redis://bob@127.0.0.1:{}", server.port())),
-        ("eve", format!("redis://eve:@127.0.0.1:{}", server.port())),
+        (
+            "bob",
+            url_for(&format!("redis://bob@127.0.0.1:{}", server.port()), ""),
+        ),
+        (
+            "eve",
+            url_for(&format!("redis://eve:@127.0.0.1:{}", server.port()), ""),
+        ),
         (
             "eve",
             format!("redis://eve@127.0.0.1:{}?protocol=2", server.port()),
@@ -163,7 +173,11 @@ fn acl_users_without_a_password() {
     }
     // A user that has a password still needs it.
     server.command(&["ACL", "SETUSER", "carol", "on", ">carolpw", "+@all", "~*"]);
-    let e = Redis::from_url(&format!("redis://carol@127.0.0.1:{}", server.port())).unwrap_err();
+    let e = Redis::from_url(&url_for(
+        &format!("redis://carol@127.0.0.1:{}", server.port()),
+        "",
+    ))
+    .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
 }
 
@@ -171,7 +185,11 @@ fn acl_users_without_a_password() {
 fn unix_socket_and_database_selection() {
     let server = Server::builder().unix_socket(true).start();
     let path = server.unix_path().unwrap().display().to_string();
-    let r = Redis::from_url(&format!("unix://{path}?db=5&client_name=unixclient")).unwrap();
+    let r = Redis::from_url(&url_for(
+        &format!("unix://{path}"),
+        "db=5&client_name=unixclient",
+    ))
+    .unwrap();
     r.set("where", "db5").unwrap();
     let name: Option<String> = r.execute(cmd("CLIENT GETNAME").returns()).unwrap();
     assert_eq!(name.as_deref(), Some("unixclient"));
@@ -179,13 +197,13 @@ fn unix_socket_and_database_selection() {
     assert_eq!(replies[1], "db5");
     assert_eq!(server.command(&["GET", "where"]), "(nil)", "db 0 untouched");
 
-    let r = Redis::from_url(&format!("{}/7", server.url())).unwrap();
+    let r = Redis::from_url(&url_for(&format!("{}/7", server.url()), "")).unwrap();
     r.set("where", "db7").unwrap();
     assert_eq!(
         server.raw_commands(&[&["SELECT", "7"], &["GET", "where"]])[1],
         "db7"
     );
-    let e = Redis::from_url(&format!("{}/99999", server.url())).unwrap_err();
+    let e = Redis::from_url(&url_for(&format!("{}/99999", server.url()), "")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Server, "{e}");
     assert_eq!(e.command(), Some("SELECT"));
 }
@@ -194,7 +212,11 @@ fn unix_socket_and_database_selection() {
 fn nothing_listening_is_a_connect_error_not_a_hang() {
     let port = support::free_port();
     let started = std::time::Instant::now();
-    let e = Redis::from_url(&format!("redis://127.0.0.1:{port}?connect_timeout=2")).unwrap_err();
+    let e = Redis::from_url(&url_for(
+        &format!("redis://127.0.0.1:{port}"),
+        "connect_timeout=2",
+    ))
+    .unwrap_err();
     assert!(
         matches!(e.kind(), ErrorKind::Io | ErrorKind::Timeout),
         "{e}"
@@ -206,8 +228,8 @@ fn nothing_listening_is_a_connect_error_not_a_hang() {
     assert!(started.elapsed() < Duration::from_secs(3));
 }
 
-fn tls_server(auth_clients: bool) -> Option<Server> {
-    if !support::tls_or_skip("tls") {
+fn tls_server(test: &str, auth_clients: bool) -> Option<Server> {
+    if !support::tls_or_skip(test) {
         return None;
     }
     Some(
@@ -220,7 +242,7 @@ fn tls_server(auth_clients: bool) -> Option<Server> {
 
 #[test]
 fn tls_with_trusted_ca() {
-    let Some(server) = tls_server(false) else {
+    let Some(server) = tls_server("handshake::tls_with_trusted_ca", false) else {
         return;
     };
     let files = server.tls_files().unwrap();
@@ -261,29 +283,40 @@ fn tls_with_trusted_ca() {
 
 #[test]
 fn tls_with_untrusted_ca_or_wrong_name_fails() {
-    let Some(server) = tls_server(false) else {
+    let Some(server) = tls_server(
+        "handshake::tls_with_untrusted_ca_or_wrong_name_fails",
+        false,
+    ) else {
         return;
     };
     let files = server.tls_files().unwrap();
     let port = server.tls_port().unwrap();
-    let e = Redis::from_url(&format!(
-        "rediss://127.0.0.1:{port}?tls_ca_file={}",
-        files.other_ca_cert.display()
+    let tls_url = format!("rediss://127.0.0.1:{port}");
+    let e = Redis::from_url(&url_for(
+        &tls_url,
+        &format!("tls_ca_file={}", files.other_ca_cert.display()),
     ))
     .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Io, "{e}");
     assert!(e.to_string().to_lowercase().contains("tls"), "{e}");
-    let e = Redis::from_url(&format!(
-        "rediss://127.0.0.1:{port}?tls_ca_file={}&tls_server_name=wrong.example",
-        files.ca_cert.display()
+    let e = Redis::from_url(&url_for(
+        &tls_url,
+        &format!(
+            "tls_ca_file={}&tls_server_name=wrong.example",
+            files.ca_cert.display()
+        ),
     ))
     .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Io, "host name is checked: {e}");
     // The explicit insecure switch accepts it.
-    let r = Redis::from_url(&format!("rediss://127.0.0.1:{port}?tls_insecure=true")).unwrap();
+    let r = Redis::from_url(&url_for(&tls_url, "tls_insecure=true")).unwrap();
     assert_eq!(r.ping().unwrap(), "PONG");
     // Plain TCP against the TLS port is not a hang.
-    let e = Redis::from_url(&format!("redis://127.0.0.1:{port}?connect_timeout=1")).unwrap_err();
+    let e = Redis::from_url(&url_for(
+        &format!("redis://127.0.0.1:{port}"),
+        "connect_timeout=1",
+    ))
+    .unwrap_err();
     assert!(
         matches!(
             e.kind(),
@@ -295,22 +328,26 @@ fn tls_with_untrusted_ca_or_wrong_name_fails() {
 
 #[test]
 fn tls_with_client_certificate() {
-    let Some(server) = tls_server(true) else {
+    let Some(server) = tls_server("handshake::tls_with_client_certificate", true) else {
         return;
     };
     let files = server.tls_files().unwrap();
     let port = server.tls_port().unwrap();
-    let url = format!(
-        "rediss://127.0.0.1:{port}?tls_ca_file={}&tls_cert_file={}&tls_key_file={}",
-        files.ca_cert.display(),
-        files.client_cert.display(),
-        files.client_key.display()
+    let tls_url = format!("rediss://127.0.0.1:{port}");
+    let url = url_for(
+        &tls_url,
+        &format!(
+            "tls_ca_file={}&tls_cert_file={}&tls_key_file={}",
+            files.ca_cert.display(),
+            files.client_cert.display(),
+            files.client_key.display()
+        ),
     );
     let r = Redis::from_url(&url).unwrap();
     assert_eq!(r.ping().unwrap(), "PONG");
-    let without = format!(
-        "rediss://127.0.0.1:{port}?tls_ca_file={}&connect_timeout=2",
-        files.ca_cert.display()
+    let without = url_for(
+        &tls_url,
+        &format!("tls_ca_file={}&connect_timeout=2", files.ca_cert.display()),
     );
     let refused = Redis::from_url(&without).and_then(|r| r.ping());
     assert!(
@@ -323,8 +360,7 @@ fn tls_with_client_certificate() {
 fn extreme_timeouts_and_keepalive_are_usable() {
     let server = Server::start();
     // `Duration::MAX` as "no limit", and a keepalive longer than Linux accepts.
-    let c = Config::builder()
-        .addr(Addr::tcp("127.0.0.1", server.port()))
+    let c = util::config(&server)
         .connect_timeout(Duration::MAX)
         .response_timeout(Duration::MAX)
         .reconnect_max_backoff(Duration::MAX)
@@ -336,10 +372,6 @@ fn extreme_timeouts_and_keepalive_are_usable() {
     assert_eq!(r.ping().unwrap(), "PONG");
     let mut h = r.deferred().echo::<String>("x");
     assert_eq!(h.wait_timeout(Duration::MAX).unwrap().unwrap(), "x");
-    let r = Redis::from_url(&format!(
-        "{}?timeout=1e19&connect_timeout=1e19",
-        server.url()
-    ))
-    .unwrap();
+    let r = util::connect_with(&server, "timeout=1e19&connect_timeout=1e19");
     assert_eq!(r.echo::<String>("y").unwrap(), "y");
 }

@@ -1,20 +1,5 @@
-//! Integration-test support: throwaway `redis-server` / `valkey-server` processes.
-//!
-//! Every integration test file does `mod support;` and starts its own servers with
-//! [`Server::start`] or [`Server::builder`]. Each server gets a fresh temporary directory
-//! (config, log, unix socket, TLS certificates), listens only on `127.0.0.1` (and
-//! optionally a unix socket), keeps nothing on disk (`--save "" --appendonly no`), and is
-//! SIGKILLed and cleaned up when the [`Server`] value is dropped.
-//!
-//! The binary is `$COREDIS_SERVER_BIN`, else `/usr/bin/redis-server` when it exists, else
-//! `redis-server` from `PATH`. This module uses only `std` and never the coredis library:
-//! [`Server::command`] talks RESP over a plain `TcpStream`, so tests can check server state
-//! independently of the client under test.
-//!
-//! Servers are spawned from one long-lived helper thread with `PR_SET_PDEATHSIG = SIGKILL`
-//! (Linux), so they die with the test process even when it exits without dropping them
-//! (servers kept in `static`s, a test binary killed by a timeout).
-#![allow(dead_code)]
+//! Throw-away `redis-server` / `valkey-server` processes: [`Server`], [`ServerBuilder`],
+//! binary and version discovery, TLS support detection, free ports and temp dirs.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -24,9 +9,14 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Mutex, Once, OnceLock};
+use std::sync::{Mutex, Once, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::note;
+use crate::process::spawn_with_parent_death as spawn_server;
+use crate::raw::{self, Reply};
+use crate::tls::{generate_certs, TlsFiles};
 
 /// The only address test servers bind to.
 const HOST: &str = "127.0.0.1";
@@ -125,37 +115,34 @@ pub fn tls_supported() -> bool {
     *TLS.get_or_init(probe_tls)
 }
 
-/// Writes one line to the real stderr, bypassing libtest's output capture, so it shows
-/// even for passing tests (`eprintln!` output is captured; direct writes are not).
-pub fn note(line: &str) {
-    let mut err = io::stderr().lock();
-    let _ = writeln!(err, "{line}");
-    let _ = err.flush();
-}
-
-/// For TLS tests: returns `true` if the binary supports TLS; otherwise prints a
-/// `coredis tests: skipping <test>: ...` line with [`note`] and returns `false`.
+/// For TLS tests: returns `true` if the binary supports TLS; otherwise reports the test as
+/// skipped with [`crate::skip`] (reason: the binary was built without TLS) and returns
+/// `false`.
 ///
-/// Use as `if !support::tls_or_skip("my_test") { return; }`.
+/// Use as `if !tls_or_skip("my_test") { return; }`.
 pub fn tls_or_skip(test: &str) -> bool {
     if tls_supported() {
         return true;
     }
-    note(&format!(
-        "coredis tests: skipping {test}: {} {} was built without TLS support",
-        server_bin().display(),
-        server_version()
-    ));
+    let bin = server_bin();
+    let name = bin.file_name().unwrap_or(bin.as_os_str()).to_string_lossy();
+    crate::skip(
+        test,
+        &format!(
+            "the server ({name} {}) was built without TLS support",
+            server_version()
+        ),
+    );
     false
 }
 
-/// Prints `coredis tests: server <path> version <ver> (tls: yes/no)` once per process.
+/// Prints `coredis tests: server <path> version <ver>` once per process (and adds it to the
+/// run's report, see [`crate::report`]).
 fn announce() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let tls = if tls_supported() { "yes" } else { "no" };
-        note(&format!(
-            "coredis tests: server {} version {} (tls: {tls})",
+        crate::report(&format!(
+            "coredis tests: server {} version {}",
             server_bin().display(),
             server_version()
         ));
@@ -231,7 +218,7 @@ fn probe_tls() -> bool {
 }
 
 // ---------------------------------------------------------------------------------------
-// Temp dirs, ports, process spawning
+// Temp dirs, ports
 // ---------------------------------------------------------------------------------------
 
 /// A fresh directory under `std::env::temp_dir()`, removed on drop.
@@ -295,7 +282,7 @@ fn remove_stale_dirs() {
 }
 
 /// A cheap pseudo-random number (no `rand` dependency): splitmix64 over time, pid, counter.
-fn pseudo_random() -> u64 {
+pub(crate) fn pseudo_random() -> u64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -350,168 +337,6 @@ pub fn free_port() -> u16 {
         }
     }
     panic!("cannot find a free TCP port on {HOST}");
-}
-
-/// Spawns `cmd` from one long-lived helper thread, with `PR_SET_PDEATHSIG = SIGKILL` on
-/// Linux. The parent-death signal fires when the *thread* that forked the child exits, so
-/// forking from a short-lived test thread would kill servers shared between tests; the
-/// helper thread lives until the process exits, and then the servers die with it.
-fn spawn_server(mut cmd: Command) -> io::Result<Child> {
-    type Request = (Command, mpsc::Sender<io::Result<Child>>);
-    static SPAWNER: OnceLock<Mutex<mpsc::Sender<Request>>> = OnceLock::new();
-
-    set_parent_death_signal(&mut cmd);
-    let spawner = SPAWNER.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<Request>();
-        thread::Builder::new()
-            .name("coredis-test-spawner".into())
-            .spawn(move || {
-                for (mut cmd, reply) in rx {
-                    let _ = reply.send(cmd.spawn());
-                }
-            })
-            .expect("cannot start the server spawner thread");
-        Mutex::new(tx)
-    });
-    let (reply_tx, reply_rx) = mpsc::channel();
-    spawner
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .send((cmd, reply_tx))
-        .expect("the server spawner thread is gone");
-    reply_rx.recv().expect("the server spawner thread is gone")
-}
-
-#[cfg(target_os = "linux")]
-fn set_parent_death_signal(cmd: &mut Command) {
-    use std::os::raw::{c_int, c_ulong};
-    use std::os::unix::process::CommandExt;
-    extern "C" {
-        fn prctl(option: c_int, ...) -> c_int;
-    }
-    const PR_SET_PDEATHSIG: c_int = 1;
-    const SIGKILL: c_ulong = 9;
-    // SAFETY: prctl(PR_SET_PDEATHSIG) is a plain syscall wrapper: async-signal-safe, no
-    // allocation, no locks, so it may run between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-            Ok(())
-        });
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn set_parent_death_signal(_cmd: &mut Command) {}
-
-// ---------------------------------------------------------------------------------------
-// TLS certificates
-// ---------------------------------------------------------------------------------------
-
-/// TLS material generated (with the `openssl` CLI, EC P-256) for one server, all PEM.
-#[derive(Debug, Clone)]
-pub struct TlsFiles {
-    /// The test CA that signed the server and client certificates.
-    pub ca_cert: PathBuf,
-    /// Server certificate, SAN `DNS:localhost, IP:127.0.0.1`, signed by `ca_cert`.
-    pub server_cert: PathBuf,
-    /// Server private key (PKCS#8 PEM).
-    pub server_key: PathBuf,
-    /// Client certificate (CN `coredis-client`, extendedKeyUsage clientAuth), signed by `ca_cert`.
-    pub client_cert: PathBuf,
-    /// Client private key (PKCS#8 PEM, `-----BEGIN PRIVATE KEY-----`).
-    pub client_key: PathBuf,
-    /// A second CA, unrelated to the one that signed anything: for "untrusted CA" tests.
-    pub other_ca_cert: PathBuf,
-}
-
-const OPENSSL_CNF: &str = "\
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = coredis-test
-[ca_ext]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[server_ext]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[client_ext]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = clientAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-";
-
-fn openssl_bin() -> PathBuf {
-    let debian = Path::new("/usr/bin/openssl");
-    if debian.exists() {
-        debian.to_path_buf()
-    } else {
-        PathBuf::from("openssl")
-    }
-}
-
-/// Generates a CA, a server and a client certificate signed by it, and an unrelated second
-/// CA into `dir/tls/` (about 0.15 s: six `openssl` runs).
-fn generate_certs(dir: &Path) -> Result<TlsFiles, String> {
-    let tls = dir.join("tls");
-    fs::create_dir_all(&tls).map_err(|e| format!("create {}: {e}", tls.display()))?;
-    fs::write(tls.join("openssl.cnf"), OPENSSL_CNF)
-        .map_err(|e| format!("write {}: {e}", tls.join("openssl.cnf").display()))?;
-    // Runs in `tls/` with relative file names, so the arguments have no spaces.
-    let run = |command_line: String| -> Result<(), String> {
-        let out = Command::new(openssl_bin())
-            .args(command_line.split_whitespace())
-            .current_dir(&tls)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", openssl_bin().display()))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "`openssl {command_line}` in {} failed ({}): {}",
-                tls.display(),
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            ))
-        }
-    };
-    let new_key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    for (name, cn) in [("ca", "coredis-test-ca"), ("other-ca", "coredis-other-ca")] {
-        run(format!(
-            "req -x509 -config openssl.cnf -extensions ca_ext {new_key} -keyout {name}.key \
-             -out {name}.crt -days 3650 -subj /CN={cn}"
-        ))?;
-    }
-    for (name, cn) in [("server", "localhost"), ("client", "coredis-client")] {
-        run(format!(
-            "req -new -config openssl.cnf {new_key} -keyout {name}.key -out {name}.csr \
-             -subj /CN={cn}"
-        ))?;
-        let serial = pseudo_random() >> 2;
-        run(format!(
-            "x509 -req -in {name}.csr -CA ca.crt -CAkey ca.key -set_serial {serial} -days 3650 \
-             -extfile openssl.cnf -extensions {name}_ext -out {name}.crt"
-        ))?;
-    }
-    let p = |name: &str| tls.join(name);
-    Ok(TlsFiles {
-        ca_cert: p("ca.crt"),
-        server_cert: p("server.crt"),
-        server_key: p("server.key"),
-        client_cert: p("client.crt"),
-        client_key: p("client.key"),
-        other_ca_cert: p("other-ca.crt"),
-    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -592,7 +417,7 @@ impl ServerBuilder {
         if self.tls && !tls_supported() {
             panic!(
                 "ServerBuilder::tls(true), but {} {} has no TLS support \
-                 (guard TLS tests with support::tls_or_skip)",
+                 (guard TLS tests with tls_or_skip)",
                 server_bin().display(),
                 server_version()
             );
@@ -827,12 +652,12 @@ impl Server {
     pub fn command(&self, args: &[&str]) -> String {
         let mut conn = self.connect_raw();
         if let Some(password) = self.config.password.as_deref() {
-            let reply = conn.call(&["AUTH", password]);
+            let reply = self.call_raw(&mut conn, &["AUTH", password]);
             if let Reply::Error(_) = reply {
                 return reply.render();
             }
         }
-        conn.call(args).render()
+        self.call_raw(&mut conn, args).render()
     }
 
     /// Send several commands, in order, on ONE fresh raw TCP connection, without any
@@ -842,28 +667,28 @@ impl Server {
         let mut conn = self.connect_raw();
         commands
             .iter()
-            .map(|args| conn.call(args).render())
+            .map(|args| self.call_raw(&mut conn, args).render())
             .collect()
     }
 
-    fn connect_raw(&self) -> RawConn<'_> {
+    fn connect_raw(&self) -> raw::Conn {
         let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
-        let stream =
-            TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap_or_else(|e| {
-                panic!(
-                    "cannot connect to test server {addr}: {e}\n{}",
-                    self.log_tail()
-                )
-            });
-        let _ = stream.set_nodelay(true);
-        let _ = stream.set_read_timeout(Some(COMMAND_TIMEOUT));
-        let _ = stream.set_write_timeout(Some(COMMAND_TIMEOUT));
-        let writer = stream.try_clone().expect("clone TcpStream");
-        RawConn {
-            server: self,
-            reader: BufReader::new(stream),
-            writer,
-        }
+        raw::Conn::connect(addr, COMMAND_TIMEOUT).unwrap_or_else(|e| {
+            panic!(
+                "cannot connect to test server {addr}: {e}\n{}",
+                self.log_tail()
+            )
+        })
+    }
+
+    fn call_raw(&self, conn: &mut raw::Conn, args: &[&str]) -> Reply {
+        conn.call(args).unwrap_or_else(|e| {
+            panic!(
+                "raw command {args:?} to test server {} failed: {e}\n{}",
+                self.addr(),
+                self.log_tail()
+            )
+        })
     }
 
     fn server_args(&self) -> Vec<OsString> {
@@ -1036,130 +861,4 @@ fn tail_lines(text: &str, n: usize) -> String {
     let mut out = lines[lines.len().saturating_sub(n)..].join("\n");
     out.push('\n');
     out
-}
-
-// ---------------------------------------------------------------------------------------
-// Minimal RESP2/RESP3 client for Server::command
-// ---------------------------------------------------------------------------------------
-
-enum Reply {
-    Text(String),
-    Error(String),
-    Nil,
-    Many(Vec<Reply>),
-}
-
-impl Reply {
-    fn render(&self) -> String {
-        match self {
-            Reply::Text(text) => text.clone(),
-            Reply::Error(message) => format!("(error) {message}"),
-            Reply::Nil => "(nil)".to_owned(),
-            Reply::Many(items) => items
-                .iter()
-                .map(Reply::render)
-                .collect::<Vec<_>>()
-                .join("\n"),
-        }
-    }
-}
-
-struct RawConn<'a> {
-    server: &'a Server,
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
-}
-
-impl RawConn<'_> {
-    fn call(&mut self, args: &[&str]) -> Reply {
-        let mut request = format!("*{}\r\n", args.len()).into_bytes();
-        for arg in args {
-            request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-            request.extend_from_slice(arg.as_bytes());
-            request.extend_from_slice(b"\r\n");
-        }
-        let result = self
-            .writer
-            .write_all(&request)
-            .and_then(|()| read_reply(&mut self.reader));
-        result.unwrap_or_else(|e| {
-            panic!(
-                "raw command {args:?} to test server {} failed: {e}\n{}",
-                self.server.addr(),
-                self.server.log_tail()
-            )
-        })
-    }
-}
-
-fn bad_data(msg: String) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, msg)
-}
-
-fn read_line(r: &mut impl BufRead) -> io::Result<String> {
-    let mut line = Vec::new();
-    r.read_until(b'\n', &mut line)?;
-    if !line.ends_with(b"\r\n") {
-        return Err(bad_data(format!(
-            "connection closed or malformed line: {:?}",
-            String::from_utf8_lossy(&line)
-        )));
-    }
-    line.truncate(line.len() - 2);
-    Ok(String::from_utf8_lossy(&line).into_owned())
-}
-
-fn read_blob(r: &mut impl BufRead, len: &str) -> io::Result<Option<String>> {
-    let len: i64 = len
-        .parse()
-        .map_err(|_| bad_data(format!("bad length {len:?}")))?;
-    if len < 0 {
-        return Ok(None);
-    }
-    let mut buf = vec![0u8; len as usize + 2];
-    r.read_exact(&mut buf)?;
-    buf.truncate(len as usize);
-    Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
-}
-
-fn read_many(r: &mut impl BufRead, count: &str, per_entry: usize) -> io::Result<Reply> {
-    let count: i64 = count
-        .parse()
-        .map_err(|_| bad_data(format!("bad count {count:?}")))?;
-    if count < 0 {
-        return Ok(Reply::Nil);
-    }
-    let items = (0..count as usize * per_entry)
-        .map(|_| read_reply(r))
-        .collect::<io::Result<Vec<_>>>()?;
-    Ok(Reply::Many(items))
-}
-
-fn read_reply(r: &mut impl BufRead) -> io::Result<Reply> {
-    let line = read_line(r)?;
-    let Some(kind) = line.chars().next() else {
-        return Err(bad_data("empty reply line".into()));
-    };
-    let rest = &line[kind.len_utf8()..];
-    Ok(match kind {
-        '+' | ':' | ',' | '(' => Reply::Text(rest.to_owned()),
-        '-' => Reply::Error(rest.to_owned()),
-        '$' => read_blob(r, rest)?.map_or(Reply::Nil, Reply::Text),
-        '!' => Reply::Error(read_blob(r, rest)?.unwrap_or_default()),
-        '=' => {
-            let text = read_blob(r, rest)?.unwrap_or_default();
-            // Verbatim string: "txt:" / "mkd:" format prefix.
-            Reply::Text(text.get(4..).unwrap_or_default().to_owned())
-        }
-        '_' => Reply::Nil,
-        '#' => Reply::Text(if rest == "t" { "true" } else { "false" }.to_owned()),
-        '*' | '~' | '>' => read_many(r, rest, 1)?,
-        '%' => read_many(r, rest, 2)?,
-        '|' => {
-            // Attributes precede the real reply: skip them.
-            read_many(r, rest, 2)?;
-            read_reply(r)?
-        }
-        other => return Err(bad_data(format!("unknown RESP type {other:?} in {line:?}"))),
-    })
 }

@@ -1,20 +1,16 @@
 //! Fault injection between the client and a real server: replies split at every byte, stalls,
 //! cuts in the middle of a reply, killed and refused connections. Every test runs a real
-//! `redis-server` behind the fault-injecting proxy of `support/proxy.rs` and checks that each
-//! reply reaches the request that caused it (or that the request fails with the documented
-//! error, in time), and that the client recovers afterwards.
+//! `redis-server` behind the fault-injecting proxy of `coredis_test_support::proxy` and checks
+//! that each reply reaches the request that caused it (or that the request fails with the
+//! documented error, in time), and that the client recovers afterwards.
 
-#[path = "support/proxy.rs"]
-mod proxy;
-mod support;
-
+use crate::util::{hammer, protocol, url_for, StopOnDrop};
 use coredis::prelude::*;
-use coredis::{cmd, Error, ErrorKind, Redis, Value};
-use proxy::Proxy;
+use coredis::{cmd, ErrorKind, Redis, Value};
+use coredis_test_support::{self as support, Proxy, Server};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use support::Server;
 
 /// Scheduling slack allowed on top of a timeout (the machine may be loaded).
 const SLACK: Duration = Duration::from_millis(1500);
@@ -34,11 +30,7 @@ impl Rig {
     fn new(query: &str) -> Rig {
         let server = Server::start();
         let proxy = Proxy::start(&server.addr());
-        let url = if query.is_empty() {
-            proxy.url()
-        } else {
-            format!("{}?{query}", proxy.url())
-        };
+        let url = url_for(&proxy.url(), query);
         let r = Redis::from_url(&url).expect("connect through the proxy");
         Rig {
             r,
@@ -61,24 +53,6 @@ fn pattern(len: usize, seed: u8) -> Vec<u8> {
             }
         })
         .collect()
-}
-
-/// `threads` threads each do `pairs` SET + GET of unique values on their own key and check
-/// every reply. Values contain CRLF and RESP markers.
-fn hammer(r: &Redis, threads: usize, pairs: usize, tag: &str) {
-    std::thread::scope(|s| {
-        for t in 0..threads {
-            s.spawn(move || {
-                let key = format!("{tag}:key:{t}");
-                for i in 0..pairs {
-                    let value = format!("{tag}-{t}-{i}\r\n$3\r\n*1\r\n-ERR {i}");
-                    r.set(&key, &value).expect("SET");
-                    let got: String = r.get(&key).expect("GET");
-                    assert_eq!(got, value, "thread {t} got another request's reply");
-                }
-            });
-        }
-    });
 }
 
 /// Retries `GET key` until it returns `expected`, for at most [`RECOVERY`]. Failures on the
@@ -107,10 +81,6 @@ fn await_recovery(r: &Redis, key: &str, expected: &[u8], timeout: Duration) {
     }
 }
 
-fn is_closed_or_io(e: &Error) -> bool {
-    matches!(e.kind(), ErrorKind::Closed | ErrorKind::Io)
-}
-
 #[test]
 fn replies_split_byte_by_byte_are_parsed() {
     let rig = Rig::new("timeout=30");
@@ -129,8 +99,9 @@ fn replies_split_byte_by_byte_are_parsed() {
             }
             proxy.set_delay(Duration::ZERO);
         });
+        // Stops the thread above however the load ends (its assertions may fail).
+        let _done = StopOnDrop(&done);
         hammer(r, 8, 300, "bytewise");
-        done.store(true, Ordering::SeqCst);
     });
 
     // A 1 MiB value, delivered one byte per write.
@@ -144,7 +115,7 @@ fn replies_split_byte_by_byte_are_parsed() {
     ));
     assert!(got == big, "the 1 MiB value came back different");
 
-    // A RESP3 map reply, byte by byte.
+    // A map reply (RESP3; a flat array over RESP2), byte by byte.
     r.execute(
         cmd("HSET")
             .key("h")
@@ -157,8 +128,13 @@ fn replies_split_byte_by_byte_are_parsed() {
     )
     .unwrap();
     let v = r.execute(cmd("HGETALL").key("h")).unwrap();
-    let Value::Map(pairs) = v else {
-        panic!("HGETALL did not return a map: {v:?}")
+    let pairs = match v {
+        Value::Map(pairs) if protocol() == 3 => pairs,
+        Value::Array(flat) if protocol() == 2 && flat.len() % 2 == 0 => {
+            let mut flat = flat.into_iter();
+            std::iter::from_fn(|| Some((flat.next()?, flat.next()?))).collect()
+        }
+        other => panic!("HGETALL over RESP{}: unexpected {other:?}", protocol()),
     };
     let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = pairs
         .into_iter()
@@ -236,7 +212,8 @@ fn cut_mid_reply_fails_in_flight_then_recovers() {
                 "cut after {cut} bytes: a wrong value of {} bytes was returned",
                 v.len()
             ),
-            Err(e) => assert!(is_closed_or_io(&e), "cut after {cut} bytes: {e}"),
+            // In flight when the connection was lost: `Closed` (README, "Failure behaviour").
+            Err(e) => assert_eq!(e.kind(), ErrorKind::Closed, "cut after {cut} bytes: {e}"),
         }
         assert!(
             took < timeout + SLACK,
@@ -416,6 +393,9 @@ fn refused_reconnects_back_off_and_recover() {
     hammer(r, 4, 50, "after-refusal");
 }
 
+/// README: "When the connection is lost, every command in flight fails at once with
+/// `ErrorKind::Closed` …; commands issued meanwhile wait for it, up to their timeout." Handles
+/// submitted before the cut complete with their reply or `Closed`; later ones may also time out.
 #[test]
 fn handles_in_flight_when_cut_all_complete() {
     let timeout = Duration::from_secs(3);
@@ -426,12 +406,15 @@ fn handles_in_flight_when_cut_all_complete() {
     proxy.set_chunk(16);
     proxy.set_delay(Duration::from_micros(200));
     let submitted = AtomicUsize::new(0);
+    // Handles 0..submitted_before_cut were submitted before the cut.
+    let submitted_before_cut = AtomicUsize::new(0);
     let handles = std::thread::scope(|s| {
         s.spawn(|| {
             let until = Instant::now() + RECOVERY;
             while submitted.load(Ordering::SeqCst) < 100 && Instant::now() < until {
                 std::thread::yield_now();
             }
+            submitted_before_cut.store(submitted.load(Ordering::SeqCst), Ordering::SeqCst);
             proxy.kill_all();
         });
         let mut handles = Vec::with_capacity(200);
@@ -449,6 +432,7 @@ fn handles_in_flight_when_cut_all_complete() {
         .into_iter()
         .enumerate()
         .partition(|(i, _)| i % 2 == 1);
+    let before_cut = submitted_before_cut.load(Ordering::SeqCst);
     let (mut ok, mut failed) = (0, Vec::new());
     for (i, (expected, h, submitted_at)) in odd.into_iter().chain(even) {
         let res = h.wait();
@@ -457,20 +441,30 @@ fn handles_in_flight_when_cut_all_complete() {
             waited < timeout + SLACK,
             "handle {i} completed {waited:?} after it was submitted"
         );
+        if let Err(e) = &res {
+            failed.push(e.kind());
+        }
         match res {
             Ok(v) => {
                 assert_eq!(v, expected, "handle {i} got another request's reply");
                 ok += 1;
             }
+            Err(e) if i < before_cut => assert_eq!(
+                e.kind(),
+                ErrorKind::Closed,
+                "handle {i}, submitted before the cut (handles 0..{before_cut}): {e}"
+            ),
             Err(e) => {
-                assert!(e.is_connection_error() || e.is_timeout(), "handle {i}: {e}");
-                failed.push(e.kind());
+                assert!(
+                    matches!(e.kind(), ErrorKind::Closed | ErrorKind::Timeout),
+                    "handle {i}, submitted after the cut: {e}"
+                );
             }
         }
     }
     support::note(&format!(
-        "faults: 200 handles across a kill: {ok} ok, {} failed",
-        failed.len()
+        "faults: 200 handles across a cut after {before_cut} were submitted: {ok} ok, \
+         failed: {failed:?}"
     ));
     await_recovery(r, "k", b"v", timeout);
     let v: String = r.echo("alive").unwrap();
@@ -485,7 +479,11 @@ fn handles_in_flight_when_cut_all_complete() {
 fn a_trickling_reply_times_out_on_time_over_tcp_and_tls() {
     let timeout = Duration::from_millis(300);
     for tls in [false, true] {
-        if tls && !support::tls_or_skip("a_trickling_reply_times_out_on_time (TLS)") {
+        if tls
+            && !support::tls_or_skip(
+                "faults::a_trickling_reply_times_out_on_time_over_tcp_and_tls (its TLS half)",
+            )
+        {
             continue;
         }
         let server = Server::builder().tls(tls).start();
@@ -495,12 +493,12 @@ fn a_trickling_reply_times_out_on_time_over_tcp_and_tls() {
         };
         let proxy = Proxy::start(&upstream);
         let url = if tls {
-            format!(
-                "rediss://127.0.0.1:{}?tls_insecure=true&timeout=0.3&connect_timeout=0.5",
-                proxy.port()
+            url_for(
+                &format!("rediss://127.0.0.1:{}", proxy.port()),
+                "tls_insecure=true&timeout=0.3&connect_timeout=0.5",
             )
         } else {
-            format!("{}?timeout=0.3&connect_timeout=0.5", proxy.url())
+            url_for(&proxy.url(), "timeout=0.3&connect_timeout=0.5")
         };
         let r = Redis::from_url(&url).unwrap();
         assert_eq!(r.ping().unwrap(), "PONG");

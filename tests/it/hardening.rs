@@ -1,19 +1,15 @@
 //! Faults of the shared connection found by review (issue 7): each test fails on the code
 //! before its fix.
 
-#[path = "support/proxy.rs"]
-mod proxy;
-mod support;
-
 use coredis::prelude::*;
 use coredis::{ErrorKind, Redis};
-use proxy::Proxy;
+use coredis_test_support::Proxy;
+use coredis_test_support::Server;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::Server;
 
 /// The response timeout of the timing tests: long enough that the old behaviour (twice the
 /// timeout) and the promised one (once, plus a margin) stay apart on a busy machine.

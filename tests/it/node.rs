@@ -1,16 +1,19 @@
 //! The node layer: blocking commands on dedicated connections (never stalling the shared
 //! pipe), the pool of dedicated connections, lazy connecting and closing.
 
-mod support;
-
 use coredis::prelude::*;
 use coredis::{cmd, Config, ErrorKind, Redis, Value};
+use coredis_test_support::Server;
 use std::time::{Duration, Instant};
-use support::Server;
 
 /// A client whose connections (shared and dedicated) are named `nodetest`.
 fn client(server: &Server, query: &str) -> Redis {
-    Redis::from_url(&format!("{}?client_name=nodetest&{query}", server.url())).unwrap()
+    let query = if query.is_empty() {
+        "client_name=nodetest".to_string()
+    } else {
+        format!("client_name=nodetest&{query}")
+    };
+    Redis::from_url(&crate::util::url(server, &query)).unwrap()
 }
 
 /// How many connections of [`client`]s the server has.

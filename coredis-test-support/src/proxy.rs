@@ -19,9 +19,6 @@
 //!
 //! Only `std` is used. Every thread polls its sockets with short timeouts, so dropping the
 //! [`Proxy`] stops all of them (it joins them) even while traffic is stalled.
-//!
-//! Use from a test file with `#[path = "support/proxy.rs"] mod proxy;`.
-#![allow(dead_code)]
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
