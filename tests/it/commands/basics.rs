@@ -279,3 +279,49 @@ fn escape_hatch_and_typed_replies() {
         assert_eq!(e.command(), Some("NOSUCHCOMMAND"));
     }
 }
+
+/// The methods of the first release, built.
+pub fn built() -> Vec<coredis::Request> {
+    use coredis::commands::Build;
+    vec![
+        Build.ping().request().clone(),
+        Build.echo::<String>("m").request().clone(),
+        Build.get::<String>("k").request().clone(),
+        Build.set("k", 1).request().clone(),
+        Build
+            .set_with("k", 1, SetOptions::new().nx())
+            .request()
+            .clone(),
+        Build.mget::<String>(["a", "b"]).request().clone(),
+        Build.mset([("a", 1), ("b", 2)]).request().clone(),
+        Build.incr("k").request().clone(),
+        Build.incrby("k", 2).request().clone(),
+        Build.decr("k").request().clone(),
+        Build.decrby("k", 2).request().clone(),
+        Build.del(["a", "b"]).request().clone(),
+        Build.exists("a").request().clone(),
+        Build.expire("k", Duration::from_secs(5)).request().clone(),
+        Build.ttl("k").request().clone(),
+        Build.pttl("k").request().clone(),
+        Build.dbsize().request().clone(),
+        Build.info().request().clone(),
+        Build
+            .blpop::<String, String>(["q1", "q2"], Duration::from_secs(1))
+            .request()
+            .clone(),
+        Build
+            .brpop::<String, String>("q", Duration::ZERO)
+            .request()
+            .clone(),
+    ]
+}
+
+#[test]
+fn routing_facts_match_the_server() {
+    let server = Server::start();
+    super::audit::check(
+        &server,
+        "commands::basics::routing_facts_match_the_server",
+        &built(),
+    );
+}
