@@ -60,7 +60,7 @@ pub trait ServerCommands: Executor {
     /// # See also
     /// <https://redis.io/commands/info>
     fn info(&self) -> Self::Output<Info> {
-        self.execute(Cmd::new("INFO").readonly())
+        self.execute(Cmd::new("INFO"))
     }
 
     /// The named `INFO` sections (`"server"`, `"memory"`, `"all"`, …), parsed. Several
@@ -69,7 +69,7 @@ pub trait ServerCommands: Executor {
     /// # See also
     /// <https://redis.io/commands/info>
     fn info_sections(&self, sections: impl ToArgs) -> Self::Output<Info> {
-        self.execute(Cmd::new("INFO").args(sections).readonly())
+        self.execute(Cmd::new("INFO").args(sections))
     }
 }
 
