@@ -92,7 +92,7 @@ mod pipe;
 mod pool;
 mod resp;
 mod route;
-mod types;
+pub mod types;
 mod value;
 
 pub use args::{ToArg, ToArgs};

@@ -1,7 +1,10 @@
-//! Option structs, token enums and typed replies of commands.
+//! Option structs, token enums and typed replies of commands, one file per command group
+//! (mirroring [`crate::commands`]).
 //!
 //! Owns: the values commands take besides keys and data (options, "one of" token groups) and
-//! the structs structured replies convert into. Each type converts the same from RESP2 and RESP3.
+//! the structs structured replies convert into. Each reply type converts to the same value
+//! from RESP2 and RESP3 (maps or flat arrays, sets or arrays, doubles or bulk strings, booleans
+//! or integers). The types of the first commands are also re-exported at the crate root.
 //!
 //! Must not: do I/O.
 
