@@ -51,8 +51,9 @@ use crate::pool::Pooled;
 /// last clone is dropped.
 ///
 /// Commands that block the connection (`BLPOP`, …, or [`crate::Cmd::blocking`]) do not use the
-/// shared connection: each runs on a dedicated connection from a small pool (at most 16 open,
-/// idle ones closed after 60 s), so it cannot stall anybody else. No other thread is spawned.
+/// shared connection: each runs on a dedicated connection from a small pool
+/// ([`Config::max_dedicated_connections`], [`Config::dedicated_idle_timeout`]), so it cannot
+/// stall anybody else. No other thread is spawned.
 ///
 /// # Failures
 ///

@@ -177,8 +177,9 @@ impl Request {
 
     /// How many bytes [`Request::encode_into`] appends.
     pub(crate) fn encoded_len(&self) -> usize {
-        // `*` + digits + CRLF; 20 digits cover any usize.
-        self.args.len() + 23
+        // `*`, the argument count's digits, CRLF.
+        let digits = self.argc.checked_ilog10().map_or(1, |d| d as usize + 1);
+        self.args.len() + digits + 3
     }
 
     /// Refuses what would break a connection shared by many callers: an empty command (the

@@ -20,12 +20,6 @@ use crate::handle::{Handle, Submit};
 use crate::pipe::Pipe;
 use crate::pool::{Pool, Pooled};
 
-/// Default for how many dedicated connections a node keeps open at most.
-pub(crate) const DEFAULT_MAX_DEDICATED: usize = 16;
-
-/// Default for how long an idle dedicated connection is kept.
-pub(crate) const DEFAULT_DEDICATED_IDLE: Duration = Duration::from_secs(60);
-
 /// The longest deadline, for blocking commands without a server-side timeout: one year.
 pub(crate) const FOREVER: Duration = Duration::from_secs(365 * 24 * 3600);
 
@@ -57,8 +51,8 @@ impl Node {
         let pool = Pool::new(
             config.clone(),
             connector,
-            DEFAULT_MAX_DEDICATED,
-            DEFAULT_DEDICATED_IDLE,
+            config.max_dedicated_connections(),
+            config.dedicated_idle_timeout(),
         );
         Ok(Node { config, pipe, pool })
     }

@@ -50,6 +50,12 @@ pub(crate) const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) const DEFAULT_TCP_KEEPALIVE: Duration = Duration::from_secs(60);
 /// [`Config::max_in_flight`].
 pub(crate) const DEFAULT_MAX_IN_FLIGHT: usize = 10_000;
+/// [`Config::max_in_flight_bytes`].
+pub(crate) const DEFAULT_MAX_IN_FLIGHT_BYTES: usize = 64 * 1024 * 1024;
+/// [`Config::max_dedicated_connections`].
+pub(crate) const DEFAULT_MAX_DEDICATED_CONNECTIONS: usize = 16;
+/// [`Config::dedicated_idle_timeout`].
+pub(crate) const DEFAULT_DEDICATED_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// [`Config::reconnect_min_backoff`].
 pub(crate) const DEFAULT_RECONNECT_MIN_BACKOFF: Duration = Duration::from_millis(10);
 /// [`Config::reconnect_max_backoff`].
@@ -169,6 +175,9 @@ pub struct Config {
     response_timeout: Duration,
     tcp_keepalive: Option<Duration>,
     max_in_flight: usize,
+    max_in_flight_bytes: usize,
+    max_dedicated_connections: usize,
+    dedicated_idle_timeout: Duration,
     reconnect_min_backoff: Duration,
     reconnect_max_backoff: Duration,
     limits: Limits,
@@ -188,6 +197,9 @@ impl Default for Config {
             response_timeout: DEFAULT_RESPONSE_TIMEOUT,
             tcp_keepalive: Some(DEFAULT_TCP_KEEPALIVE),
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            max_in_flight_bytes: DEFAULT_MAX_IN_FLIGHT_BYTES,
+            max_dedicated_connections: DEFAULT_MAX_DEDICATED_CONNECTIONS,
+            dedicated_idle_timeout: DEFAULT_DEDICATED_IDLE_TIMEOUT,
             reconnect_min_backoff: DEFAULT_RECONNECT_MIN_BACKOFF,
             reconnect_max_backoff: DEFAULT_RECONNECT_MAX_BACKOFF,
             limits: Limits::default(),
@@ -303,6 +315,27 @@ impl Config {
         self.max_in_flight
     }
 
+    /// How many bytes of requests (their encoded size) may be queued or unanswered on the
+    /// shared connection before further submitters block, within their response timeout
+    /// (back-pressure by size, next to [`Config::max_in_flight`]'s count). A single request
+    /// larger than this is still sent when nothing else is queued. Defaults to 64 MiB.
+    pub fn max_in_flight_bytes(&self) -> usize {
+        self.max_in_flight_bytes
+    }
+
+    /// How many dedicated connections (for blocking commands and [`crate::Redis::dedicated`])
+    /// may be open at once; a caller needing one more waits up to its response timeout.
+    /// Defaults to `16`.
+    pub fn max_dedicated_connections(&self) -> usize {
+        self.max_dedicated_connections
+    }
+
+    /// How long an idle dedicated connection is kept for reuse before it is closed (checked
+    /// when connections are taken from the pool). Defaults to `60 s`.
+    pub fn dedicated_idle_timeout(&self) -> Duration {
+        self.dedicated_idle_timeout
+    }
+
     /// The first delay before reconnecting after a connection is lost; it doubles on each
     /// failed attempt. Defaults to `10 ms`.
     pub fn reconnect_min_backoff(&self) -> Duration {
@@ -357,6 +390,9 @@ impl fmt::Debug for Config {
             .field("response_timeout", &self.response_timeout)
             .field("tcp_keepalive", &self.tcp_keepalive)
             .field("max_in_flight", &self.max_in_flight)
+            .field("max_in_flight_bytes", &self.max_in_flight_bytes)
+            .field("max_dedicated_connections", &self.max_dedicated_connections)
+            .field("dedicated_idle_timeout", &self.dedicated_idle_timeout)
             .field("reconnect_min_backoff", &self.reconnect_min_backoff)
             .field("reconnect_max_backoff", &self.reconnect_max_backoff)
             .field("limits", &self.limits)
@@ -407,7 +443,8 @@ impl ConfigBuilder {
     /// (`/2`) or the `db` query parameter, which wins.
     ///
     /// Query parameters: `db`, `protocol` (2 or 3), `timeout` (response timeout in seconds,
-    /// fractions allowed), `connect_timeout` (seconds), `client_name`, `max_in_flight`; and
+    /// fractions allowed), `connect_timeout` (seconds), `client_name`, `max_in_flight`,
+    /// `max_in_flight_bytes`; and
     /// with `rediss://` only: `tls_ca_file` (alias `ssl_ca_certs`), `tls_cert_file` (alias
     /// `ssl_certfile`), `tls_key_file` (alias `ssl_keyfile`), `tls_insecure=true|false`
     /// (alias `ssl_cert_reqs=none|required`) and `tls_server_name`. Unknown parameters and bad
@@ -519,6 +556,24 @@ impl ConfigBuilder {
         self
     }
 
+    /// Sets [`Config::max_in_flight_bytes`] (at least 1).
+    pub fn max_in_flight_bytes(mut self, max: usize) -> Self {
+        self.config.max_in_flight_bytes = max;
+        self
+    }
+
+    /// Sets [`Config::max_dedicated_connections`] (at least 1).
+    pub fn max_dedicated_connections(mut self, max: usize) -> Self {
+        self.config.max_dedicated_connections = max;
+        self
+    }
+
+    /// Sets [`Config::dedicated_idle_timeout`].
+    pub fn dedicated_idle_timeout(mut self, idle: Duration) -> Self {
+        self.config.dedicated_idle_timeout = idle;
+        self
+    }
+
     /// Sets [`Config::reconnect_min_backoff`] (non-zero, at most the maximum).
     pub fn reconnect_min_backoff(mut self, backoff: Duration) -> Self {
         self.config.reconnect_min_backoff = backoff;
@@ -574,6 +629,14 @@ impl ConfigBuilder {
         if c.tcp_keepalive.is_some_and(|k| k < MIN_TCP_KEEPALIVE) {
             return Err(Error::config(
                 "tcp_keepalive must be at least one second (or no_tcp_keepalive() to turn it off)",
+            ));
+        }
+        if c.max_in_flight_bytes == 0 {
+            return Err(Error::config("max_in_flight_bytes must be at least 1"));
+        }
+        if c.max_dedicated_connections == 0 {
+            return Err(Error::config(
+                "max_dedicated_connections must be at least 1",
             ));
         }
         if c.max_in_flight == 0 {

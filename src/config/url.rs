@@ -266,6 +266,13 @@ fn apply_query(mut b: ConfigBuilder, query: &str, tls: bool) -> Result<ConfigBui
                     .filter(|n| *n >= 1)
                     .ok_or_else(|| bad("a positive integer"))?
             }
+            "max_in_flight_bytes" => {
+                b.config.max_in_flight_bytes = value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| bad("a positive integer"))?
+            }
             "tls_ca_file" | "ssl_ca_certs" | "tls_cert_file" | "ssl_certfile" | "tls_key_file"
             | "ssl_keyfile" | "tls_insecure" | "ssl_cert_reqs" | "tls_server_name" => {
                 let Some(t) = b.config.tls.as_mut().filter(|_| tls) else {

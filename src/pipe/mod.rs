@@ -284,7 +284,7 @@ impl Pipe {
             st.pending.clear();
             st.unwritten = 0;
             wake.notify = true;
-            (st.closer.take(), std::mem::take(&mut st.fifo))
+            (st.closer.take(), st.take_front(usize::MAX))
         });
         if let Some(c) = closer {
             c.shutdown();

@@ -49,6 +49,9 @@ enum LeadEnd {
     Done,
     /// The connection of this generation failed: fail it, releasing the read side.
     Failed(u64, Error),
+    /// A reply could not be parsed: the oldest request gets the protocol error, the others in
+    /// flight `Closed`.
+    BadReply(u64, Error),
 }
 
 impl ReadSide {
@@ -195,6 +198,7 @@ impl Pipe {
         match self.lead_loop(until, &mut pushes) {
             LeadEnd::Done => self.leave(who),
             LeadEnd::Failed(gen, e) => self.fail_leading(gen, e),
+            LeadEnd::BadReply(gen, e) => self.fail_on_bad_reply(gen, e),
         }
         log_pushes(pushes);
     }
@@ -236,9 +240,19 @@ impl Pipe {
                 Err(e) => return LeadEnd::Failed(gen, e),
             }
             if let Err(e) = rs.cut(&mut frames) {
-                return LeadEnd::Failed(gen, e);
+                // Complete what came before the bad frame first: those replies are good.
+                if !frames.is_empty() {
+                    let _ = self.dispatch(gen, &mut frames, &mut done, pushes);
+                    complete(&mut done, own);
+                }
+                return LeadEnd::BadReply(gen, e);
             }
             if frames.is_empty() {
+                // Bytes came but no whole reply: a reply trickling in does not keep a stuck
+                // connection alive (the rule is about the oldest request's age, not silence).
+                if let Some(e) = self.stuck(gen) {
+                    return LeadEnd::Failed(gen, e);
+                }
                 continue;
             }
             let matched = self.dispatch(gen, &mut frames, &mut done, pushes);
@@ -332,7 +346,7 @@ impl Pipe {
                 outcome = Dispatch::Unexpected;
                 break;
             }
-            match st.fifo.pop_front() {
+            match st.pop_front() {
                 Some(s) => done.push((s, f)),
                 None => {
                     outcome = Dispatch::Unexpected;

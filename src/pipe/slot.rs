@@ -18,6 +18,9 @@ pub(crate) struct Slot {
     done: AtomicBool,
     /// When the request's owner stops waiting (its response timeout).
     deadline: Instant,
+    /// The size of the encoded request, counted against the connection's byte budget until
+    /// the reply is in.
+    bytes: usize,
     inner: Mutex<SlotInner>,
 }
 
@@ -30,11 +33,12 @@ struct SlotInner {
 }
 
 impl Slot {
-    /// A pending slot whose owner waits until `deadline`.
-    pub(crate) fn new(deadline: Instant) -> Slot {
+    /// A pending slot for a request of `bytes` bytes whose owner waits until `deadline`.
+    pub(crate) fn new(deadline: Instant, bytes: usize) -> Slot {
         Slot {
             done: AtomicBool::new(false),
             deadline,
+            bytes,
             inner: Mutex::new(SlotInner::default()),
         }
     }
@@ -42,6 +46,11 @@ impl Slot {
     /// When the owner stops waiting.
     pub(crate) fn deadline(&self) -> Instant {
         self.deadline
+    }
+
+    /// The size of the encoded request.
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
     }
 
     /// Stores the reply (or error) and wakes the registered waiter, if any. A slot completes once;

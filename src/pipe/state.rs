@@ -48,6 +48,8 @@ pub(super) struct State {
     pub(super) unwritten: usize,
     /// Every request sent or queued, oldest first; replies complete them in this order.
     pub(super) fifo: VecDeque<Arc<Slot>>,
+    /// The encoded size of the requests in `fifo` (queued or unanswered): the byte budget.
+    pub(super) fifo_bytes: usize,
     /// Someone holds the writer role.
     pub(super) writing: bool,
     /// Someone holds the reader (leader) role.
@@ -73,6 +75,7 @@ impl State {
             pending: Vec::with_capacity(4096),
             unwritten: 0,
             fifo: VecDeque::with_capacity(64),
+            fifo_bytes: 0,
             writing: false,
             reading: false,
             duplex: true,
@@ -86,6 +89,21 @@ impl State {
     /// How many written requests are waiting for their reply.
     pub(super) fn unanswered(&self) -> usize {
         self.fifo.len().saturating_sub(self.unwritten)
+    }
+
+    /// The oldest request leaves the FIFO (its reply is in).
+    pub(super) fn pop_front(&mut self) -> Option<Arc<Slot>> {
+        let s = self.fifo.pop_front()?;
+        self.fifo_bytes = self.fifo_bytes.saturating_sub(s.bytes());
+        Some(s)
+    }
+
+    /// Takes the requests from the front of the FIFO up to (not including) `keep_from`.
+    pub(super) fn take_front(&mut self, keep_from: usize) -> VecDeque<Arc<Slot>> {
+        let kept = self.fifo.split_off(keep_from.min(self.fifo.len()));
+        let taken = std::mem::replace(&mut self.fifo, kept);
+        self.fifo_bytes = self.fifo.iter().map(|s| s.bytes()).sum();
+        taken
     }
 }
 
@@ -139,17 +157,24 @@ impl Pipe {
     /// The connection of generation `gen` failed: every outstanding request completes with an
     /// error, the socket is shut down, and the worker reconnects.
     pub(super) fn fail(&self, gen: u64, cause: Error) {
-        self.fail_and_release(gen, cause, false);
+        self.fail_and_release(gen, cause, false, false);
     }
 
     /// [`Pipe::fail`] for the leader: it gives up the read side in the same critical section,
     /// so that nothing it does afterwards (logging, completing slots) holds a role that the
     /// reconnection waits for.
     pub(super) fn fail_leading(&self, gen: u64, cause: Error) {
-        self.fail_and_release(gen, cause, true);
+        self.fail_and_release(gen, cause, true, false);
     }
 
-    fn fail_and_release(&self, gen: u64, cause: Error, release_read: bool) {
+    /// [`Pipe::fail_leading`] for a reply that could not be parsed: the oldest request, whose
+    /// reply it was, gets the protocol error itself; the others in flight fail as
+    /// [`ErrorKind::Closed`] (with the protocol error as their source).
+    pub(super) fn fail_on_bad_reply(&self, gen: u64, cause: Error) {
+        self.fail_and_release(gen, cause, true, true);
+    }
+
+    fn fail_and_release(&self, gen: u64, cause: Error, release_read: bool, front_saw_it: bool) {
         let failed = self.locked(|st, wake| {
             if release_read {
                 st.reading = false;
@@ -200,6 +225,12 @@ impl Pipe {
             ..Wake::default()
         }
         .apply(self);
+        let mut slots = slots.into_iter();
+        if front_saw_it {
+            if let Some(front) = slots.next() {
+                front.complete(Err(cause.clone().with_node(&node)));
+            }
+        }
         for s in slots {
             s.complete(Err(Error::new(
                 ErrorKind::Closed,

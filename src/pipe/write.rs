@@ -93,13 +93,20 @@ impl Pipe {
     /// Blocks while the connection is being (re-)established or the queue is full, at most
     /// until `deadline`.
     pub(crate) fn submit(&self, request: &Request, deadline: Instant) -> Result<Arc<Slot>> {
-        let slot = Arc::new(Slot::new(deadline));
+        let bytes = request.encoded_len();
+        let slot = Arc::new(Slot::new(deadline, bytes));
         let mut st = self.state.lock();
         loop {
             match &st.status {
                 Status::Draining | Status::Closed => return Err(closed_error()),
                 Status::Connected => {
-                    if st.fifo.len() < self.config.max_in_flight() {
+                    // Room in the queue: a request count and a byte budget (a request larger
+                    // than the whole budget still goes, alone).
+                    if st.fifo.len() < self.config.max_in_flight()
+                        && (st.fifo_bytes == 0
+                            || st.fifo_bytes.saturating_add(bytes)
+                                <= self.config.max_in_flight_bytes())
+                    {
                         break;
                     }
                     // Full: make sure somebody drains the replies, then wait for space.
@@ -130,6 +137,7 @@ impl Pipe {
         }
         request.encode_into(&mut st.pending);
         st.fifo.push_back(slot.clone());
+        st.fifo_bytes += bytes;
         st.unwritten += 1;
         self.outstanding_hint.store(st.fifo.len(), Ordering::SeqCst);
         if st.writing {
@@ -286,7 +294,12 @@ fn submit_timeout(st: &State) -> Error {
         Status::Draining | Status::Closed => closed_error(),
         Status::Connected => Error::new(
             ErrorKind::Timeout,
-            "timed out waiting for room in the request queue (max_in_flight)",
+            format!(
+                "timed out waiting for room in the request queue ({} requests, {} bytes \
+                 queued or unanswered; see max_in_flight and max_in_flight_bytes)",
+                st.fifo.len(),
+                st.fifo_bytes
+            ),
         ),
     }
 }

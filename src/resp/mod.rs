@@ -60,7 +60,13 @@ pub struct Limits {
     pub(crate) max_depth: usize,
     pub(crate) max_bulk_len: usize,
     pub(crate) max_aggregate_len: usize,
+    /// `None`: [`REPLY_SLACK`] above `max_bulk_len`.
+    pub(crate) max_reply_len: Option<usize>,
 }
+
+/// How far above the bulk limit one whole reply may be by default: room for the bulk's header
+/// and a few small elements around it.
+pub(crate) const REPLY_SLACK: usize = 1024 * 1024;
 
 impl Limits {
     /// Maximum nesting of non-empty aggregates (arrays, maps, sets, pushes, attributes). The
@@ -80,6 +86,22 @@ impl Limits {
     /// Defaults to `u32::MAX`.
     pub fn max_aggregate_len(&self) -> usize {
         self.max_aggregate_len
+    }
+
+    /// Maximum size in bytes of one reply while it arrives: a reply still incomplete past this
+    /// is a protocol error, so a peer cannot make the client buffer without bound (an array
+    /// announcing two billion elements that keep coming, say). Defaults to 1 MiB above
+    /// [`Limits::max_bulk_len`] (so 513 MiB), following it when that is changed.
+    pub fn max_reply_len(&self) -> usize {
+        self.max_reply_len
+            .unwrap_or_else(|| self.max_bulk_len.saturating_add(REPLY_SLACK))
+    }
+
+    /// Sets [`Limits::max_reply_len`].
+    #[must_use]
+    pub fn with_max_reply_len(mut self, len: usize) -> Limits {
+        self.max_reply_len = Some(len);
+        self
     }
 
     /// Sets [`Limits::max_depth`].
@@ -111,6 +133,7 @@ impl Default for Limits {
             max_depth: DEFAULT_MAX_DEPTH,
             max_bulk_len: DEFAULT_MAX_BULK_LEN,
             max_aggregate_len: DEFAULT_MAX_AGGREGATE_LEN,
+            max_reply_len: None,
         }
     }
 }

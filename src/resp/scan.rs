@@ -371,6 +371,18 @@ impl FrameScanner {
     /// again, except a partially received header line). `Err` (a protocol error) on invalid
     /// input or an exceeded [`Limits`] bound; the stream is then unusable.
     pub(crate) fn scan(&mut self, buf: &[u8]) -> Result<Option<usize>> {
+        let found = self.scan_inner(buf)?;
+        if found.is_none() && buf.len() > self.limits.max_reply_len() {
+            return Err(Error::protocol(format!(
+                "a reply longer than the limit of {} bytes (Limits::max_reply_len) is still \
+                 incomplete",
+                self.limits.max_reply_len()
+            )));
+        }
+        Ok(found)
+    }
+
+    fn scan_inner(&mut self, buf: &[u8]) -> Result<Option<usize>> {
         loop {
             let step = match self.body {
                 Some(body) if buf.len() < body.end => return Ok(None),
