@@ -6,6 +6,7 @@ use coredis::prelude::*;
 use coredis::{cmd, Redis};
 use coredis_test_support::{Server, Watchdog};
 use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,34 @@ static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 fn seen(line: String) {
     SEEN.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+}
+
+/// Records being shipped right now (inside the logger's `RPUSH`).
+static SHIPPING: AtomicUsize = AtomicUsize::new(0);
+
+/// Waits (at most 10 s) until the logger has seen `n` records containing `what` and ships
+/// nothing. The library logs some records from its worker, in the background: one step's
+/// records must not still be on their way when the next step starts, or the next step's
+/// record may be logged inside their `RPUSH`, where this logger drops it (recursion guard).
+fn settle(what: &str, n: usize) {
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let count = SEEN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|l| l.contains(what))
+            .count();
+        if count >= n && SHIPPING.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < until,
+            "waited 10 s for {n} {what:?} record(s) and an idle logger; it saw: {:#?}",
+            SEEN.lock().unwrap_or_else(|e| e.into_inner())
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
 
 thread_local! {
@@ -48,6 +77,7 @@ impl log::Log for RedisSink {
             seen(format!("[{thread}] {text} -> not shipped (no client yet)"));
             return;
         };
+        SHIPPING.fetch_add(1, Ordering::SeqCst);
         LOGGING.with(|l| l.set(true));
         let res = r.execute(cmd("RPUSH").key("logs").arg(&text));
         LOGGING.with(|l| l.set(false));
@@ -56,6 +86,7 @@ impl log::Log for RedisSink {
             Err(e) => format!("RPUSH failed: {e}"),
         };
         seen(format!("[{thread}] {text} -> {outcome}"));
+        SHIPPING.fetch_sub(1, Ordering::SeqCst);
     }
 
     fn flush(&self) {}
@@ -89,20 +120,9 @@ fn a_logger_that_uses_the_client_neither_deadlocks_nor_stalls_it() {
     log::set_max_level(log::LevelFilter::Debug);
     // A stall shows as the 3 s response timeout; recovering takes milliseconds.
     let r = Redis::from_url(&format!("{}?timeout=3", server.url())).unwrap();
-    // The worker thread logs that it started; on a busy machine it may do so late. Shipped
-    // through the client, that record's RPUSH (on the worker) could be in flight during step 1
-    // and find the loss first, inside the logger, where this logger drops records. Let it be
-    // logged before the client is handed to the logger.
-    let until = Instant::now() + Duration::from_secs(10);
-    while !SEEN
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-        .any(|l| l.contains("worker for") && l.contains("started"))
-    {
-        assert!(Instant::now() < until, "the worker never logged its start");
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    // The worker thread logs that it started, perhaps late on a busy machine: let it do so
+    // before the client is handed to the logger (see `settle`).
+    settle("worker for", 1);
     CLIENT.set(r.clone()).ok();
     let fast = Duration::from_secs(1);
 
@@ -111,6 +131,7 @@ fn a_logger_that_uses_the_client_neither_deadlocks_nor_stalls_it() {
     server.command(&["CLIENT", "KILL", "TYPE", "normal"]);
     let took = recovery(&r);
     assert!(took < fast, "a caller's loss: recovery took {took:?}");
+    settle("reconnected to", 1);
 
     // 2. The worker finds it lost: it reads for a dropped handle of a blocking command, and
     //    it is also the only thread that reconnects.
@@ -119,6 +140,7 @@ fn a_logger_that_uses_the_client_neither_deadlocks_nor_stalls_it() {
     server.command(&["CLIENT", "KILL", "TYPE", "normal"]);
     let took = recovery(&r);
     assert!(took < fast, "the worker's loss: recovery took {took:?}");
+    settle("reconnected to", 2);
 
     // 3. The leader drops push frames it has no listener for (RESP3 tracking invalidations).
     r.execute(cmd("CLIENT").arg("TRACKING").arg("ON")).unwrap();
@@ -130,6 +152,7 @@ fn a_logger_that_uses_the_client_neither_deadlocks_nor_stalls_it() {
     assert_eq!(v, None);
     let took = started.elapsed();
     assert!(took < fast, "a GET after a push frame took {took:?}");
+    settle("push frame", 1);
 
     // The records reached the list through the client.
     let logged = server.command(&["LRANGE", "logs", "0", "-1"]);

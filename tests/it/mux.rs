@@ -165,7 +165,9 @@ fn wait_timeout_keeps_the_handle() {
 /// read tick: a response timeout of 120 ms ends the call after about 120 ms (with the tick
 /// alone, the leader would notice at 200 ms), and `wait_timeout(5 ms)` returns after about
 /// 5 ms even when the caller is the one reading. The fastest of several tries is compared, so
-/// a loaded machine only makes the test slower, not wrong.
+/// a loaded machine only makes the test slower, not wrong: a try whose caller wakes up so late
+/// that the stuck-connection rule (twice the timeout) closed the connection first is a slow
+/// try, as documented.
 #[test]
 fn timeouts_end_on_the_deadline_not_on_the_read_tick() {
     let server = Server::start();
@@ -175,15 +177,33 @@ fn timeouts_end_on_the_deadline_not_on_the_read_tick() {
         let started = Instant::now();
         let e = r.execute(cmd("DEBUG").arg("SLEEP").arg("0.3")).unwrap_err();
         let took = started.elapsed();
-        assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
-        assert!(
-            took >= Duration::from_millis(119),
-            "timed out early: {took:?}"
-        );
-        fastest = fastest.min(took);
-        // Let the server finish the sleep; its late reply is discarded.
+        match e.kind() {
+            ErrorKind::Timeout => {
+                assert!(
+                    took >= Duration::from_millis(119),
+                    "timed out early: {took:?}"
+                );
+                fastest = fastest.min(took);
+            }
+            ErrorKind::Closed => assert!(
+                took >= Duration::from_millis(239),
+                "closed before the stuck-connection rule could apply ({took:?}): {e}"
+            ),
+            _ => panic!("{e}"),
+        }
+        // Let the server finish the sleep; its late reply is discarded (or the connection
+        // is back, after a recycle).
         std::thread::sleep(Duration::from_millis(250));
-        assert_eq!(r.echo::<String>("in sync").unwrap(), "in sync");
+        let until = Instant::now() + PATIENCE;
+        loop {
+            match r.echo::<String>("in sync") {
+                Ok(v) => break assert_eq!(v, "in sync"),
+                Err(e) => {
+                    assert!(e.is_timeout() || e.is_connection_error(), "{e}");
+                    assert!(Instant::now() < until, "not back in sync: {e}");
+                }
+            }
+        }
     }
     assert!(
         fastest < Duration::from_millis(180),
