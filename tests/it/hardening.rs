@@ -166,3 +166,223 @@ fn a_client_dropped_with_a_request_in_flight_closes_within_one_timeout() {
     }
     let _ = ErrorKind::Closed;
 }
+
+// ---------------------------------------------------------------------------------------
+// Against the scripted fake peer: what a broken server or proxy can send.
+// ---------------------------------------------------------------------------------------
+
+use coredis::{Limits, Value};
+use coredis_test_support::fake::{bulk, FakeServer, Script};
+
+/// A client of the fake, in the run's protocol.
+fn fake_client(fake: &FakeServer, query: &str) -> Redis {
+    Redis::from_url(&crate::util::url_for(&fake.url(), query)).unwrap()
+}
+
+#[test]
+fn a_reply_nobody_asked_for_is_never_handed_to_the_next_caller() {
+    let fake = FakeServer::start(Script::echo_all());
+    let r = fake_client(&fake, "");
+    assert_eq!(r.echo::<String>("first").unwrap(), "first");
+    // While the connection is idle, the "server" sends a reply nobody asked for.
+    assert_eq!(fake.inject(&bulk("EXTRA")), 1);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(r.echo::<String>("v0").unwrap(), "v0");
+    assert_eq!(r.echo::<String>("v1").unwrap(), "v1");
+    assert_eq!(fake.connections(), 2, "the connection that got it was replaced");
+}
+
+#[test]
+fn push_frames_while_idle_are_allowed() {
+    if crate::util::protocol() != 3 {
+        coredis_test_support::skip(
+            "hardening::push_frames_while_idle_are_allowed",
+            "push frames are RESP3",
+        );
+        return;
+    }
+    let fake = FakeServer::start(Script::echo_all());
+    let r = fake_client(&fake, "");
+    assert_eq!(r.echo::<String>("a").unwrap(), "a");
+    fake.inject(b">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n");
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(r.echo::<String>("b").unwrap(), "b");
+    assert_eq!(fake.connections(), 1, "a push frame is not a reason to reconnect");
+}
+
+#[test]
+fn a_trickling_reply_does_not_keep_a_stuck_connection_alive() {
+    // The first connection answers GET with a 100,000-byte bulk that trickles in, one byte
+    // every 30 ms (50 minutes); later connections answer normally.
+    let fake = FakeServer::start_with(|n| {
+        if n == 0 {
+            Script::new()
+                .expect(&["GET", "k"], b"$100000\r\n")
+                .trickle(vec![b'x'; 100_002], Duration::from_millis(30))
+        } else {
+            Script::echo_all()
+        }
+    });
+    let r = fake_client(&fake, "timeout=0.5");
+    let started = Instant::now();
+    let e = r.get::<String>("k").unwrap_err();
+    assert!(e.is_timeout(), "{e}");
+    // The connection is replaced once the oldest request is twice the timeout old, even
+    // though bytes keep coming; the next call works on the new one.
+    let v: String = loop {
+        match r.echo::<String>("after") {
+            Ok(v) => break v,
+            Err(e) => {
+                assert!(e.is_timeout() || e.is_connection_error(), "{e}");
+                assert!(
+                    started.elapsed() < Duration::from_secs(8),
+                    "still stuck after {:?}",
+                    started.elapsed()
+                );
+            }
+        }
+    };
+    assert_eq!(v, "after");
+    assert_eq!(fake.connections(), 2);
+}
+
+#[test]
+fn an_endless_reply_is_a_protocol_error_not_unbounded_memory() {
+    let fake = FakeServer::start_with(|n| {
+        if n == 0 {
+            Script::new()
+                .expect(&["GET", "k"], b"*2147483648\r\n")
+                .repeat(b":1\r\n")
+        } else {
+            Script::echo_all()
+        }
+    });
+    let limits = Limits::default().with_max_reply_len(1024 * 1024);
+    let config = coredis::Config::from_url(&crate::util::url_for(&fake.url(), "timeout=20"))
+        .unwrap()
+        .to_builder()
+        .limits(limits)
+        .build()
+        .unwrap();
+    let r = Redis::new(config).unwrap();
+    let started = Instant::now();
+    let e = r.get::<Value>("k").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
+    assert!(e.to_string().contains("max_reply_len"), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert_eq!(r.echo::<String>("next").unwrap(), "next");
+}
+
+#[test]
+fn an_endless_handshake_reply_is_a_protocol_error() {
+    let fake = FakeServer::start(
+        Script::new()
+            .handshake(coredis_test_support::fake::Handshake::Manual)
+            .reply(b"*2147483648\r\n")
+            .repeat(b":1\r\n"),
+    );
+    let limits = Limits::default().with_max_reply_len(1024 * 1024);
+    let config = coredis::Config::from_url(&fake.url())
+        .unwrap()
+        .to_builder()
+        .limits(limits)
+        .build()
+        .unwrap();
+    let e = Redis::new(config).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
+}
+
+/// A reply nested `depth` arrays deep around `:1`.
+fn nested(depth: usize) -> Vec<u8> {
+    let mut out = b"*1\r\n".repeat(depth);
+    out.extend_from_slice(b":1\r\n");
+    out
+}
+
+#[test]
+fn the_configured_limits_are_used_to_decode_replies() {
+    let fake = FakeServer::start(
+        Script::new()
+            .expect(&["GET", "deep"], nested(200))
+            .expect(&["GET", "deep"], nested(200))
+            .echo(),
+    );
+    let config = coredis::Config::from_url(&crate::util::url_for(&fake.url(), ""))
+        .unwrap()
+        .to_builder()
+        .limits(Limits::default().with_max_depth(300))
+        .build()
+        .unwrap();
+    let r = Redis::new(config).unwrap();
+    let v: Value = r.get("deep").unwrap();
+    let mut depth = 0;
+    let mut at = &v;
+    while let Value::Array(items) = at {
+        depth += 1;
+        at = &items[0];
+    }
+    assert_eq!((depth, at), (200, &Value::Int(1)));
+    // Through a handle too.
+    assert!(r.deferred().get::<Value>("deep").wait().is_ok());
+}
+
+#[test]
+fn a_bad_reply_fails_its_own_request_as_protocol_and_the_others_as_closed() {
+    let fake = FakeServer::start_with(|n| {
+        if n == 0 {
+            // Takes the three requests, then answers the first with a malformed bulk.
+            Script::new()
+                .receive()
+                .receive()
+                .receive()
+                .send(b"$1\r\naXX\r\n")
+        } else {
+            Script::echo_all()
+        }
+    });
+    let r = fake_client(&fake, "timeout=5");
+    let (a, b, c) = (
+        r.deferred().echo::<String>("a"),
+        r.deferred().echo::<String>("b"),
+        r.deferred().echo::<String>("c"),
+    );
+    let ea = a.wait().unwrap_err();
+    assert_eq!(ea.kind(), ErrorKind::Protocol, "{ea}");
+    for h in [b, c] {
+        let e = h.wait().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Closed, "{e}");
+    }
+    assert_eq!(r.echo::<String>("d").unwrap(), "d");
+}
+
+#[test]
+fn the_byte_budget_holds_submitters_back() {
+    // A server that reads everything and never answers.
+    let fake = FakeServer::start(Script::new());
+    let r = fake_client(&fake, "timeout=1&max_in_flight_bytes=4000000");
+    let value = vec![b'v'; 1024 * 1024];
+    let mut handles = Vec::new();
+    for i in 0..3 {
+        let started = Instant::now();
+        handles.push(r.deferred().set(format!("k{i}"), &value));
+        assert!(started.elapsed() < Duration::from_millis(800), "within the budget");
+    }
+    // The fourth MiB would pass 4,000,000 bytes: the submitter waits for room, up to its
+    // timeout, and fails without sending.
+    let started = Instant::now();
+    let e = r.deferred().set("k3", &value).wait().unwrap_err();
+    assert!(started.elapsed() >= Duration::from_millis(900), "{:?}", started.elapsed());
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(e.to_string().contains("max_in_flight_bytes"), "{e}");
+    for h in handles {
+        assert!(h.wait().unwrap_err().is_timeout());
+    }
+}
+
+#[test]
+fn one_request_larger_than_the_budget_goes_alone() {
+    let fake = FakeServer::start(Script::echo_all());
+    let r = fake_client(&fake, "max_in_flight_bytes=1000");
+    let big = "x".repeat(100_000);
+    assert_eq!(r.echo::<String>(&big).unwrap(), big);
+}
