@@ -189,7 +189,11 @@ fn a_reply_nobody_asked_for_is_never_handed_to_the_next_caller() {
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(r.echo::<String>("v0").unwrap(), "v0");
     assert_eq!(r.echo::<String>("v1").unwrap(), "v1");
-    assert_eq!(fake.connections(), 2, "the connection that got it was replaced");
+    assert_eq!(
+        fake.connections(),
+        2,
+        "the connection that got it was replaced"
+    );
 }
 
 #[test]
@@ -207,7 +211,11 @@ fn push_frames_while_idle_are_allowed() {
     fake.inject(b">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n");
     std::thread::sleep(Duration::from_millis(100));
     assert_eq!(r.echo::<String>("b").unwrap(), "b");
-    assert_eq!(fake.connections(), 1, "a push frame is not a reason to reconnect");
+    assert_eq!(
+        fake.connections(),
+        1,
+        "a push frame is not a reason to reconnect"
+    );
 }
 
 #[test]
@@ -269,7 +277,11 @@ fn an_endless_reply_is_a_protocol_error_not_unbounded_memory() {
     let e = r.get::<Value>("k").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
     assert!(e.to_string().contains("max_reply_len"), "{e}");
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(r.echo::<String>("next").unwrap(), "next");
 }
 
@@ -365,13 +377,20 @@ fn the_byte_budget_holds_submitters_back() {
     for i in 0..3 {
         let started = Instant::now();
         handles.push(r.deferred().set(format!("k{i}"), &value));
-        assert!(started.elapsed() < Duration::from_millis(800), "within the budget");
+        assert!(
+            started.elapsed() < Duration::from_millis(800),
+            "within the budget"
+        );
     }
     // The fourth MiB would pass 4,000,000 bytes: the submitter waits for room, up to its
     // timeout, and fails without sending.
     let started = Instant::now();
     let e = r.deferred().set("k3", &value).wait().unwrap_err();
-    assert!(started.elapsed() >= Duration::from_millis(900), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert!(e.to_string().contains("max_in_flight_bytes"), "{e}");
     for h in handles {
@@ -385,4 +404,87 @@ fn one_request_larger_than_the_budget_goes_alone() {
     let r = fake_client(&fake, "max_in_flight_bytes=1000");
     let big = "x".repeat(100_000);
     assert_eq!(r.echo::<String>(&big).unwrap(), big);
+}
+
+// ---------------------------------------------------------------------------------------
+// The hand-off of the read side and the queue bound: tests that fail without them.
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn the_last_callers_of_a_burst_all_complete_with_nobody_arriving_after_them() {
+    // 16 threads each send a burst, then stop: nobody arrives later to take the read side.
+    // When the leader has its own reply it must hand the read side to a waiter; without the
+    // hand-off, the waiters' replies would be read only when the parked worker looks again
+    // (about once a second), so a round would take a second instead of milliseconds.
+    const ROUNDS: usize = 30;
+    const SLOW: Duration = Duration::from_millis(400);
+    let server = Server::start();
+    let r = crate::util::connect_with(&server, "timeout=10");
+    let mut slow_rounds = Vec::new();
+    for round in 0..ROUNDS {
+        let barrier = std::sync::Barrier::new(16);
+        let slowest = std::sync::Mutex::new(Duration::ZERO);
+        std::thread::scope(|s| {
+            for t in 0..16 {
+                let (r, barrier, slowest) = (&r, &barrier, &slowest);
+                s.spawn(move || {
+                    barrier.wait();
+                    for i in 0..(1 + (t + round) % 4) {
+                        let started = Instant::now();
+                        let v: String = r.echo(format!("{round}-{t}-{i}")).unwrap();
+                        assert_eq!(v, format!("{round}-{t}-{i}"));
+                        let took = started.elapsed();
+                        let mut sl = slowest.lock().unwrap();
+                        *sl = (*sl).max(took);
+                    }
+                });
+            }
+        });
+        let slowest = *slowest.lock().unwrap();
+        if slowest > SLOW {
+            slow_rounds.push((round, slowest));
+        }
+    }
+    // A busy machine may stall a round now and then; a missing hand-off stalls most of them.
+    assert!(
+        slow_rounds.len() <= ROUNDS / 6,
+        "{} of {ROUNDS} rounds had a caller waiting over {SLOW:?}: {slow_rounds:?}",
+        slow_rounds.len()
+    );
+}
+
+#[test]
+fn max_in_flight_bounds_the_queue_by_count() {
+    // A server that reads everything and never answers.
+    let fake = FakeServer::start(Script::new());
+    let r = fake_client(&fake, "timeout=1&max_in_flight=4");
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let started = Instant::now();
+            let h = r.deferred().incr(format!("k{i}"));
+            assert!(started.elapsed() < Duration::from_millis(800));
+            h
+        })
+        .collect();
+    let started = Instant::now();
+    let e = r.deferred().incr("k5").wait().unwrap_err();
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(e.to_string().contains("max_in_flight"), "{e}");
+    assert!(
+        fake.wait_for(Duration::from_secs(5), |c| c
+            .iter()
+            .filter(|c| c.name() == "INCR")
+            .count()
+            == 4),
+        "the fifth request was never sent: {:?}",
+        fake.commands()
+            .iter()
+            .map(|c| c.words().join(" "))
+            .collect::<Vec<_>>()
+    );
+    drop(handles);
 }

@@ -13,5 +13,6 @@ mod harness;
 mod hermetic;
 mod mux;
 mod node;
+mod session;
 mod tls_pem;
 mod util;
