@@ -299,3 +299,38 @@ impl Pipe {
 fn closed_error() -> Error {
     Error::new(ErrorKind::Closed, "the client was closed")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connection::ConfiguredAddr;
+    use crate::handle::{Handle, Submit};
+    use coredis_test_support::fake::{FakeServer, Script};
+
+    impl Pipe {
+        /// The capacity of the write buffers (pending bytes and the spare batch buffer).
+        fn write_buffer_capacity(&self) -> usize {
+            self.state.lock().pending.capacity() + self.write.lock().spare.capacity()
+        }
+    }
+
+    #[test]
+    fn write_buffers_give_big_writes_memory_back() {
+        let fake = FakeServer::start(Script::echo_all());
+        let config = Config::from_url(&fake.url()).unwrap();
+        let pipe = Pipe::connect(config, Arc::new(ConfiguredAddr)).unwrap();
+        let big = vec![b'x'; 32 * 1024 * 1024];
+        let (request, decoder) = crate::cmd::Cmd::<crate::Value>::new("ECHO")
+            .arg(&big[..])
+            .into_parts();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let h = Handle::shared(&pipe, request, decoder, deadline, Submit::AndWait);
+        assert_eq!(h.wait().unwrap(), crate::Value::Bulk(big.into()));
+        let capacity = pipe.write_buffer_capacity();
+        assert!(
+            capacity < 2 * 1024 * 1024,
+            "{capacity} bytes kept after the write"
+        );
+        pipe.close();
+    }
+}

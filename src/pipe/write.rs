@@ -18,7 +18,7 @@ pub(super) struct WriteSide {
     writer: Option<ConnWriter>,
     generation: u64,
     /// The buffer swapped with the pending bytes for each batch (kept to reuse its memory).
-    spare: Vec<u8>,
+    pub(super) spare: Vec<u8>,
 }
 
 impl WriteSide {
