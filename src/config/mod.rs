@@ -5,7 +5,7 @@
 //! [`TlsConfig`] (in `tls.rs`), validation of all of them, parsing of `redis://`, `rediss://`
 //! and `unix://` URLs (in `url.rs`, with a small percent-decoder; no URL crate), and every
 //! default and connection-level timing, named below. (The multiplexer's own timings live in
-//! `crate::mux`; the protocol limits' defaults live with [`Limits`].)
+//! `crate::pipe`; the protocol limits' defaults live with [`Limits`].)
 //!
 //! Must not: open sockets, read files (TLS files are read when a connection is made, by
 //! `crate::connection`), log, or let a password or a private key reach `Debug` output, error
