@@ -42,6 +42,30 @@ pub struct Handle<T> {
     state: State,
     decoder: Decoder<T>,
     deadline: Instant,
+    /// Where an error reply may be sent again (cluster redirections); `None` for one server.
+    redirect: Option<Box<Redirecting>>,
+}
+
+/// The redirection hook of a handle and what it needs to send the request again.
+struct Redirecting {
+    hook: Arc<dyn Redirect>,
+    request: Request,
+    attempts: u32,
+}
+
+/// Where a router plugs in to follow `MOVED`, `ASK` and `TRYAGAIN`: called when a handle's
+/// reply is a server error, before the error reaches the caller. It may send the request
+/// again — to another node, after `ASKING`, after a pause — and hand back where the new reply
+/// will come from; the handle then waits for that one instead (within its own deadline).
+pub(crate) trait Redirect: Send + Sync {
+    /// `request` got `error` back on its `attempt`-th try (1 for the first). `None` lets the
+    /// error through to the caller.
+    fn redirect(
+        &self,
+        request: &Request,
+        error: &crate::error::ServerError,
+        attempt: u32,
+    ) -> Option<Result<(Arc<Pipe>, Arc<Slot>)>>;
 }
 
 /// Where the reply comes from.
@@ -111,7 +135,28 @@ impl<T> Handle<T> {
             state,
             decoder,
             deadline,
+            redirect: None,
         }
+    }
+
+    /// [`Handle::shared`], with `hook` asked about error replies (see [`Redirect`]).
+    #[allow(dead_code)] // the seam the cluster client plugs into
+    pub(crate) fn shared_redirecting(
+        pipe: &Arc<Pipe>,
+        request: Request,
+        decoder: Decoder<T>,
+        deadline: Instant,
+        how: Submit,
+        hook: Arc<dyn Redirect>,
+    ) -> Handle<T> {
+        let kept = request.clone();
+        let mut h = Handle::shared(pipe, request, decoder, deadline, how);
+        h.redirect = Some(Box::new(Redirecting {
+            hook,
+            request: kept,
+            attempts: 1,
+        }));
+        h
     }
 
     /// Sends `request` on a dedicated connection from `pool` (checked out by `checkout`).
@@ -138,6 +183,7 @@ impl<T> Handle<T> {
             state,
             decoder,
             deadline,
+            redirect: None,
         }
     }
 
@@ -209,19 +255,30 @@ impl<T> Handle<T> {
 
     /// Waits until `until` at most; `None` when the reply is still pending then.
     fn wait_until(&mut self, until: Instant) -> Option<Result<T>> {
-        let frame = match &self.state {
-            State::Shared { pipe, slot } => pipe.wait(slot, until)?,
-            State::Dedicated(conn) => match conn.lock().recv(until) {
-                Ok(None) => return None,
-                Ok(Some(frame)) => Ok(frame),
-                Err(e) => Err(e),
-            },
-            State::Failed(_) | State::Taken => Err(self.take_error()),
-        };
-        let limits = self.limits();
-        let node = self.node();
-        self.state = State::Taken;
-        Some(self.finish(frame, &limits, &node))
+        loop {
+            let frame = match &self.state {
+                State::Shared { pipe, slot } => pipe.wait(slot, until)?,
+                State::Dedicated(conn) => match conn.lock().recv(until) {
+                    Ok(None) => return None,
+                    Ok(Some(frame)) => Ok(frame),
+                    Err(e) => Err(e),
+                },
+                State::Failed(_) | State::Taken => Err(self.take_error()),
+            };
+            let limits = self.limits();
+            let node = self.node();
+            if let (Ok(f), Some(r)) = (&frame, self.redirect.as_mut()) {
+                if let Some(next) = redirected(r, f, &limits) {
+                    self.state = match next {
+                        Ok((pipe, slot)) => State::Shared { pipe, slot },
+                        Err(e) => State::Failed(e),
+                    };
+                    continue;
+                }
+            }
+            self.state = State::Taken;
+            return Some(self.finish(frame, &limits, &node));
+        }
     }
 
     /// The error of a handle that failed to send, or was already taken.
@@ -297,6 +354,26 @@ impl<T> Handle<T> {
     }
 }
 
+/// Asks the redirection hook about a reply that is a server error: where to wait next, if
+/// anywhere.
+fn redirected(
+    r: &mut Redirecting,
+    frame: &Bytes,
+    limits: &crate::resp::Limits,
+) -> Option<Result<(Arc<Pipe>, Arc<Slot>)>> {
+    match crate::resp::decode_with_limits(frame, limits)
+        .ok()?
+        .strip_attributes()
+    {
+        crate::value::Value::Error(e) => {
+            let next = r.hook.redirect(&r.request, &e, r.attempts)?;
+            r.attempts += 1;
+            Some(next)
+        }
+        _ => None,
+    }
+}
+
 fn already_taken(name: &str) -> Error {
     Error::new(
         ErrorKind::Usage,
@@ -314,5 +391,84 @@ impl<T> Drop for Handle<T> {
             }
         }
         // A dedicated connection still owing the reply is closed by its guard's drop.
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd::Cmd;
+    use crate::config::Config;
+    use crate::connection::ConfiguredAddr;
+    use crate::error::{ServerCode, ServerError};
+    use coredis_test_support::fake::{bulk, FakeServer, Script};
+    use std::time::Duration;
+
+    /// Follows `MOVED` to the one other node it knows, like a cluster router would.
+    struct FollowMoved {
+        other: Arc<Pipe>,
+        other_addr: String,
+    }
+
+    impl Redirect for FollowMoved {
+        fn redirect(
+            &self,
+            request: &Request,
+            error: &ServerError,
+            attempt: u32,
+        ) -> Option<Result<(Arc<Pipe>, Arc<Slot>)>> {
+            match error.kind() {
+                ServerCode::Moved { addr, .. } if addr == self.other_addr && attempt < 3 => {
+                    let deadline = Instant::now() + Duration::from_secs(5);
+                    Some(
+                        self.other
+                            .submit(request, deadline)
+                            .map(|slot| (self.other.clone(), slot)),
+                    )
+                }
+                _ => None,
+            }
+        }
+    }
+
+    fn pipe(fake: &FakeServer) -> Arc<Pipe> {
+        let config = Config::from_url(&fake.url()).unwrap();
+        Pipe::connect(config, Arc::new(ConfiguredAddr)).unwrap()
+    }
+
+    #[test]
+    fn a_redirect_hook_resubmits_where_the_error_says() {
+        let b = FakeServer::start(Script::new().expect(&["GET", "k"], bulk("from b")));
+        let moved = format!("-MOVED 12182 {}\r\n", b.addr());
+        let a = FakeServer::start(
+            Script::new()
+                .expect(&["GET", "k"], moved.as_bytes())
+                .expect(&["GET", "other"], b"-ERR plain error\r\n"),
+        );
+        let (pa, pb) = (pipe(&a), pipe(&b));
+        let hook: Arc<dyn Redirect> = Arc::new(FollowMoved {
+            other: pb.clone(),
+            other_addr: b.addr(),
+        });
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let (request, decoder) = Cmd::<String>::new("GET").key("k").into_parts();
+        let h = Handle::shared_redirecting(
+            &pa,
+            request,
+            decoder,
+            deadline,
+            Submit::AndWait,
+            hook.clone(),
+        );
+        assert_eq!(h.wait().unwrap(), "from b");
+        // An error the hook lets through reaches the caller.
+        let (request, decoder) = Cmd::<String>::new("GET").key("other").into_parts();
+        let h = Handle::shared_redirecting(&pa, request, decoder, deadline, Submit::AndWait, hook);
+        let e = h.wait().unwrap_err();
+        assert_eq!(e.server_code(), Some(ServerCode::Err), "{e}");
+        a.assert_no_mismatch();
+        b.assert_no_mismatch();
+        pa.close();
+        pb.close();
     }
 }
