@@ -131,6 +131,10 @@ impl<T> Handle<T> {
             }
             Err(e) => State::Failed(e),
         };
+        Handle::new(state, decoder, deadline)
+    }
+
+    fn new(state: State, decoder: Decoder<T>, deadline: Instant) -> Handle<T> {
         Handle {
             state,
             decoder,
@@ -179,12 +183,7 @@ impl<T> Handle<T> {
             Ok(conn) => State::Dedicated(Box::new(Mutex::new(conn))),
             Err(e) => State::Failed(e.with_command(request.name())),
         };
-        Handle {
-            state,
-            decoder,
-            deadline,
-            redirect: None,
-        }
+        Handle::new(state, decoder, deadline)
     }
 
     /// The name of the command this handle waits for.
