@@ -345,9 +345,9 @@ impl MSetExOptions {
 ///
 /// ```
 /// use coredis::types::LcsOptions;
+/// // Matches of 4 bytes or more, each with its length.
 /// let o = LcsOptions::new().min_match_len(4).with_match_len();
-/// assert_eq!(o.min_match_len_value(), Some(4));
-/// assert!(o.with_match_len_value());
+/// assert_ne!(o, LcsOptions::new());
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct LcsOptions {
@@ -360,16 +360,6 @@ impl LcsOptions {
     #[must_use]
     pub fn new() -> LcsOptions {
         LcsOptions::default()
-    }
-
-    /// The `MINMATCHLEN`, if set. Defaults to `None`.
-    pub fn min_match_len_value(self) -> Option<u64> {
-        self.min_match_len
-    }
-
-    /// Whether `WITHMATCHLEN` is sent. Defaults to `false`.
-    pub fn with_match_len_value(self) -> bool {
-        self.with_match_len
     }
 
     /// List only matches at least `len` bytes long (`MINMATCHLEN`).

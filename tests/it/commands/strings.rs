@@ -246,7 +246,10 @@ fn strings_lcs() {
         assert_eq!(m.len, 6, "RESP{p}");
         assert_eq!(
             m.matches,
-            [match_of((4, 7), (5, 8), None), match_of((2, 3), (0, 1), None)]
+            [
+                match_of((4, 7), (5, 8), None),
+                match_of((2, 3), (0, 1), None)
+            ]
         );
         let m = r
             .lcs_idx_with(&a, &b, LcsOptions::new().min_match_len(4).with_match_len())
