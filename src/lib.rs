@@ -117,7 +117,7 @@ pub use bytes::Bytes;
 pub mod prelude {
     pub use crate::commands::{
         BlockingCommands, ConnectionCommands, ExclusiveCommands, Executor, GenericCommands,
-        ServerCommands, StringCommands,
+        HashCommands, ServerCommands, StringCommands,
     };
     pub use crate::{FromValue, Redis};
 }

@@ -8,8 +8,21 @@
 //!
 //! Must not: do I/O.
 
+mod hashes;
 mod info;
 mod options;
+mod strings;
 
+pub(crate) use hashes::{
+    field_expire_times_millis, field_expire_times_secs, field_ttls_millis, field_ttls_secs,
+    per_field,
+};
+pub use hashes::{
+    FieldCondition, FieldExpireTime, FieldExpiry, FieldPersist, FieldTtl, HSetExOptions,
+};
 pub use info::{Info, KeyspaceStats, ServerInfo};
-pub use options::{ExpireCondition, Expiry, FlushMode, SetCondition, SetOptions};
+pub use options::{ExpireCondition, FlushMode};
+pub use strings::{
+    Expiry, GetExExpiry, KeyCondition, LcsMatch, LcsMatches, LcsOptions, MSetExOptions,
+    SetCondition, SetOptions,
+};
