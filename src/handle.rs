@@ -264,10 +264,13 @@ impl<T> Handle<T> {
                 },
                 State::Failed(_) | State::Taken => Err(self.take_error()),
             };
-            let limits = self.limits();
-            let node = self.node();
-            if let (Ok(f), Some(r)) = (&frame, self.redirect.as_mut()) {
-                if let Some(next) = redirected(r, f, &limits) {
+            if let (Ok(f), Some(_)) = (&frame, &self.redirect) {
+                let limits = limits_of(&self.state);
+                if let Some(next) = self
+                    .redirect
+                    .as_mut()
+                    .and_then(|r| redirected(r, f, &limits))
+                {
                     self.state = match next {
                         Ok((pipe, slot)) => State::Shared { pipe, slot },
                         Err(e) => State::Failed(e),
@@ -275,8 +278,8 @@ impl<T> Handle<T> {
                     continue;
                 }
             }
-            self.state = State::Taken;
-            return Some(self.finish(frame, &limits, &node));
+            let origin = std::mem::replace(&mut self.state, State::Taken);
+            return Some(self.finish(frame, &origin));
         }
     }
 
@@ -292,64 +295,60 @@ impl<T> Handle<T> {
     /// dedicated connection owing it is closed when dropped), unless the reply raced in at the
     /// last moment: then it is the result, since the command ran.
     fn give_up(&mut self) -> Result<T> {
-        let limits = self.limits();
-        let node = self.node();
-        match std::mem::replace(&mut self.state, State::Taken) {
+        let origin = std::mem::replace(&mut self.state, State::Taken);
+        match &origin {
             State::Shared { pipe, slot } => {
                 let late = slot.abandon();
                 pipe.nudge();
                 match late {
-                    Some(frame) => self.finish(frame, &limits, &node),
-                    None => Err(self.timeout_error(pipe.config().response_timeout(), &node)),
+                    Some(frame) => self.finish(frame, &origin),
+                    None => Err(self.timeout_error(pipe.config().response_timeout(), &origin)),
                 }
             }
             State::Dedicated(_) => Err(self.timeout_error(
                 self.deadline.saturating_duration_since(Instant::now()),
-                &node,
+                &origin,
             )),
-            State::Failed(e) => Err(e),
+            State::Failed(e) => Err(e.clone()),
             State::Taken => Err(already_taken(self.decoder.command())),
         }
     }
 
-    fn timeout_error(&self, timeout: Duration, node: &str) -> Error {
-        Error::new(
-            ErrorKind::Timeout,
-            format!("no reply within the response timeout of {timeout:?}"),
+    fn timeout_error(&self, timeout: Duration, origin: &State) -> Error {
+        with_node(
+            Error::new(
+                ErrorKind::Timeout,
+                format!("no reply within the response timeout of {timeout:?}"),
+            )
+            .with_command(self.decoder.command()),
+            origin,
         )
-        .with_command(self.decoder.command())
-        .with_node(node)
     }
 
-    /// The decoder limits of the connection the reply comes from.
-    fn limits(&self) -> crate::resp::Limits {
-        match &self.state {
-            State::Shared { pipe, .. } => *pipe.config().limits(),
-            State::Dedicated(conn) => conn.lock().limits(),
-            State::Failed(_) | State::Taken => crate::resp::Limits::default(),
-        }
+    /// Decodes and converts the reply from `origin` (the state it was waited in); errors get
+    /// the command's name and the node (looked up only then: it takes a lock).
+    fn finish(&self, frame: Result<Bytes>, origin: &State) -> Result<T> {
+        frame
+            .and_then(|f| self.decoder.decode(&f, &limits_of(origin)))
+            .map_err(|e| with_node(e.with_command(self.decoder.command()), origin))
     }
+}
 
-    /// The address of the node the reply comes from.
-    fn node(&self) -> String {
-        match &self.state {
-            State::Shared { pipe, .. } => pipe.node(),
-            State::Dedicated(conn) => conn.lock().node().to_string(),
-            State::Failed(_) | State::Taken => String::new(),
-        }
+/// The decoder limits of the connection a reply comes from.
+fn limits_of(state: &State) -> crate::resp::Limits {
+    match state {
+        State::Shared { pipe, .. } => *pipe.config().limits(),
+        State::Dedicated(conn) => conn.lock().limits(),
+        State::Failed(_) | State::Taken => crate::resp::Limits::default(),
     }
+}
 
-    /// Decodes and converts the reply; errors get the command's name and the node.
-    fn finish(&self, frame: Result<Bytes>, limits: &crate::resp::Limits, node: &str) -> Result<T> {
-        let result = frame.and_then(|f| self.decoder.decode(&f, limits));
-        result.map_err(|e| {
-            let e = e.with_command(self.decoder.command());
-            if node.is_empty() {
-                e
-            } else {
-                e.with_node(node)
-            }
-        })
+/// `e` with the address of the node a reply comes from, when known.
+fn with_node(e: Error, state: &State) -> Error {
+    match state {
+        State::Shared { pipe, .. } => e.with_node(&pipe.node()),
+        State::Dedicated(conn) => e.with_node(conn.lock().node()),
+        State::Failed(_) | State::Taken => e,
     }
 }
 
