@@ -34,14 +34,18 @@ mod blocking;
 mod connection;
 mod exclusive;
 mod generic;
+mod lists;
 mod server;
+mod sets;
 mod strings;
 
 pub use blocking::BlockingCommands;
 pub use connection::ConnectionCommands;
 pub use exclusive::ExclusiveCommands;
 pub use generic::GenericCommands;
+pub use lists::ListCommands;
 pub use server::ServerCommands;
+pub use sets::SetCommands;
 pub use strings::StringCommands;
 
 use crate::cmd::Cmd;

@@ -9,7 +9,9 @@
 //! Must not: do I/O.
 
 mod info;
+mod lists;
 mod options;
 
 pub use info::{Info, KeyspaceStats, ServerInfo};
+pub use lists::{InsertPosition, ListEnd, LposOptions};
 pub use options::{ExpireCondition, Expiry, FlushMode, SetCondition, SetOptions};

@@ -59,6 +59,8 @@ fn built() -> Vec<Request> {
     let mut all: Vec<Request> = Vec::new();
     // Each group module adds its `built()` here.
     all.extend(super::basics::built());
+    all.extend(super::lists::built());
+    all.extend(super::sets::built());
     all
 }
 

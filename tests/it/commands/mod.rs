@@ -16,3 +16,5 @@
 pub mod audit;
 mod basics;
 pub mod coverage;
+mod lists;
+mod sets;
