@@ -119,7 +119,10 @@ pub mod prelude {
         BlockingCommands, ConnectionCommands, ExclusiveCommands, Executor, GenericCommands,
         ServerCommands, StringCommands,
     };
-    pub use crate::commands::{ListCommands, SetCommands};
+    pub use crate::commands::{
+        ListCommands, SetCommands, SortedSetCombineCommands, SortedSetCommands,
+        SortedSetRangeCommands,
+    };
     pub use crate::{FromValue, Redis};
 }
 

@@ -37,6 +37,7 @@ mod generic;
 mod lists;
 mod server;
 mod sets;
+mod sorted_sets;
 mod strings;
 
 pub use blocking::BlockingCommands;
@@ -46,6 +47,7 @@ pub use generic::GenericCommands;
 pub use lists::ListCommands;
 pub use server::ServerCommands;
 pub use sets::SetCommands;
+pub use sorted_sets::{SortedSetCombineCommands, SortedSetCommands, SortedSetRangeCommands};
 pub use strings::StringCommands;
 
 use crate::cmd::Cmd;

@@ -11,7 +11,12 @@
 mod info;
 mod lists;
 mod options;
+mod sorted_sets;
 
 pub use info::{Info, KeyspaceStats, ServerInfo};
 pub use lists::{InsertPosition, ListEnd, LposOptions};
 pub use options::{ExpireCondition, Expiry, FlushMode, SetCondition, SetOptions};
+pub use sorted_sets::{
+    Aggregate, LexBound, RangeLimit, RankWithScore, ScoreBound, ScoreEnd, ScoredMember,
+    ZCombineOptions, ZRange, ZaddComparison, ZaddCondition, ZaddOptions,
+};

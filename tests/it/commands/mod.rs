@@ -18,3 +18,4 @@ mod basics;
 pub mod coverage;
 mod lists;
 mod sets;
+mod sorted_sets;
