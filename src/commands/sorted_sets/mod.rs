@@ -143,7 +143,8 @@ pub trait SortedSetCommands: Executor {
     /// use coredis::types::ScoreBound;
     /// # let r = coredis::Redis::from_url("redis://127.0.0.1")?;
     /// let passed = r.zcount("grades", 10.0, ScoreBound::PosInf)?;
-    /// let strictly_between = r.zcount("grades", ScoreBound::Exclusive(5.0), ScoreBound::Exclusive(10.0))?;
+    /// let strictly_between =
+    ///     r.zcount("grades", ScoreBound::Exclusive(5.0), ScoreBound::Exclusive(10.0))?;
     /// # Ok::<(), coredis::Error>(())
     /// ```
     ///
@@ -500,7 +501,8 @@ pub trait SortedSetCommands: Executor {
     /// use coredis::types::ScoreBound;
     /// # let r = coredis::Redis::from_url("redis://127.0.0.1")?;
     /// // Forget everything older than a cut-off timestamp.
-    /// let dropped = r.zremrangebyscore("events", ScoreBound::NegInf, ScoreBound::Exclusive(1.7e9))?;
+    /// let cutoff = ScoreBound::Exclusive(1.7e9);
+    /// let dropped = r.zremrangebyscore("events", ScoreBound::NegInf, cutoff)?;
     /// # Ok::<(), coredis::Error>(())
     /// ```
     ///

@@ -63,7 +63,8 @@ pub trait SortedSetRangeCommands: Executor {
     /// # use coredis::prelude::*;
     /// use coredis::types::{ScoredMember, ZRange};
     /// # let r = coredis::Redis::from_url("redis://127.0.0.1")?;
-    /// let podium: Vec<ScoredMember<String>> = r.zrange_withscores("scores", ZRange::rank(0, 2).rev())?;
+    /// let podium: Vec<ScoredMember<String>> =
+    ///     r.zrange_withscores("scores", ZRange::rank(0, 2).rev())?;
     /// for (place, entry) in podium.iter().enumerate() {
     ///     println!("{}. {} ({})", place + 1, entry.member, entry.score);
     /// }
@@ -220,8 +221,9 @@ pub trait SortedSetRangeCommands: Executor {
     /// # use coredis::prelude::*;
     /// use coredis::types::{RangeLimit, ScoreBound, ScoredMember};
     /// # let r = coredis::Redis::from_url("redis://127.0.0.1")?;
+    /// let first_100 = Some(RangeLimit::new(0, 100));
     /// let due: Vec<ScoredMember<String>> =
-    ///     r.zrangebyscore_withscores("tasks", ScoreBound::NegInf, 1.7e9, Some(RangeLimit::new(0, 100)))?;
+    ///     r.zrangebyscore_withscores("tasks", ScoreBound::NegInf, 1.7e9, first_100)?;
     /// # Ok::<(), coredis::Error>(())
     /// ```
     ///
