@@ -109,6 +109,19 @@ impl Request {
         self.last_added = n;
     }
 
+    /// Appends the number of keys in `keys`, then the keys (`numkeys key [key …]`).
+    fn push_counted_keys(&mut self, keys: &(impl ToArgs + ?Sized)) {
+        let mut encoded = Vec::new();
+        let n = keys.write_args(&mut encoded);
+        self.push_arg(n);
+        let at = self.args.len();
+        self.args.extend_from_slice(&encoded);
+        self.keys.extend(self.argc..self.argc + n);
+        self.add_slots(at);
+        self.argc += n;
+        self.last_added = n;
+    }
+
     /// Adds the slots of the keys encoded from byte `at` on.
     fn add_slots(&mut self, at: usize) {
         for key in EncodedArgs(self.args.get(at..).unwrap_or_default()) {
@@ -368,6 +381,23 @@ impl<T> Cmd<T> {
         self
     }
 
+    /// Appends how many keys `keys` holds, then the keys: the `numkeys key [key …]` form of
+    /// `ZUNION`, `LMPOP`, `SINTERCARD`, … The count is not a key; [`Cmd::required`] after it
+    /// checks the keys.
+    ///
+    /// ```
+    /// use coredis::cmd;
+    /// let c = cmd("ZUNION").keys_counted(["a", "b"]);
+    /// assert_eq!(c.key_positions(), &[2, 3]);
+    /// let words: Vec<&[u8]> = c.request().args().collect();
+    /// assert_eq!(words, [&b"ZUNION"[..], b"2", b"a", b"b"]);
+    /// ```
+    #[must_use]
+    pub fn keys_counted(mut self, keys: impl ToArgs) -> Self {
+        self.request.push_counted_keys(&keys);
+        self
+    }
+
     /// Appends every argument an iterator yields.
     #[must_use]
     pub fn args_from<I>(mut self, args: I) -> Self
@@ -620,6 +650,37 @@ mod tests {
         assert_eq!(c.key_positions(), &[1, 2]);
         assert!(c.is_readonly());
         assert!(!c.is_blocking());
+    }
+
+    #[test]
+    fn counted_keys() {
+        let c: Cmd<Value> = Cmd::new("ZINTERSTORE")
+            .key("{t}dst")
+            .keys_counted(["{t}a", "{t}b"])
+            .required("keys")
+            .arg("AGGREGATE");
+        assert_eq!(c.key_positions(), &[1, 3, 4]);
+        assert_eq!(c.slot(), KeySlot::One(key_slot(b"t")));
+        let words: Vec<&[u8]> = EncodedArgs(c.request().encoded_args()).collect();
+        assert_eq!(
+            words,
+            [
+                &b"ZINTERSTORE"[..],
+                b"{t}dst",
+                b"2",
+                b"{t}a",
+                b"{t}b",
+                b"AGGREGATE"
+            ]
+        );
+        assert!(c.request().check_valid().is_ok());
+        let none: [&str; 0] = [];
+        let c: Cmd<Value> = Cmd::new("ZUNION").keys_counted(none).required("keys");
+        assert_eq!(
+            c.request().check_valid().unwrap_err().kind(),
+            ErrorKind::Usage
+        );
+        assert_eq!(Cmd::<Value>::new("LMPOP").keys_counted("k").arg_count(), 3);
     }
 
     #[test]

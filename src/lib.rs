@@ -119,6 +119,10 @@ pub mod prelude {
         BlockingCommands, ConnectionCommands, ExclusiveCommands, Executor, GenericCommands,
         HashCommands, ServerCommands, StringCommands,
     };
+    pub use crate::commands::{
+        ListCommands, SetCommands, SortedSetCombineCommands, SortedSetCommands,
+        SortedSetRangeCommands,
+    };
     pub use crate::{FromValue, Redis};
 }
 

@@ -35,7 +35,10 @@ mod connection;
 mod exclusive;
 mod generic;
 mod hashes;
+mod lists;
 mod server;
+mod sets;
+mod sorted_sets;
 mod strings;
 
 pub use blocking::BlockingCommands;
@@ -43,7 +46,10 @@ pub use connection::ConnectionCommands;
 pub use exclusive::ExclusiveCommands;
 pub use generic::GenericCommands;
 pub use hashes::HashCommands;
+pub use lists::ListCommands;
 pub use server::ServerCommands;
+pub use sets::SetCommands;
+pub use sorted_sets::{SortedSetCombineCommands, SortedSetCommands, SortedSetRangeCommands};
 pub use strings::StringCommands;
 
 use crate::cmd::Cmd;

@@ -10,7 +10,9 @@
 
 mod hashes;
 mod info;
+mod lists;
 mod options;
+mod sorted_sets;
 mod strings;
 
 pub(crate) use hashes::{
@@ -21,7 +23,12 @@ pub use hashes::{
     FieldCondition, FieldExpireTime, FieldExpiry, FieldPersist, FieldTtl, HSetExOptions,
 };
 pub use info::{Info, KeyspaceStats, ServerInfo};
+pub use lists::{InsertPosition, ListEnd, LposOptions};
 pub use options::{ExpireCondition, FlushMode};
+pub use sorted_sets::{
+    Aggregate, LexBound, RangeLimit, RankWithScore, ScoreBound, ScoreEnd, ScoredMember,
+    ZCombineOptions, ZRange, ZaddComparison, ZaddCondition, ZaddOptions,
+};
 pub use strings::{
     Expiry, GetExExpiry, KeyCondition, LcsMatch, LcsMatches, LcsOptions, MSetExOptions,
     SetCondition, SetOptions,

@@ -61,6 +61,9 @@ fn built() -> Vec<Request> {
     all.extend(super::basics::built());
     all.extend(super::strings::built());
     all.extend(super::hashes::built());
+    all.extend(super::lists::built());
+    all.extend(super::sets::built());
+    all.extend(super::sorted_sets::built());
     all
 }
 

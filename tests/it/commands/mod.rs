@@ -17,4 +17,7 @@ pub mod audit;
 mod basics;
 pub mod coverage;
 mod hashes;
+mod lists;
+mod sets;
+mod sorted_sets;
 mod strings;
