@@ -119,6 +119,7 @@ pub mod prelude {
         BlockingCommands, ConnectionCommands, ExclusiveCommands, Executor, GenericCommands,
         ServerCommands, StringCommands,
     };
+    pub use crate::commands::GeoCommands;
     pub use crate::{FromValue, Redis};
 }
 

@@ -34,6 +34,7 @@ mod blocking;
 mod connection;
 mod exclusive;
 mod generic;
+mod geo;
 mod server;
 mod strings;
 
@@ -41,6 +42,7 @@ pub use blocking::BlockingCommands;
 pub use connection::ConnectionCommands;
 pub use exclusive::ExclusiveCommands;
 pub use generic::GenericCommands;
+pub use geo::GeoCommands;
 pub use server::ServerCommands;
 pub use strings::StringCommands;
 
