@@ -115,11 +115,11 @@ pub use bytes::Bytes;
 
 /// Everything needed to call commands: `use coredis::prelude::*;`.
 pub mod prelude {
+    pub use crate::commands::GeoCommands;
     pub use crate::commands::{
         BlockingCommands, ConnectionCommands, ExclusiveCommands, Executor, GenericCommands,
         ServerCommands, StringCommands,
     };
-    pub use crate::commands::GeoCommands;
     pub use crate::{FromValue, Redis};
 }
 

@@ -117,11 +117,7 @@ pub trait GeoCommands: Executor {
     ///
     /// # See also
     /// <https://redis.io/commands/geohash>
-    fn geohash(
-        &self,
-        key: impl ToArg,
-        members: impl ToArgs,
-    ) -> Self::Output<Vec<Option<String>>> {
+    fn geohash(&self, key: impl ToArg, members: impl ToArgs) -> Self::Output<Vec<Option<String>>> {
         self.execute(Cmd::new("GEOHASH").key(key).args(members).readonly())
     }
 
@@ -596,8 +592,5 @@ fn store(cmd: Cmd<i64>, destination: impl ToArg, options: GeoStoreOptions) -> Cm
     } else {
         "STORE"
     };
-    options
-        .apply_order_count(cmd)
-        .arg(token)
-        .key(destination)
+    options.apply_order_count(cmd).arg(token).key(destination)
 }

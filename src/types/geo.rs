@@ -26,13 +26,13 @@ pub enum GeoUnit {
 }
 
 impl GeoUnit {
-    /// The token sent to the server.
+    /// The token sent to the server, in lower case: servers before 7.0 accept no other.
     pub fn token(self) -> &'static str {
         match self {
-            GeoUnit::M => "M",
-            GeoUnit::Km => "KM",
-            GeoUnit::Ft => "FT",
-            GeoUnit::Mi => "MI",
+            GeoUnit::M => "m",
+            GeoUnit::Km => "km",
+            GeoUnit::Ft => "ft",
+            GeoUnit::Mi => "mi",
         }
     }
 }
@@ -523,7 +523,10 @@ mod tests {
     fn results_from_every_shape() {
         let plain: GeoResult<String> = GeoResult::from_value(bulk("Palermo")).unwrap();
         assert_eq!(plain.member, "Palermo");
-        assert_eq!((plain.distance, plain.hash, plain.position), (None, None, None));
+        assert_eq!(
+            (plain.distance, plain.hash, plain.position),
+            (None, None, None)
+        );
         for coord in [
             Value::Array(vec![bulk("13.5"), bulk("38.25")]),
             Value::Array(vec![Value::Double(13.5), Value::Double(38.25)]),
@@ -548,8 +551,9 @@ mod tests {
             Value::Array(vec![bulk("1")])
         ]))
         .is_err());
-        assert!(GeoResult::<String>::from_value(Value::Array(vec![bulk("x"), Value::Int(-1)]))
-            .is_err());
+        assert!(
+            GeoResult::<String>::from_value(Value::Array(vec![bulk("x"), Value::Int(-1)])).is_err()
+        );
     }
 
     #[test]
@@ -564,19 +568,40 @@ mod tests {
             .apply(Cmd::<Value>::new("GEOSEARCH").key("k"));
         assert_eq!(
             words(c),
-            ["GEOSEARCH", "k", "FROMMEMBER", "m", "BYRADIUS", "1.5", "KM"]
+            ["GEOSEARCH", "k", "FROMMEMBER", "m", "BYRADIUS", "1.5", "km"]
         );
         let c = GeoArea::by_box(GeoOrigin::lonlat(1.0, 2.0), 3.0, 4.0, GeoUnit::Mi)
             .apply(Cmd::<Value>::new("GEOSEARCH").key("k"));
         assert_eq!(
             words(c),
-            ["GEOSEARCH", "k", "FROMLONLAT", "1", "2", "BYBOX", "3", "4", "MI"]
+            [
+                "GEOSEARCH",
+                "k",
+                "FROMLONLAT",
+                "1",
+                "2",
+                "BYBOX",
+                "3",
+                "4",
+                "mi"
+            ]
         );
         let c = GeoArea::by_polygon([(1.0, 2.0), (3.0, 4.0), (5.0, 6.0)])
             .apply(Cmd::<Value>::new("GEOSEARCH").key("k"));
         assert_eq!(
             words(c),
-            ["GEOSEARCH", "k", "BYPOLYGON", "3", "1", "2", "3", "4", "5", "6"]
+            [
+                "GEOSEARCH",
+                "k",
+                "BYPOLYGON",
+                "3",
+                "1",
+                "2",
+                "3",
+                "4",
+                "5",
+                "6"
+            ]
         );
         let c = GeoArea::by_polygon([]).apply(Cmd::<Value>::new("GEOSEARCH").key("k"));
         assert!(c.request().check_valid().is_err());

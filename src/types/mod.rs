@@ -12,9 +12,9 @@ mod geo;
 mod info;
 mod options;
 
-pub use info::{Info, KeyspaceStats, ServerInfo};
-pub use options::{ExpireCondition, Expiry, FlushMode, SetCondition, SetOptions};
 pub use geo::{
     GeoAddOptions, GeoArea, GeoOrder, GeoOrigin, GeoPosition, GeoResult, GeoSearchOptions,
     GeoStoreOptions, GeoUnit,
 };
+pub use info::{Info, KeyspaceStats, ServerInfo};
+pub use options::{ExpireCondition, Expiry, FlushMode, SetCondition, SetOptions};

@@ -59,6 +59,7 @@ fn built() -> Vec<Request> {
     let mut all: Vec<Request> = Vec::new();
     // Each group module adds its `built()` here.
     all.extend(super::basics::built());
+    all.extend(super::geo::built());
     all
 }
 

@@ -16,3 +16,4 @@
 pub mod audit;
 mod basics;
 pub mod coverage;
+mod geo;
