@@ -120,6 +120,7 @@ pub mod prelude {
         BlockingCommands, ConnectionCommands, ExclusiveCommands, Executor, GenericCommands,
         ServerCommands, StringCommands,
     };
+    pub use crate::commands::{StreamCommands, StreamGroupCommands};
     pub use crate::{FromValue, Redis};
 }
 

@@ -163,13 +163,13 @@ pub trait GeoCommands: Executor {
     /// use coredis::types::{GeoArea, GeoOrigin, GeoUnit};
     /// # let r = coredis::Redis::from_url("redis://127.0.0.1")?;
     /// let area = GeoArea::by_radius(GeoOrigin::lonlat(15.0, 37.0), 200.0, GeoUnit::Km);
-    /// let names: Vec<String> = r.geosearch("cities", &area)?;
+    /// let names: Vec<String> = r.geosearch("cities", area)?;
     /// # Ok::<(), coredis::Error>(())
     /// ```
     ///
     /// # See also
     /// <https://redis.io/commands/geosearch>
-    fn geosearch<T: FromValue>(&self, key: impl ToArg, area: &GeoArea) -> Self::Output<Vec<T>> {
+    fn geosearch<T: FromValue>(&self, key: impl ToArg, area: GeoArea) -> Self::Output<Vec<T>> {
         self.execute(area.apply(Cmd::new("GEOSEARCH").key(key)).readonly())
     }
 
@@ -187,7 +187,7 @@ pub trait GeoCommands: Executor {
     /// # let r = coredis::Redis::from_url("redis://127.0.0.1")?;
     /// let area = GeoArea::by_radius(GeoOrigin::member("Palermo"), 200.0, GeoUnit::Km);
     /// let nearest: Vec<GeoResult<String>> =
-    ///     r.geosearch_with("cities", &area, GeoSearchOptions::new().asc().count(3).withdist())?;
+    ///     r.geosearch_with("cities", area, GeoSearchOptions::new().asc().count(3).withdist())?;
     /// for city in nearest {
     ///     println!("{} is {:?} km away", city.member, city.distance);
     /// }
@@ -199,7 +199,7 @@ pub trait GeoCommands: Executor {
     fn geosearch_with<T: FromValue>(
         &self,
         key: impl ToArg,
-        area: &GeoArea,
+        area: GeoArea,
         options: GeoSearchOptions,
     ) -> Self::Output<Vec<GeoResult<T>>> {
         let cmd = area.apply(Cmd::new("GEOSEARCH").key(key));
@@ -220,7 +220,7 @@ pub trait GeoCommands: Executor {
         &self,
         destination: impl ToArg,
         source: impl ToArg,
-        area: &GeoArea,
+        area: GeoArea,
     ) -> Self::Output<i64> {
         self.execute(area.apply(Cmd::new("GEOSEARCHSTORE").key(destination).key(source)))
     }
@@ -239,7 +239,7 @@ pub trait GeoCommands: Executor {
         &self,
         destination: impl ToArg,
         source: impl ToArg,
-        area: &GeoArea,
+        area: GeoArea,
         options: GeoStoreOptions,
     ) -> Self::Output<i64> {
         let cmd = area.apply(Cmd::new("GEOSEARCHSTORE").key(destination).key(source));

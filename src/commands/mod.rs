@@ -36,6 +36,7 @@ mod exclusive;
 mod generic;
 mod geo;
 mod server;
+mod streams;
 mod strings;
 
 pub use blocking::BlockingCommands;
@@ -44,6 +45,7 @@ pub use exclusive::ExclusiveCommands;
 pub use generic::GenericCommands;
 pub use geo::GeoCommands;
 pub use server::ServerCommands;
+pub use streams::{StreamCommands, StreamGroupCommands};
 pub use strings::StringCommands;
 
 use crate::cmd::Cmd;

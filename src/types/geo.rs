@@ -110,10 +110,10 @@ impl GeoOrigin {
         GeoOrigin::LonLat(longitude, latitude)
     }
 
-    fn apply<T>(&self, cmd: Cmd<T>) -> Cmd<T> {
+    fn apply<T>(self, cmd: Cmd<T>) -> Cmd<T> {
         match self {
-            GeoOrigin::Member(m) => cmd.arg("FROMMEMBER").arg(m.as_slice()),
-            GeoOrigin::LonLat(lon, lat) => cmd.arg("FROMLONLAT").arg(*lon).arg(*lat),
+            GeoOrigin::Member(m) => cmd.arg("FROMMEMBER").arg(m),
+            GeoOrigin::LonLat(lon, lat) => cmd.arg("FROMLONLAT").arg(lon).arg(lat),
         }
     }
 }
@@ -182,7 +182,7 @@ impl GeoArea {
         GeoArea::Polygon(vertices.into_iter().collect())
     }
 
-    pub(crate) fn apply<T>(&self, cmd: Cmd<T>) -> Cmd<T> {
+    pub(crate) fn apply<T>(self, cmd: Cmd<T>) -> Cmd<T> {
         match self {
             GeoArea::Radius {
                 origin,
@@ -191,7 +191,7 @@ impl GeoArea {
             } => origin
                 .apply(cmd)
                 .arg("BYRADIUS")
-                .arg(*radius)
+                .arg(radius)
                 .arg(unit.token()),
             GeoArea::Box {
                 origin,
@@ -201,13 +201,13 @@ impl GeoArea {
             } => origin
                 .apply(cmd)
                 .arg("BYBOX")
-                .arg(*width)
-                .arg(*height)
+                .arg(width)
+                .arg(height)
                 .arg(unit.token()),
             GeoArea::Polygon(vertices) => cmd
                 .arg("BYPOLYGON")
                 .arg(vertices.len())
-                .args_from(vertices.iter().flat_map(|&(lon, lat)| [lon, lat]))
+                .args_from(vertices.into_iter().flat_map(|(lon, lat)| [lon, lat]))
                 .required("polygon vertices"),
         }
     }

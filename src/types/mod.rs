@@ -11,6 +11,7 @@
 mod geo;
 mod info;
 mod options;
+mod streams;
 
 pub use geo::{
     GeoAddOptions, GeoArea, GeoOrder, GeoOrigin, GeoPosition, GeoResult, GeoSearchOptions,
@@ -18,3 +19,11 @@ pub use geo::{
 };
 pub use info::{Info, KeyspaceStats, ServerInfo};
 pub use options::{ExpireCondition, Expiry, FlushMode, SetCondition, SetOptions};
+pub use streams::{
+    StreamAutoClaim, StreamAutoClaimIds, StreamBound, StreamConsumerPendingEntry, StreamEntry,
+    StreamGroupPendingEntry, StreamId, StreamPendingEntry, StreamPendingSummary, StreamReadReply,
+    StreamTrim, StreamTrimMode, StreamTrimStrategy, XAddOptions, XClaimOptions,
+    XGroupCreateOptions, XInfoConsumer, XInfoGroup, XInfoStream, XInfoStreamConsumer,
+    XInfoStreamFull, XInfoStreamGroup, XPendingOptions, XReadGroupOptions, XReadOptions,
+    XSetIdOptions,
+};

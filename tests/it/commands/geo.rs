@@ -50,14 +50,20 @@ pub fn built() -> Vec<Request> {
             .clone(),
         Build.geohash("g", ["a", "b"]).request().clone(),
         Build.geopos("g", ["a", "b"]).request().clone(),
-        Build.geosearch::<String>("g", &area).request().clone(),
         Build
-            .geosearch_with::<String>("g", &boxed, all)
+            .geosearch::<String>("g", area.clone())
             .request()
             .clone(),
-        Build.geosearchstore("d", "g", &area).request().clone(),
         Build
-            .geosearchstore_with("d", "g", &boxed, store)
+            .geosearch_with::<String>("g", boxed.clone(), all)
+            .request()
+            .clone(),
+        Build
+            .geosearchstore("d", "g", area.clone())
+            .request()
+            .clone(),
+        Build
+            .geosearchstore_with("d", "g", boxed.clone(), store)
             .request()
             .clone(),
         Build
@@ -112,13 +118,13 @@ pub fn built() -> Vec<Request> {
     if is_valkey() && server_major_minor() >= (9, 0) {
         out.push(
             Build
-                .geosearch_with::<String>("g", &sicily(), all)
+                .geosearch_with::<String>("g", sicily(), all)
                 .request()
                 .clone(),
         );
         out.push(
             Build
-                .geosearchstore_with("d", "g", &sicily(), store)
+                .geosearchstore_with("d", "g", sicily(), store)
                 .request()
                 .clone(),
         );
@@ -158,7 +164,7 @@ fn geo_add_dist_hash_pos() {
         );
 
         let m = r.geodist(&k, "Palermo", "Catania").unwrap().unwrap();
-        assert!(close(m, 166_274.1516, 0.01), "RESP{p}: {m}");
+        assert!(close(m, 166_274.151_6, 0.01), "RESP{p}: {m}");
         let km = r
             .geodist_with(&k, "Palermo", "Catania", GeoUnit::Km)
             .unwrap();
@@ -172,9 +178,9 @@ fn geo_add_dist_hash_pos() {
             .geodist_with(&k, "Palermo", "Catania", GeoUnit::Ft)
             .unwrap()
             .unwrap();
-        assert!(close(ft, 545_518.8700, 0.01), "{ft}");
+        assert!(close(ft, 545_518.87, 0.01), "{ft}");
         assert_eq!(r.geodist(&k, "Palermo", "Atlantis").unwrap(), None);
-        assert_eq!(r.geodist(&format!("geo{p}:none"), "a", "b").unwrap(), None);
+        assert_eq!(r.geodist(format!("geo{p}:none"), "a", "b").unwrap(), None);
 
         let hashes = r.geohash(&k, ["Palermo", "Atlantis", "Catania"]).unwrap();
         assert_eq!(
@@ -261,13 +267,13 @@ fn geo_search_and_store() {
         )
         .unwrap();
         let area = GeoArea::by_radius(GeoOrigin::lonlat(15.0, 37.0), 200.0, GeoUnit::Km);
-        let mut names: Vec<String> = r.geosearch(&k, &area).unwrap();
+        let mut names: Vec<String> = r.geosearch(&k, area.clone()).unwrap();
         names.sort();
         assert_eq!(names, ["Catania", "Palermo"], "RESP{p}");
         let near: Vec<String> = r
             .geosearch(
                 &k,
-                &GeoArea::by_radius(GeoOrigin::lonlat(15.0, 37.0), 100.0, GeoUnit::Km),
+                GeoArea::by_radius(GeoOrigin::lonlat(15.0, 37.0), 100.0, GeoUnit::Km),
             )
             .unwrap();
         assert_eq!(near, ["Catania"]);
@@ -275,7 +281,7 @@ fn geo_search_and_store() {
         let full: Vec<GeoResult<String>> = r
             .geosearch_with(
                 &k,
-                &area,
+                area.clone(),
                 GeoSearchOptions::new()
                     .asc()
                     .withcoord()
@@ -295,7 +301,7 @@ fn geo_search_and_store() {
 
         // Options one at a time; without WITH* the members come alone.
         let desc: Vec<GeoResult<String>> = r
-            .geosearch_with(&k, &area, GeoSearchOptions::new().desc().count(1))
+            .geosearch_with(&k, area.clone(), GeoSearchOptions::new().desc().count(1))
             .unwrap();
         assert_eq!(desc.len(), 1);
         assert_eq!(desc[0].member, "Palermo");
@@ -304,14 +310,18 @@ fn geo_search_and_store() {
             (None, None, None)
         );
         let any: Vec<GeoResult<String>> = r
-            .geosearch_with(&k, &area, GeoSearchOptions::new().count_any(1).withhash())
+            .geosearch_with(
+                &k,
+                area.clone(),
+                GeoSearchOptions::new().count_any(1).withhash(),
+            )
             .unwrap();
         assert_eq!(any.len(), 1);
         assert!(any[0].hash.is_some() && any[0].distance.is_none());
         let by_box: Vec<GeoResult<String>> = r
             .geosearch_with(
                 &k,
-                &GeoArea::by_box(GeoOrigin::member("Palermo"), 400.0, 400.0, GeoUnit::Km),
+                GeoArea::by_box(GeoOrigin::member("Palermo"), 400.0, 400.0, GeoUnit::Km),
                 GeoSearchOptions::new().order(GeoOrder::Asc).withdist(),
             )
             .unwrap();
@@ -321,21 +331,25 @@ fn geo_search_and_store() {
         assert_eq!(by_box[1].distance, Some(166.2742));
         let none: Vec<String> = r
             .geosearch(
-                &format!("geo{p}:missing"),
-                &GeoArea::by_radius(GeoOrigin::lonlat(0.0, 0.0), 1.0, GeoUnit::M),
+                format!("geo{p}:missing"),
+                GeoArea::by_radius(GeoOrigin::lonlat(0.0, 0.0), 1.0, GeoUnit::M),
             )
             .unwrap();
         assert!(none.is_empty());
 
         let d = format!("geo{p}:dest");
-        assert_eq!(r.geosearchstore(&d, &k, &area).unwrap(), 2, "RESP{p}");
+        assert_eq!(
+            r.geosearchstore(&d, &k, area.clone()).unwrap(),
+            2,
+            "RESP{p}"
+        );
         let stored = r.geopos(&d, "Catania").unwrap()[0].unwrap();
         assert!(close(stored.longitude, CATANIA.0, 1e-5), "a geo set copy");
         let n = r
             .geosearchstore_with(
                 &d,
                 &k,
-                &area,
+                area.clone(),
                 GeoStoreOptions::new().asc().count(1).storedist(),
             )
             .unwrap();
@@ -346,7 +360,12 @@ fn geo_search_and_store() {
             .unwrap();
         assert!(close(score, 56.4413, 1e-3), "RESP{p}: {score}");
         let n = r
-            .geosearchstore_with(&d, &k, &area, GeoStoreOptions::new().desc().count_any(2))
+            .geosearchstore_with(
+                &d,
+                &k,
+                area.clone(),
+                GeoStoreOptions::new().desc().count_any(2),
+            )
             .unwrap();
         assert_eq!(n, 2);
     }
@@ -475,16 +494,16 @@ fn geo_polygon_on_valkey() {
             ],
         )
         .unwrap();
-        let mut inside: Vec<String> = r.geosearch(&k, &sicily()).unwrap();
+        let mut inside: Vec<String> = r.geosearch(&k, sicily()).unwrap();
         inside.sort();
         assert_eq!(inside, ["Catania", "Palermo"], "RESP{p}");
         let triangle = GeoArea::by_polygon([(12.0, 36.0), (16.0, 36.0), (16.0, 39.0)]);
-        let east: Vec<String> = r.geosearch(&k, &triangle).unwrap();
+        let east: Vec<String> = r.geosearch(&k, triangle.clone()).unwrap();
         assert_eq!(east, ["Catania"]);
         let with: Vec<GeoResult<String>> = r
             .geosearch_with(
                 &k,
-                &sicily(),
+                sicily(),
                 GeoSearchOptions::new().asc().withdist().withcoord(),
             )
             .unwrap();
@@ -494,11 +513,11 @@ fn geo_polygon_on_valkey() {
             .all(|g| g.distance.is_some() && g.position.is_some()));
         let d = format!("geo{p}:polyd");
         assert_eq!(
-            r.geosearchstore_with(&d, &k, &sicily(), GeoStoreOptions::new().storedist())
+            r.geosearchstore_with(&d, &k, sicily(), GeoStoreOptions::new().storedist())
                 .unwrap(),
             2
         );
-        assert_eq!(r.geosearchstore(&d, &k, &triangle).unwrap(), 1);
+        assert_eq!(r.geosearchstore(&d, &k, triangle.clone()).unwrap(), 1);
     }
 }
 
@@ -522,7 +541,7 @@ fn geo_bad_input() {
         }
         if modern {
             let area = GeoArea::by_radius(GeoOrigin::lonlat(1.0, 1.0), 1.0, GeoUnit::M);
-            let e = r.geosearch::<String>(&s, &area).unwrap_err();
+            let e = r.geosearch::<String>(&s, area.clone()).unwrap_err();
             assert_eq!(e.server_code(), Some(ServerCode::WrongType), "{e}");
         }
         // Empty required lists are refused before sending.
@@ -534,12 +553,12 @@ fn geo_bad_input() {
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
         let e = r
-            .geosearch::<String>(&s, &GeoArea::by_polygon([]))
+            .geosearch::<String>(&s, GeoArea::by_polygon([]))
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
         // Out-of-range coordinates are the server's error, not a panic.
         let e = r
-            .geoadd(&format!("geo{p}:g"), [(200.0, 100.0, "x")])
+            .geoadd(format!("geo{p}:g"), [(200.0, 100.0, "x")])
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Server, "{e}");
         // A member that is not there, as the centre of a search: the server's error.
