@@ -60,6 +60,7 @@ fn built() -> Vec<Request> {
     // Each group module adds its `built()` here.
     all.extend(super::basics::built());
     all.extend(super::geo::built());
+    all.extend(super::streams::built());
     all
 }
 

@@ -17,3 +17,4 @@ pub mod audit;
 mod basics;
 pub mod coverage;
 mod geo;
+mod streams;
