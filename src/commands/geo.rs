@@ -16,6 +16,13 @@ use crate::types::{
 };
 
 /// Commands of the `geo` group.
+///
+/// A geo set is a sorted set whose scores encode positions. Searches come in pairs: the plain
+/// method returns the members (`Vec<T>`); the `_with` method takes [`GeoSearchOptions`] (order,
+/// count, `WITHDIST`, `WITHHASH`, `WITHCOORD`) and returns [`GeoResult`]s carrying what was
+/// asked for. Searches that store their results (`GEOSEARCHSTORE`, `GEORADIUS … STORE`) are
+/// methods of their own, replying with a count. The `GEORADIUS` family is deprecated by the
+/// server (since 6.2) in favour of `GEOSEARCH`, and kept for older servers.
 pub trait GeoCommands: Executor {
     /// Adds members at `(longitude, latitude, member)` positions to the geo set at `key`
     /// (a sorted set), or moves existing ones. Returns how many members were added.

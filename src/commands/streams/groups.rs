@@ -14,7 +14,10 @@ use crate::types::{
     XInfoGroup, XPendingOptions, XReadGroupOptions,
 };
 
-/// Commands of the `stream` group about consumer groups.
+/// Commands of the `stream` group about consumer groups: `XGROUP *`, `XREADGROUP`, `XACK`,
+/// `XCLAIM`, `XAUTOCLAIM`, `XPENDING`, `XINFO GROUPS` and `XINFO CONSUMERS`. Entries and ids
+/// are typed as in [`crate::commands::StreamCommands`]. The blocking form `XREADGROUP BLOCK`
+/// is not here: it needs a dedicated connection.
 pub trait StreamGroupCommands: Executor {
     /// Creates the consumer group `group` on the stream at `key`, delivering entries after
     /// `id` (`"$"`: only new ones; `"0"`: the whole stream). The stream must exist (see
@@ -164,8 +167,9 @@ pub trait StreamGroupCommands: Executor {
     /// Reads as `consumer` of `group`, without blocking: `streams` pairs each key with `">"`
     /// (entries never delivered to the group; they become pending for this consumer) or an
     /// id (this consumer's pending entries after it: its history). Returns one
-    /// [`StreamReadReply`] per stream that had entries; an empty list when none had. A history
-    /// entry deleted since has no fields (see [`StreamEntry`]).
+    /// [`StreamReadReply`] per stream in the reply: for `">"`, the streams that had new entries
+    /// (an empty list when none had); for history, every stream, possibly with no entries. A
+    /// history entry deleted since has no fields (see [`StreamEntry`]).
     ///
     /// Complexity: O(M) for each stream, M being the number of entries returned.
     ///
@@ -185,11 +189,11 @@ pub trait StreamGroupCommands: Executor {
     ///
     /// # See also
     /// <https://redis.io/commands/xreadgroup>
-    fn xreadgroup<F: FromValue, K: ToArg, I: ToArg>(
+    fn xreadgroup<F: FromValue>(
         &self,
         group: impl ToArg,
         consumer: impl ToArg,
-        streams: impl IntoIterator<Item = (K, I)>,
+        streams: impl IntoIterator<Item = (impl ToArg, impl ToArg)>,
     ) -> Self::Output<Vec<StreamReadReply<F>>> {
         let cmd = Cmd::new("XREADGROUP").arg("GROUP").arg(group).arg(consumer);
         self.execute(with_streams(cmd, streams))
@@ -203,11 +207,11 @@ pub trait StreamGroupCommands: Executor {
     ///
     /// # See also
     /// <https://redis.io/commands/xreadgroup>
-    fn xreadgroup_with<F: FromValue, K: ToArg, I: ToArg>(
+    fn xreadgroup_with<F: FromValue>(
         &self,
         group: impl ToArg,
         consumer: impl ToArg,
-        streams: impl IntoIterator<Item = (K, I)>,
+        streams: impl IntoIterator<Item = (impl ToArg, impl ToArg)>,
         options: XReadGroupOptions,
     ) -> Self::Output<Vec<StreamReadReply<F>>> {
         let cmd = Cmd::new("XREADGROUP").arg("GROUP").arg(group).arg(consumer);

@@ -22,7 +22,14 @@ use crate::types::{
     XReadOptions, XSetIdOptions,
 };
 
-/// Commands of the `stream` group that need no consumer group.
+/// Commands of the `stream` group that need no consumer group: adding, reading, trimming and
+/// inspecting a stream. The consumer-group commands are [`StreamGroupCommands`].
+///
+/// Entries are [`StreamEntry<F>`]s whose fields read as any `F: FromValue` that takes a list
+/// of field/value pairs (`Vec<(String, String)>` by default, a `HashMap` with typed values, or
+/// a type of your own). Ids are [`StreamId`]s in replies; arguments take a `StreamId`, a
+/// [`crate::types::StreamBound`] or the server's own spellings (`"*"`, `"$"`, `"-"`, `"+"`,
+/// `"(1-1"`). The blocking form `XREAD BLOCK` is not here: it needs a dedicated connection.
 pub trait StreamCommands: Executor {
     /// Appends an entry with `fields` (field/value pairs) to the stream at `key`, creating
     /// it if needed. `id` is `"*"` for a server-generated id, an explicit [`StreamId`] (or
@@ -219,9 +226,9 @@ pub trait StreamCommands: Executor {
     ///
     /// # See also
     /// <https://redis.io/commands/xread>
-    fn xread<F: FromValue, K: ToArg, I: ToArg>(
+    fn xread<F: FromValue>(
         &self,
-        streams: impl IntoIterator<Item = (K, I)>,
+        streams: impl IntoIterator<Item = (impl ToArg, impl ToArg)>,
     ) -> Self::Output<Vec<StreamReadReply<F>>> {
         self.execute(with_streams(Cmd::new("XREAD"), streams).readonly())
     }
@@ -234,9 +241,9 @@ pub trait StreamCommands: Executor {
     ///
     /// # See also
     /// <https://redis.io/commands/xread>
-    fn xread_with<F: FromValue, K: ToArg, I: ToArg>(
+    fn xread_with<F: FromValue>(
         &self,
-        streams: impl IntoIterator<Item = (K, I)>,
+        streams: impl IntoIterator<Item = (impl ToArg, impl ToArg)>,
         options: XReadOptions,
     ) -> Self::Output<Vec<StreamReadReply<F>>> {
         let cmd = options.apply(Cmd::new("XREAD"));

@@ -186,7 +186,26 @@ impl ToArg for StreamBound {
     }
 }
 
-/// One stream entry: its id and its fields, read as `F` (see the [module docs](self)).
+/// One stream entry: its id and its fields, read as `F`.
+///
+/// `F` is the type of the whole field list: any [`FromValue`] that reads a list of
+/// field/value pairs. The default, `Vec<(String, String)>`, keeps every field in order;
+/// `HashMap<String, i64>` or `BTreeMap<String, Bytes>` give typed values by name; a type of
+/// your own with a `FromValue` impl reads an entry straight into your struct. Methods returning
+/// entries are generic over `F` (`r.xrange::<HashMap<String, f64>>(…)`, or annotate the result).
+///
+/// ```no_run
+/// # use coredis::prelude::*;
+/// use coredis::types::StreamEntry;
+/// use std::collections::HashMap;
+/// # let r = coredis::Redis::from_url("redis://127.0.0.1")?;
+/// let raw: Vec<StreamEntry> = r.xrange("temps", "-", "+")?;
+/// let typed: Vec<StreamEntry<HashMap<String, f64>>> = r.xrange("temps", "-", "+")?;
+/// for e in typed {
+///     println!("{}: {:?}", e.id, e.fields.get("celsius"));
+/// }
+/// # Ok::<(), coredis::Error>(())
+/// ```
 ///
 /// An entry deleted while it was pending in a consumer group comes back from `XREADGROUP`
 /// (reading history) with no fields: `F` is then read from an empty list. Entries that

@@ -68,11 +68,11 @@ pub fn built() -> Vec<Request> {
             .request()
             .clone(),
         Build
-            .xread::<Fields, _, _>([("s", "0"), ("t", "0")])
+            .xread::<Fields>([("s", "0"), ("t", "0")])
             .request()
             .clone(),
         Build
-            .xread_with::<Fields, _, _>([("s", "0")], XReadOptions::new().count(1))
+            .xread_with::<Fields>([("s", "0")], XReadOptions::new().count(1))
             .request()
             .clone(),
         Build.xlen("s").request().clone(),
@@ -114,11 +114,11 @@ pub fn built() -> Vec<Request> {
         Build.xgroup_setid("s", "g", "$").request().clone(),
         Build.xgroup_setid_with("s", "g", "0", 3).request().clone(),
         Build
-            .xreadgroup::<Fields, _, _>("g", "c", [("s", ">"), ("t", ">")])
+            .xreadgroup::<Fields>("g", "c", [("s", ">"), ("t", ">")])
             .request()
             .clone(),
         Build
-            .xreadgroup_with::<Fields, _, _>(
+            .xreadgroup_with::<Fields>(
                 "g",
                 "c",
                 [("s", "0")],
@@ -393,6 +393,11 @@ fn streams_consumer_groups() {
             r.xadd(&k, id(i, 0), [("n", i)]).unwrap();
         }
         r.xgroup_create(&k, "g", "0").unwrap();
+        // History of a consumer with nothing pending: the stream, with no entries.
+        let empty: Vec<StreamReadReply> = r.xreadgroup("g", "nobody", [(&k, "0")]).unwrap();
+        assert_eq!(empty.len(), 1, "RESP{p}");
+        assert_eq!(empty[0].key, k);
+        assert!(empty[0].entries.is_empty());
         let e = r.xgroup_create(&k, "g", "0").unwrap_err();
         assert_eq!(e.code(), Some("BUSYGROUP"), "{e}");
         let e = r
@@ -753,7 +758,7 @@ fn streams_bad_input() {
         let wrong = [
             r.xadd(&s, "*", [("f", "v")]).unwrap_err(),
             r.xrange::<Fields>(&s, "-", "+").unwrap_err(),
-            r.xread::<Fields, _, _>([(&s, "0")]).unwrap_err(),
+            r.xread::<Fields>([(&s, "0")]).unwrap_err(),
             r.xlen(&s).unwrap_err(),
             r.xgroup_create(&s, "g", "$").unwrap_err(),
             r.xinfo_stream::<Fields>(&s).unwrap_err(),
@@ -770,11 +775,11 @@ fn streams_bad_input() {
             r.xadd_with(&s, "*", none, XAddOptions::new()).unwrap_err(),
             r.xdel(&s, no_ids).unwrap_err(),
             r.xack(&s, "g", no_ids).unwrap_err(),
-            r.xread::<Fields, _, _>(none).unwrap_err(),
-            r.xread_with::<Fields, _, _>(none, XReadOptions::new())
+            r.xread::<Fields>(none).unwrap_err(),
+            r.xread_with::<Fields>(none, XReadOptions::new())
                 .unwrap_err(),
-            r.xreadgroup::<Fields, _, _>("g", "c", none).unwrap_err(),
-            r.xreadgroup_with::<Fields, _, _>("g", "c", none, XReadGroupOptions::new())
+            r.xreadgroup::<Fields>("g", "c", none).unwrap_err(),
+            r.xreadgroup_with::<Fields>("g", "c", none, XReadGroupOptions::new())
                 .unwrap_err(),
         ];
         for e in usage {
