@@ -115,6 +115,7 @@ pub use bytes::Bytes;
 
 /// Everything needed to call commands: `use coredis::prelude::*;`.
 pub mod prelude {
+    pub use crate::commands::GeoCommands;
     pub use crate::commands::{
         BlockingCommands, ConnectionCommands, ExclusiveCommands, Executor, GenericCommands,
         HashCommands, ServerCommands, StringCommands,
@@ -123,6 +124,7 @@ pub mod prelude {
         ListCommands, SetCommands, SortedSetCombineCommands, SortedSetCommands,
         SortedSetRangeCommands,
     };
+    pub use crate::commands::{StreamCommands, StreamGroupCommands};
     pub use crate::{FromValue, Redis};
 }
 

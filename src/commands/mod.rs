@@ -34,22 +34,26 @@ mod blocking;
 mod connection;
 mod exclusive;
 mod generic;
+mod geo;
 mod hashes;
 mod lists;
 mod server;
 mod sets;
 mod sorted_sets;
+mod streams;
 mod strings;
 
 pub use blocking::BlockingCommands;
 pub use connection::ConnectionCommands;
 pub use exclusive::ExclusiveCommands;
 pub use generic::GenericCommands;
+pub use geo::GeoCommands;
 pub use hashes::HashCommands;
 pub use lists::ListCommands;
 pub use server::ServerCommands;
 pub use sets::SetCommands;
 pub use sorted_sets::{SortedSetCombineCommands, SortedSetCommands, SortedSetRangeCommands};
+pub use streams::{StreamCommands, StreamGroupCommands};
 pub use strings::StringCommands;
 
 use crate::cmd::Cmd;

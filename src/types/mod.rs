@@ -8,11 +8,13 @@
 //!
 //! Must not: do I/O.
 
+mod geo;
 mod hashes;
 mod info;
 mod lists;
 mod options;
 mod sorted_sets;
+mod streams;
 mod strings;
 
 pub(crate) use hashes::{
@@ -32,4 +34,17 @@ pub use sorted_sets::{
 pub use strings::{
     Expiry, GetExExpiry, KeyCondition, LcsMatch, LcsMatches, LcsOptions, MSetExOptions,
     SetCondition, SetOptions,
+};
+
+pub use geo::{
+    GeoAddOptions, GeoArea, GeoOrder, GeoOrigin, GeoPosition, GeoResult, GeoSearchOptions,
+    GeoStoreOptions, GeoUnit,
+};
+pub use streams::{
+    StreamAutoClaim, StreamAutoClaimIds, StreamBound, StreamConsumerPendingEntry, StreamEntry,
+    StreamGroupPendingEntry, StreamId, StreamPendingEntry, StreamPendingSummary, StreamReadReply,
+    StreamTrim, StreamTrimMode, StreamTrimStrategy, XAddOptions, XClaimOptions,
+    XGroupCreateOptions, XInfoConsumer, XInfoGroup, XInfoStream, XInfoStreamConsumer,
+    XInfoStreamFull, XInfoStreamGroup, XPendingOptions, XReadGroupOptions, XReadOptions,
+    XSetIdOptions,
 };

@@ -64,6 +64,8 @@ fn built() -> Vec<Request> {
     all.extend(super::lists::built());
     all.extend(super::sets::built());
     all.extend(super::sorted_sets::built());
+    all.extend(super::geo::built());
+    all.extend(super::streams::built());
     all
 }
 

@@ -16,8 +16,10 @@
 pub mod audit;
 mod basics;
 pub mod coverage;
+mod geo;
 mod hashes;
 mod lists;
 mod sets;
 mod sorted_sets;
+mod streams;
 mod strings;
