@@ -115,6 +115,7 @@ pub use bytes::Bytes;
 
 /// Everything needed to call commands: `use coredis::prelude::*;`.
 pub mod prelude {
+    pub use crate::commands::{BitmapCommands, HyperLogLogCommands, ScanCommands};
     pub use crate::commands::{
         BlockingCommands, ConnectionCommands, ExclusiveCommands, Executor, GenericCommands,
         ServerCommands, StringCommands,

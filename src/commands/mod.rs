@@ -30,17 +30,23 @@
 //!
 //! Must not: do I/O or hold state.
 
+mod bitmap;
 mod blocking;
 mod connection;
 mod exclusive;
 mod generic;
+mod hyperloglog;
+mod scan;
 mod server;
 mod strings;
 
+pub use bitmap::BitmapCommands;
 pub use blocking::BlockingCommands;
 pub use connection::ConnectionCommands;
 pub use exclusive::ExclusiveCommands;
 pub use generic::GenericCommands;
+pub use hyperloglog::HyperLogLogCommands;
+pub use scan::{ScanCommands, ScanIter};
 pub use server::ServerCommands;
 pub use strings::StringCommands;
 

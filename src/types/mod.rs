@@ -8,8 +8,19 @@
 //!
 //! Must not: do I/O.
 
+mod bitmap;
+mod generic;
 mod info;
 mod options;
+mod scan;
 
+pub use bitmap::{
+    BitEncoding, BitFieldGet, BitFieldOp, BitFieldOverflow, BitOffset, BitOp, BitRange, BitUnit,
+};
+pub use generic::{
+    CopyOptions, ExpireTime, KeyType, MigrateAuth, MigrateOptions, MigrateStatus, ObjectEncoding,
+    RestoreOptions, RestoreTtl, SortOptions, SortOrder, WaitAof,
+};
 pub use info::{Info, KeyspaceStats, ServerInfo};
 pub use options::{ExpireCondition, Expiry, FlushMode, SetCondition, SetOptions};
+pub use scan::{CollectionScanOptions, ScanOptions, ScanPage};
