@@ -235,7 +235,7 @@ pub trait GenericCommands: Executor {
         )
     }
 
-    /// When `key` expires, to the second: [`ExpireTime::At`], or [`ExpireTime::Persistent`]
+    /// When `key` expires, to the nearest second: [`ExpireTime::At`], or [`ExpireTime::Persistent`]
     /// when it has no expiry, or [`ExpireTime::NoKey`] when it does not exist.
     ///
     /// ```no_run

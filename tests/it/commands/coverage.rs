@@ -59,6 +59,10 @@ fn built() -> Vec<Request> {
     let mut all: Vec<Request> = Vec::new();
     // Each group module adds its `built()` here.
     all.extend(super::basics::built());
+    all.extend(super::generic::built());
+    all.extend(super::scan::built());
+    all.extend(super::bitmap::built());
+    all.extend(super::hyperloglog::built());
     all
 }
 

@@ -15,4 +15,8 @@
 
 pub mod audit;
 mod basics;
+mod bitmap;
 pub mod coverage;
+mod generic;
+mod hyperloglog;
+mod scan;
