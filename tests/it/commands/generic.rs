@@ -261,7 +261,7 @@ fn generic_dump_restore_object() {
             r.object_encoding("d").unwrap(),
             Some(ObjectEncoding::Embstr)
         );
-        r.set("long", "x".repeat(100)).unwrap();
+        r.set("long", "x".repeat(10_000)).unwrap();
         assert_eq!(
             r.object_encoding("long").unwrap(),
             Some(ObjectEncoding::Raw)

@@ -204,7 +204,7 @@ fn scan_iter_walks_a_changing_keyspace() {
         let mut added = 0;
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut it = r.scan_iter::<String>(ScanOptions::new().count(10));
-        while let Some(key) = it.next() {
+        for key in it.by_ref() {
             let key = key.unwrap_or_else(|e| panic!("RESP{p}: {e}"));
             *seen.entry(key).or_default() += 1;
             let n: usize = seen.values().sum();
