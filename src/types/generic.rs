@@ -484,16 +484,6 @@ impl RestoreOptions {
         self.replace
     }
 
-    /// The idle time, if set. Defaults to `None`.
-    pub fn idle_time(self) -> Option<Duration> {
-        self.idletime
-    }
-
-    /// The frequency counter, if set. Defaults to `None`.
-    pub fn frequency(self) -> Option<u8> {
-        self.freq
-    }
-
     /// Appends the options, with `ABSTTL` (which goes between them) when `absttl`.
     pub(crate) fn apply<T>(self, cmd: Cmd<T>, absttl: bool) -> Cmd<T> {
         cmd.flag(self.replace, "REPLACE")
