@@ -1,38 +1,7 @@
 //! The cursor commands — `SCAN` (keys), `HSCAN` (hash fields), `SSCAN` (set members), `ZSCAN`
 //! (sorted-set members) — page by page, and iterators that walk a whole cursor lazily.
 //!
-//! # Pages
-//!
-//! Each call returns a [`ScanPage`]: the items of one page and the cursor to pass to the next
-//! call. A walk starts at cursor `0` and is complete when the server returns `0` again. The
-//! server's guarantees hold for the whole walk: every element present from its start to its
-//! end is returned (possibly more than once); elements added or removed meanwhile may or may
-//! not be.
-//!
-//! # Iterators
-//!
-//! [`ScanCommands::scan_iter`], [`hscan_iter`](ScanCommands::hscan_iter),
-//! [`sscan_iter`](ScanCommands::sscan_iter), [`zscan_iter`](ScanCommands::zscan_iter) (and
-//! the `NOVALUES`/`NOSCORES` forms) return a [`ScanIter`] yielding `Result<item>`. It issues
-//! the next call only when the items of the current page are consumed, and ends after the
-//! page whose cursor is `0`. An error (the key replaced by another type, a lost connection)
-//! is yielded once and ends the iteration; [`ScanIter::cursor`] tells where to resume.
-//!
-//! Walking needs the reply of one page before asking for the next, so the iterators exist
-//! on the executors whose commands return their result directly — whose `Output<T>` is
-//! `Result<T>`: [`crate::Redis`] and [`crate::Dedicated`]. The methods are part of the same
-//! trait as the page commands, with that requirement as a bound (`where Self:
-//! Executor<Output<ScanPage<T>> = Result<ScanPage<T>>>`), so they need no import of their
-//! own and are a compile error on a deferred or building executor:
-//!
-//! ```compile_fail
-//! use coredis::prelude::*;
-//! use coredis::types::ScanOptions;
-//! let r = coredis::Redis::from_url("redis://127.0.0.1")?;
-//! let d = r.deferred();
-//! for key in d.scan_iter::<String>(ScanOptions::new()) {} // error: a Handle is not a Result
-//! # Ok::<(), coredis::Error>(())
-//! ```
+//! The design of the iterators is documented on [`ScanCommands`] (this module is private).
 
 use std::fmt;
 use std::iter::FusedIterator;
@@ -45,6 +14,39 @@ use crate::from_value::FromValue;
 use crate::types::{CollectionScanOptions, ScanOptions, ScanPage};
 
 /// The cursor commands and their iterators.
+///
+/// # Pages
+///
+/// Each call returns a [`ScanPage`]: the items of one page and the cursor to pass to the next
+/// call. A walk starts at cursor `0` and is complete when the server returns `0` again. The
+/// server's guarantees hold for the whole walk: every element present from its start to its
+/// end is returned (possibly more than once); elements added or removed meanwhile may or may
+/// not be.
+///
+/// # Iterators
+///
+/// [`ScanCommands::scan_iter`], [`hscan_iter`](ScanCommands::hscan_iter),
+/// [`sscan_iter`](ScanCommands::sscan_iter), [`zscan_iter`](ScanCommands::zscan_iter) (and
+/// the `NOVALUES`/`NOSCORES` forms) return a [`ScanIter`] yielding `Result<item>`. It issues
+/// the next call only when the items of the current page are consumed, and ends after the
+/// page whose cursor is `0`. An error (the key replaced by another type, a lost connection)
+/// is yielded once and ends the iteration; [`ScanIter::cursor`] tells where to resume.
+///
+/// Walking needs the reply of one page before asking for the next, so the iterators exist
+/// on the executors whose commands return their result directly — whose `Output<T>` is
+/// `Result<T>`: [`crate::Redis`] and [`crate::Dedicated`]. The methods are part of the same
+/// trait as the page commands, with that requirement as a bound (`where Self:
+/// Executor<Output<ScanPage<T>> = Result<ScanPage<T>>>`), so they need no import of their
+/// own and are a compile error on a deferred or building executor:
+///
+/// ```compile_fail
+/// use coredis::prelude::*;
+/// use coredis::types::ScanOptions;
+/// let r = coredis::Redis::from_url("redis://127.0.0.1")?;
+/// let d = r.deferred();
+/// for key in d.scan_iter::<String>(ScanOptions::new()) {} // error: a Handle is not a Result
+/// # Ok::<(), coredis::Error>(())
+/// ```
 pub trait ScanCommands: Executor {
     /// One page of the keys of the database, from `cursor` (`0` to start).
     ///
@@ -240,7 +242,7 @@ pub trait ScanCommands: Executor {
     }
 
     /// Every key of the database (matching `options`), one `SCAN` page at a time, as the
-    /// iteration goes. A key may come more than once; see the [module docs](self) for the
+    /// iteration goes. A key may come more than once; see [`ScanCommands`] for the
     /// guarantees.
     ///
     /// ```no_run
@@ -503,7 +505,7 @@ impl Source {
 
 /// A lazy walk over a whole cursor (`SCAN`, `HSCAN`, `SSCAN`, `ZSCAN`), from
 /// [`ScanCommands::scan_iter`] and friends: yields `Result<T>`, reading the next page only
-/// when the current one is consumed. See the [module docs](self).
+/// when the current one is consumed. See [`ScanCommands`].
 pub struct ScanIter<'a, E: ?Sized, T> {
     executor: &'a E,
     source: Source,
