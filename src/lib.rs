@@ -115,16 +115,12 @@ pub use bytes::Bytes;
 
 /// Everything needed to call commands: `use coredis::prelude::*;`.
 pub mod prelude {
-    pub use crate::commands::GeoCommands;
     pub use crate::commands::{
-        BlockingCommands, ConnectionCommands, ExclusiveCommands, Executor, GenericCommands,
-        HashCommands, ServerCommands, StringCommands,
+        BitmapCommands, BlockingCommands, ConnectionCommands, ExclusiveCommands, Executor,
+        GenericCommands, GeoCommands, HashCommands, HyperLogLogCommands, ListCommands,
+        ScanCommands, ServerCommands, SetCommands, SortedSetCombineCommands, SortedSetCommands,
+        SortedSetRangeCommands, StreamCommands, StreamGroupCommands, StringCommands,
     };
-    pub use crate::commands::{
-        ListCommands, SetCommands, SortedSetCombineCommands, SortedSetCommands,
-        SortedSetRangeCommands,
-    };
-    pub use crate::commands::{StreamCommands, StreamGroupCommands};
     pub use crate::{FromValue, Redis};
 }
 

@@ -30,26 +30,32 @@
 //!
 //! Must not: do I/O or hold state.
 
+mod bitmap;
 mod blocking;
 mod connection;
 mod exclusive;
 mod generic;
 mod geo;
 mod hashes;
+mod hyperloglog;
 mod lists;
+mod scan;
 mod server;
 mod sets;
 mod sorted_sets;
 mod streams;
 mod strings;
 
+pub use bitmap::BitmapCommands;
 pub use blocking::BlockingCommands;
 pub use connection::ConnectionCommands;
 pub use exclusive::ExclusiveCommands;
 pub use generic::GenericCommands;
 pub use geo::GeoCommands;
 pub use hashes::HashCommands;
+pub use hyperloglog::HyperLogLogCommands;
 pub use lists::ListCommands;
+pub use scan::{ScanCommands, ScanIter};
 pub use server::ServerCommands;
 pub use sets::SetCommands;
 pub use sorted_sets::{SortedSetCombineCommands, SortedSetCommands, SortedSetRangeCommands};

@@ -8,11 +8,14 @@
 //!
 //! Must not: do I/O.
 
+mod bitmap;
+mod generic;
 mod geo;
 mod hashes;
 mod info;
 mod lists;
 mod options;
+mod scan;
 mod sorted_sets;
 mod streams;
 mod strings;
@@ -36,10 +39,18 @@ pub use strings::{
     SetCondition, SetOptions,
 };
 
+pub use bitmap::{
+    BitEncoding, BitFieldGet, BitFieldOp, BitFieldOverflow, BitOffset, BitOp, BitRange, BitUnit,
+};
+pub use generic::{
+    CopyOptions, ExpireTime, KeyType, MigrateAuth, MigrateOptions, MigrateStatus, ObjectEncoding,
+    RestoreOptions, RestoreTtl, SortOptions, SortOrder, WaitAof,
+};
 pub use geo::{
     GeoAddOptions, GeoArea, GeoOrder, GeoOrigin, GeoPosition, GeoResult, GeoSearchOptions,
     GeoStoreOptions, GeoUnit,
 };
+pub use scan::{CollectionScanOptions, ScanOptions, ScanPage};
 pub use streams::{
     StreamAutoClaim, StreamAutoClaimIds, StreamBound, StreamConsumerPendingEntry, StreamEntry,
     StreamGroupPendingEntry, StreamId, StreamPendingEntry, StreamPendingSummary, StreamReadReply,

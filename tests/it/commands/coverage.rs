@@ -66,6 +66,10 @@ fn built() -> Vec<Request> {
     all.extend(super::sorted_sets::built());
     all.extend(super::geo::built());
     all.extend(super::streams::built());
+    all.extend(super::generic::built());
+    all.extend(super::scan::built());
+    all.extend(super::bitmap::built());
+    all.extend(super::hyperloglog::built());
     all
 }
 

@@ -15,10 +15,14 @@
 
 pub mod audit;
 mod basics;
+mod bitmap;
 pub mod coverage;
+mod generic;
 mod geo;
 mod hashes;
+mod hyperloglog;
 mod lists;
+mod scan;
 mod sets;
 mod sorted_sets;
 mod streams;
