@@ -138,11 +138,9 @@ fn every_data_command_has_a_method() {
         .iter()
         .filter(|c| !ours.contains(*c) && !excluded.contains(*c))
         .collect();
-    // Until every group has landed, this lists what is missing instead of failing.
-    if !missing.is_empty() {
-        eprintln!(
-            "data commands without a method yet ({}): {missing:?}",
-            missing.len()
-        );
-    }
+    assert!(
+        missing.is_empty(),
+        "data commands without a method ({}): {missing:?}",
+        missing.len()
+    );
 }
