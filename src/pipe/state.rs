@@ -107,6 +107,20 @@ impl State {
     }
 }
 
+/// How a connection failed, which decides what happens to its requests.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    /// A writer (or anybody but the leader) found it failed.
+    InTraffic,
+    /// The leader found it failed; it gives up the read side.
+    Leading,
+    /// The leader could not parse a reply: the oldest request gets the protocol error.
+    BadReply,
+    /// The idle check found it closed (or holding data nobody asked for) before anything was
+    /// written: its queued requests wait for the next connection. The caller holds both roles.
+    WhileIdle,
+}
+
 /// What the worker should do next.
 pub(super) enum Job {
     /// Write and read for requests nobody waits on.
@@ -157,28 +171,39 @@ impl Pipe {
     /// The connection of generation `gen` failed: every outstanding request completes with an
     /// error, the socket is shut down, and the worker reconnects.
     pub(super) fn fail(&self, gen: u64, cause: Error) {
-        self.fail_and_release(gen, cause, false, false);
+        self.fail_and_release(gen, cause, Failure::InTraffic);
     }
 
     /// [`Pipe::fail`] for the leader: it gives up the read side in the same critical section,
     /// so that nothing it does afterwards (logging, completing slots) holds a role that the
     /// reconnection waits for.
     pub(super) fn fail_leading(&self, gen: u64, cause: Error) {
-        self.fail_and_release(gen, cause, true, false);
+        self.fail_and_release(gen, cause, Failure::Leading);
     }
 
     /// [`Pipe::fail_leading`] for a reply that could not be parsed: the oldest request, whose
     /// reply it was, gets the protocol error itself; the others in flight fail as
     /// [`ErrorKind::Closed`] (with the protocol error as their source).
     pub(super) fn fail_on_bad_reply(&self, gen: u64, cause: Error) {
-        self.fail_and_release(gen, cause, true, true);
+        self.fail_and_release(gen, cause, Failure::BadReply);
     }
 
-    fn fail_and_release(&self, gen: u64, cause: Error, release_read: bool, front_saw_it: bool) {
+    /// [`Pipe::fail_leading`] for a connection found closed, or holding data nobody asked for,
+    /// before anything was written to it: the requests queued for it were certainly not sent,
+    /// and wait for the next connection (within their deadlines) instead of failing.
+    pub(super) fn fail_while_idle(&self, gen: u64, cause: Error) {
+        self.fail_and_release(gen, cause, Failure::WhileIdle);
+    }
+
+    fn fail_and_release(&self, gen: u64, cause: Error, how: Failure) {
+        let release_read = how != Failure::InTraffic;
         let failed = self.locked(|st, wake| {
             if release_read {
                 st.reading = false;
                 self.reading_hint.store(false, Ordering::SeqCst);
+            }
+            if how == Failure::WhileIdle {
+                st.writing = false;
             }
             if st.generation != gen || !st.status.is_open() {
                 if release_read {
@@ -196,22 +221,24 @@ impl Pipe {
             } else {
                 Status::Closed
             };
-            // Requests whose bytes were never handed to the socket are certainly not executed:
-            // when the connection is re-established they are written to the new one (their
-            // owners wait within their deadlines). The others fail.
-            let unsent = if reconnecting {
-                st.fifo
-                    .split_off(st.fifo.len().saturating_sub(st.unwritten))
+            // Requests whose bytes were never handed to the socket were certainly not executed.
+            // When nothing had been written yet (the idle check), they wait for the next
+            // connection; after a failure in traffic they fail at once like the rest, saying
+            // they were not sent.
+            let keep_unsent = reconnecting && how == Failure::WhileIdle;
+            let unsent_from = st.fifo.len().saturating_sub(st.unwritten);
+            let keep_from = if keep_unsent {
+                unsent_from
             } else {
                 st.pending.clear();
                 st.unwritten = 0;
-                VecDeque::new()
+                st.fifo.len()
             };
-            let sent = std::mem::replace(&mut st.fifo, unsent);
+            let failed = st.take_front(keep_from);
             self.outstanding_hint.store(st.fifo.len(), Ordering::SeqCst);
-            Some((sent, st.node.clone(), st.closer.take()))
+            Some((failed, unsent_from, st.node.clone(), st.closer.take()))
         });
-        let Some((slots, node, closer)) = failed else {
+        let Some((slots, unsent_from, node, closer)) = failed else {
             return;
         };
         // Outside the lock: shutting down may log. The socket is shut before the worker is woken
@@ -225,19 +252,24 @@ impl Pipe {
             ..Wake::default()
         }
         .apply(self);
-        let mut slots = slots.into_iter();
-        if front_saw_it {
-            if let Some(front) = slots.next() {
-                front.complete(Err(cause.clone().with_node(&node)));
-            }
-        }
-        for s in slots {
-            s.complete(Err(Error::new(
-                ErrorKind::Closed,
-                "the connection was lost while the request was in flight; it may or may not have been executed",
-            )
-            .with_node(&node)
-            .with_source(cause.clone())));
+        for (i, s) in slots.into_iter().enumerate() {
+            let e = if i == 0 && how == Failure::BadReply {
+                cause.clone()
+            } else if i >= unsent_from {
+                Error::new(
+                    ErrorKind::Closed,
+                    "the connection was lost before the request was sent; it was not executed",
+                )
+                .with_source(cause.clone())
+            } else {
+                Error::new(
+                    ErrorKind::Closed,
+                    "the connection was lost while the request was in flight; it may or may not \
+                     have been executed",
+                )
+                .with_source(cause.clone())
+            };
+            s.complete(Err(e.with_node(&node)));
         }
         // Logged last, holding no lock: a logger may itself use this client.
         log::warn!("coredis: connection to {node} lost: {cause:#}");

@@ -488,3 +488,52 @@ fn max_in_flight_bounds_the_queue_by_count() {
     );
     drop(handles);
 }
+
+#[test]
+fn the_byte_budget_is_given_back_when_a_connection_fails() {
+    // Five connections that take a request and hang up, then a healthy one. Requests failed
+    // by a lost connection must leave the byte budget, or the budget fills up for good.
+    let fake = FakeServer::start_with(|n| {
+        if n < 5 {
+            Script::new().receive().close()
+        } else {
+            Script::echo_all()
+        }
+    });
+    let r = fake_client(&fake, "timeout=2&max_in_flight_bytes=350000");
+    let value = vec![b'v'; 100_000];
+    let mut failed = 0;
+    for round in 0..5 {
+        let handles: Vec<_> = (0..3)
+            .map(|i| r.deferred().set(format!("k{round}:{i}"), &value))
+            .collect();
+        for h in handles {
+            if let Err(e) = h.wait() {
+                assert!(
+                    e.is_connection_error() || e.is_timeout(),
+                    "round {round}: {e}"
+                );
+                failed += 1;
+            }
+        }
+    }
+    assert!(
+        failed >= 5,
+        "only {failed} requests failed with their connection"
+    );
+    let started = Instant::now();
+    let big = "x".repeat(300_000);
+    let v: String = loop {
+        match r.echo::<String>(&big) {
+            Ok(v) => break v,
+            Err(e) => {
+                assert!(
+                    !e.to_string().contains("max_in_flight_bytes"),
+                    "budget leaked: {e}"
+                );
+                assert!(started.elapsed() < Duration::from_secs(10), "{e}");
+            }
+        }
+    };
+    assert_eq!(v, big);
+}
