@@ -299,8 +299,7 @@ impl Pipe {
                 true
             }
             Err(e) => {
-                self.state.lock().writing = false;
-                self.fail_leading(gen, e);
+                self.fail_while_idle(gen, e);
                 false
             }
         }
