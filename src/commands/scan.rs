@@ -11,7 +11,7 @@ use crate::args::ToArg;
 use crate::cmd::Cmd;
 use crate::error::Result;
 use crate::from_value::FromValue;
-use crate::types::{CollectionScanOptions, ScanOptions, ScanPage};
+use crate::types::{CollectionScanOptions, ScanOptions, ScanPage, ScoredMember};
 
 /// The cursor commands and their iterators.
 ///
@@ -190,7 +190,7 @@ pub trait ScanCommands: Executor {
         &self,
         key: impl ToArg,
         cursor: u64,
-    ) -> Self::Output<ScanPage<(M, f64)>> {
+    ) -> Self::Output<ScanPage<ScoredMember<M>>> {
         self.execute(zscan_cmd(key, cursor, &CollectionScanOptions::new(), false))
     }
 
@@ -206,7 +206,7 @@ pub trait ScanCommands: Executor {
         key: impl ToArg,
         cursor: u64,
         options: CollectionScanOptions,
-    ) -> Self::Output<ScanPage<(M, f64)>> {
+    ) -> Self::Output<ScanPage<ScoredMember<M>>> {
         self.execute(zscan_cmd(key, cursor, &options, false))
     }
 
@@ -352,9 +352,9 @@ pub trait ScanCommands: Executor {
         &self,
         key: impl ToArg,
         options: CollectionScanOptions,
-    ) -> ScanIter<'_, Self, (M, f64)>
+    ) -> ScanIter<'_, Self, ScoredMember<M>>
     where
-        Self: Executor<Output<ScanPage<(M, f64)>> = Result<ScanPage<(M, f64)>>>,
+        Self: Executor<Output<ScanPage<ScoredMember<M>>> = Result<ScanPage<ScoredMember<M>>>>,
     {
         ScanIter::new(self, Source::zset(key, options, false))
     }

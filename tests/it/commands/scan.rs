@@ -97,7 +97,8 @@ fn scan_collections_page_by_page() {
             let (members, _) = walk(|c| r.sscan::<String>(format!("s{kind}"), c));
             assert_eq!(members.iter().collect::<BTreeSet<_>>().len(), n);
             let (scored, _) = walk(|c| r.zscan::<String>(format!("z{kind}"), c));
-            let scored: HashMap<String, f64> = scored.into_iter().collect();
+            let scored: HashMap<String, f64> =
+                scored.into_iter().map(|s| (s.member, s.score)).collect();
             assert_eq!(scored.len(), n);
             assert_eq!(scored["m3"], 3.5, "RESP{p}: scores are f64");
         }
@@ -118,7 +119,7 @@ fn scan_collections_page_by_page() {
         let (scored, _) = walk(|c| r.zscan_with::<String>("zbig", c, opts.clone()));
         assert!(scored
             .iter()
-            .all(|(m, s)| m.contains('1') && s.fract() == 0.5));
+            .all(|s| s.member.contains('1') && s.score.fract() == 0.5));
         // Missing keys are empty; other types are WRONGTYPE.
         let empty = r.sscan::<String>("missing", 0).unwrap();
         assert!(empty.is_last() && empty.items.is_empty());
@@ -153,11 +154,12 @@ fn scan_iterators_walk_collections() {
             .collect::<coredis::Result<_>>()
             .unwrap();
         assert_eq!(members.len(), 500);
-        let scored: Vec<(String, f64)> = r
+        let scored: Vec<coredis::types::ScoredMember<String>> = r
             .zscan_iter("z", opts.clone())
             .collect::<coredis::Result<_>>()
             .unwrap();
-        let scored: HashMap<String, f64> = scored.into_iter().collect();
+        let scored: HashMap<String, f64> =
+            scored.into_iter().map(|s| (s.member, s.score)).collect();
         assert_eq!(scored.len(), 500);
         assert_eq!(scored["m499"], 499.5);
         let ones: Vec<String> = r
