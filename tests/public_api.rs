@@ -76,3 +76,44 @@ fn capabilities(r: &Redis, c: &Dedicated) {
     let _: coredis::Result<i64> = c.incr("k");
     let _: Cmd<Option<String>> = coredis::commands::Build.get("k");
 }
+
+/// Every command group is on the blocking client (`Result<T>`) and its deferred view
+/// (`Handle<T>`), with the same `T`.
+#[allow(dead_code)]
+fn every_group_on_both_executors(r: &Redis) {
+    use coredis::types::{GeoResult, ScanPage, ScoredMember, StreamEntry, StreamId, XInfoStream};
+    let d = r.deferred();
+    // generic, scan, bitmap, hyperloglog
+    let _: coredis::Result<bool> = r.persist("k");
+    let _: Handle<bool> = d.persist("k");
+    let _: coredis::Result<ScanPage<String>> = r.scan(0);
+    let _: Handle<ScanPage<String>> = d.scan(0);
+    let _: coredis::Result<i64> = r.bitcount("k");
+    let _: Handle<i64> = d.bitcount("k");
+    let _: coredis::Result<bool> = r.pfadd("k", ["a"]);
+    let _: Handle<bool> = d.pfadd("k", ["a"]);
+    // strings, hashes
+    let _: coredis::Result<i64> = r.append("k", "v");
+    let _: Handle<i64> = d.append("k", "v");
+    let _: coredis::Result<Option<String>> = r.hget("h", "f");
+    let _: Handle<Option<String>> = d.hget("h", "f");
+    // lists, sets, sorted sets
+    let _: coredis::Result<i64> = r.lpush("l", ["a"]);
+    let _: Handle<i64> = d.lpush("l", ["a"]);
+    let _: coredis::Result<bool> = r.sismember("s", "m");
+    let _: Handle<bool> = d.sismember("s", "m");
+    let _: coredis::Result<Option<f64>> = r.zscore("z", "m");
+    let _: Handle<Option<f64>> = d.zscore("z", "m");
+    let _: coredis::Result<Option<ScoredMember<String>>> = r.zpopmin("z");
+    let _: Handle<Option<ScoredMember<String>>> = d.zpopmin("z");
+    // geo, streams
+    let _: coredis::Result<Option<f64>> = r.geodist("g", "a", "b");
+    let _: Handle<Option<f64>> = d.geodist("g", "a", "b");
+    let _: fn(&Redis) -> coredis::Result<Vec<GeoResult<String>>> = |_| Ok(Vec::new());
+    let _: coredis::Result<StreamId> = r.xadd("st", "*", [("f", "v")]);
+    let _: Handle<StreamId> = d.xadd("st", "*", [("f", "v")]);
+    let _: coredis::Result<Vec<StreamEntry>> = r.xrange("st", "-", "+");
+    let _: coredis::Result<XInfoStream> = r.xinfo_stream("st");
+    // iterators exist where calls return results
+    let _ = r.scan_iter::<String>(Default::default());
+}
