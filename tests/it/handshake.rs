@@ -10,7 +10,7 @@ use coredis_test_support::{self as support, Server};
 use std::time::Duration;
 
 /// RESP3 replies HGETALL with a map, RESP2 with a flat array.
-fn spoken_protocol(r: &Redis) -> u8 {
+pub fn spoken_protocol(r: &Redis) -> u8 {
     r.execute(cmd("HSET").key("proto:h").arg("f").arg("v"))
         .unwrap();
     match r.execute(cmd("HGETALL").key("proto:h")).unwrap() {

@@ -7,7 +7,8 @@ use coredis::{cmd, Redis};
 use coredis_test_support::{server_major_minor, skip, Server};
 use std::time::{Duration, Instant};
 
-/// This connection's `CLIENT INFO` fields `db`, `user`, `name` and `resp`.
+/// This connection's `CLIENT INFO` fields `db`, `user` and `name`, and the protocol its replies
+/// come in (`resp=` is in `CLIENT INFO` only from Redis 7.0).
 fn session(r: &Redis) -> (String, String, String, String) {
     let info: String = r.execute(cmd("CLIENT").arg("INFO").returns()).unwrap();
     let field = |name: &str| {
@@ -15,7 +16,8 @@ fn session(r: &Redis) -> (String, String, String, String) {
             .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_owned))
             .unwrap_or_default()
     };
-    (field("db"), field("user"), field("name"), field("resp"))
+    let resp = crate::handshake::spoken_protocol(r).to_string();
+    (field("db"), field("user"), field("name"), resp)
 }
 
 /// Retries `PING` until it succeeds (a reconnect in progress), at most 20 s.
