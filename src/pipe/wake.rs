@@ -77,10 +77,16 @@ impl Pipe {
     }
 
     /// Before a caller returns: if requests are outstanding and nobody reads, hand the read
-    /// side to the oldest waiter. Closes the lost wake-up hole: a writer whose own reply the
-    /// leader already completed moves other callers' requests into the FIFO after the leader
-    /// released the read side and found nobody to hand off to; without this check those callers
-    /// would sleep until their deadline.
+    /// side to the oldest waiter.
+    ///
+    /// The lost wake-up of the measurements (a writer moving other callers' requests into the
+    /// FIFO after the leader left and found nobody to hand off to) is closed structurally now:
+    /// every release of a role hands off in the same critical section ([`Pipe::hand_off`] in
+    /// `leave` and `release_writer`). What is left for this check is a waiter that was chosen
+    /// by a hand-off but returns without reading — its own wait ended (`wait_timeout`, its
+    /// deadline) between being chosen and running. Without the check the other waiters would
+    /// sleep until the worker's next look (up to a second) or their deadline. That window is
+    /// too narrow for a test to open on purpose; the hand-off itself is tested.
     pub(super) fn check_lost_wakeup(&self) {
         fence(Ordering::SeqCst);
         if self.reading_hint.load(Ordering::SeqCst)
