@@ -65,6 +65,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 // The panic policy, checked: nothing from the network or the user may panic the library.
+#![deny(clippy::return_self_not_must_use)]
 #![cfg_attr(
     not(test),
     deny(

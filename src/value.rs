@@ -80,6 +80,7 @@ impl Value {
     }
 
     /// The value without RESP3 attributes around it.
+    #[must_use]
     pub fn strip_attributes(self) -> Value {
         match self {
             Value::Attribute { value, .. } => value.strip_attributes(),
