@@ -155,6 +155,10 @@ impl Pipe {
                 if !slot.set_waiter(me.clone()) {
                     break;
                 }
+                if slot.enter_waiter_queue() {
+                    super::wake::prune_waiters(&mut st);
+                    st.waiters.push_back(slot.clone());
+                }
             }
             thread::park_timeout(until.saturating_duration_since(Instant::now()));
         }

@@ -16,6 +16,8 @@ use crate::error::Result;
 /// A request's place in the reply FIFO.
 pub(crate) struct Slot {
     done: AtomicBool,
+    /// The slot is in the pipe's queue of waiters (under the pipe's state lock).
+    queued_waiter: AtomicBool,
     /// When the request's owner stops waiting (its response timeout).
     deadline: Instant,
     /// The size of the encoded request, counted against the connection's byte budget until
@@ -37,6 +39,7 @@ impl Slot {
     pub(crate) fn new(deadline: Instant, bytes: usize) -> Slot {
         Slot {
             done: AtomicBool::new(false),
+            queued_waiter: AtomicBool::new(false),
             deadline,
             bytes,
             inner: Mutex::new(SlotInner::default()),
@@ -116,6 +119,16 @@ impl Slot {
     /// Forgets the registered waiter (the owner is about to lead or to return).
     pub(crate) fn clear_waiter(&self) {
         self.inner.lock().waiter = None;
+    }
+
+    /// Marks the slot as in the pipe's queue of waiters; false when it already was.
+    pub(crate) fn enter_waiter_queue(&self) -> bool {
+        !self.queued_waiter.swap(true, Ordering::Relaxed)
+    }
+
+    /// The slot left the pipe's queue of waiters.
+    pub(crate) fn leave_waiter_queue(&self) {
+        self.queued_waiter.store(false, Ordering::Relaxed);
     }
 
     /// The registered waiter, for hand-offs of the read side.
