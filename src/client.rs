@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::handle::{Handle, Submit};
 use crate::node::Node;
+use crate::pipeline::Pipeline;
 use crate::pool::Pooled;
 
 /// A client for one Redis server: `Send + Sync + Clone`, meant to be shared by every thread.
@@ -137,6 +138,25 @@ impl Redis {
     /// ```
     pub fn deferred(&self) -> Deferred<'_> {
         Deferred { client: self }
+    }
+
+    /// A pipeline: commands queued on it are sent as one batch by [`Pipeline::exec`], and their
+    /// replies come back together. See [`Pipeline`].
+    ///
+    /// ```no_run
+    /// use coredis::prelude::*;
+    /// let r = coredis::Redis::from_url("redis://127.0.0.1")?;
+    /// let p = r.pipeline();
+    /// let (a, b) = (p.incr("a"), p.get::<Option<String>>("b"));
+    /// let (a, b) = p.exec()?.get((a, b))?;
+    /// # Ok::<(), coredis::Error>(())
+    /// ```
+    pub fn pipeline(&self) -> Pipeline<'_> {
+        Pipeline::new(self)
+    }
+
+    pub(crate) fn node(&self) -> &Node {
+        &self.inner.node
     }
 
     /// Checks out a dedicated connection for this caller alone, from the pool blocking commands

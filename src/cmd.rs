@@ -254,13 +254,19 @@ impl Request {
 pub struct Decoder<T> {
     name: Cow<'static, str>,
     reply: ReplyFn<T>,
+    /// For a batch (a pipeline): how its replies, back to back, become a `T`.
+    frames: Option<FramesFn<T>>,
 }
+
+/// Converts the replies of a batch of commands, back to back in one buffer.
+pub(crate) type FramesFn<T> = fn(Bytes, &Limits) -> Result<T>;
 
 impl<T> Clone for Decoder<T> {
     fn clone(&self) -> Self {
         Decoder {
             name: self.name.clone(),
             reply: self.reply,
+            frames: self.frames,
         }
     }
 }
@@ -279,9 +285,26 @@ impl<T> Decoder<T> {
         &self.name
     }
 
+    /// The decoder of a batch named `name` (`"pipeline"`): `frames` gets every reply.
+    pub(crate) fn batch(name: &'static str, frames: FramesFn<T>) -> Decoder<T> {
+        Decoder {
+            name: Cow::Borrowed(name),
+            reply: |_| {
+                Err(Error::new(
+                    ErrorKind::Usage,
+                    "a batch's replies are decoded together",
+                ))
+            },
+            frames: Some(frames),
+        }
+    }
+
     /// Decodes one complete reply frame within `limits` and converts it. An error reply is an
     /// [`ErrorKind::Server`] error (or a finer kind); errors name the command.
     pub(crate) fn decode(&self, frame: &Bytes, limits: &Limits) -> Result<T> {
+        if let Some(frames) = self.frames {
+            return frames(frame.clone(), limits).map_err(|e| e.with_command(&self.name));
+        }
         resp::decode_with_limits(frame, limits)
             .map_err(|e| e.with_command(&self.name))
             .and_then(|v| self.convert(v))
@@ -587,6 +610,7 @@ impl<T> Cmd<T> {
         let decoder = Decoder {
             name: self.request.name.clone(),
             reply: self.reply,
+            frames: None,
         };
         (self.request, decoder)
     }

@@ -90,6 +90,7 @@ mod from_value;
 mod handle;
 mod node;
 mod pipe;
+mod pipeline;
 mod pool;
 mod resp;
 mod route;
@@ -104,6 +105,7 @@ pub use config::{Addr, Config, ConfigBuilder, TlsConfig, TlsConfigBuilder};
 pub use error::{Error, ErrorKind, Result, ServerCode, ServerError};
 pub use from_value::FromValue;
 pub use handle::Handle;
+pub use pipeline::{Extract, Pipeline, PipelineHandle, Queued, Replies};
 pub use resp::Limits;
 pub use route::{key_slot, KeySlot, SLOT_COUNT};
 pub use types::{

@@ -349,11 +349,13 @@ impl Pipe {
                 outcome = Dispatch::Unexpected;
                 break;
             }
-            match st.pop_front() {
-                Some(s) => done.push((s, f)),
-                None => {
-                    outcome = Dispatch::Unexpected;
-                    break;
+            let Some(front) = st.fifo.front() else {
+                outcome = Dispatch::Unexpected;
+                break;
+            };
+            if let Some(reply) = front.add_frame(f) {
+                if let Some(s) = st.pop_front() {
+                    done.push((s, reply));
                 }
             }
         }

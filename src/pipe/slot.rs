@@ -23,25 +23,32 @@ pub(crate) struct Slot {
     /// The size of the encoded request, counted against the connection's byte budget until
     /// the reply is in.
     bytes: usize,
+    /// How many reply frames complete the slot: 1, or a pipeline's command count.
+    replies: usize,
     inner: Mutex<SlotInner>,
 }
 
 #[derive(Default)]
 struct SlotInner {
     result: Option<Result<Bytes>>,
+    /// A batch's frames received so far, back to back, and how many.
+    partial: Vec<u8>,
+    received: usize,
     waiter: Option<Thread>,
     abandoned: bool,
     taken: bool,
 }
 
 impl Slot {
-    /// A pending slot for a request of `bytes` bytes whose owner waits until `deadline`.
-    pub(crate) fn new(deadline: Instant, bytes: usize) -> Slot {
+    /// A pending slot for a request (or a batch of `replies` requests) of `bytes` bytes whose
+    /// owner waits until `deadline`.
+    pub(crate) fn new(deadline: Instant, bytes: usize, replies: usize) -> Slot {
         Slot {
             done: AtomicBool::new(false),
             queued_waiter: AtomicBool::new(false),
             deadline,
             bytes,
+            replies: replies.max(1),
             inner: Mutex::new(SlotInner::default()),
         }
     }
@@ -54,6 +61,26 @@ impl Slot {
     /// The size of the encoded request.
     pub(crate) fn bytes(&self) -> usize {
         self.bytes
+    }
+
+    /// How many reply frames complete the slot.
+    pub(crate) fn replies(&self) -> usize {
+        self.replies
+    }
+
+    /// One more reply frame for this slot, in order. Returns the slot's whole reply once it is
+    /// complete: the frame itself for a single request, or a batch's frames back to back.
+    /// Frames of a batch whose owner gave up are counted, not kept.
+    pub(crate) fn add_frame(&self, frame: Bytes) -> Option<Bytes> {
+        if self.replies == 1 {
+            return Some(frame);
+        }
+        let mut g = self.inner.lock();
+        g.received += 1;
+        if !g.abandoned {
+            g.partial.extend_from_slice(&frame);
+        }
+        (g.received >= self.replies).then(|| Bytes::from(std::mem::take(&mut g.partial)))
     }
 
     /// Stores the reply (or error) and wakes the registered waiter, if any. A slot completes once;

@@ -13,6 +13,7 @@ mod harness;
 mod hermetic;
 mod mux;
 mod node;
+mod pipeline;
 mod session;
 mod tls_pem;
 mod util;
