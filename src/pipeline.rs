@@ -57,14 +57,46 @@ pub struct Pipeline<'c> {
     batch: RefCell<Batch>,
 }
 
+/// Commands queued for one batch (a pipeline or a transaction).
 #[derive(Default)]
-struct Batch {
+pub(crate) struct Batch {
     /// The encoded requests, back to back.
-    encoded: Vec<u8>,
+    pub(crate) encoded: Vec<u8>,
     /// How many requests `encoded` holds.
-    sent: usize,
+    pub(crate) sent: usize,
     /// Per queued command, in order: `None` when it was sent, the refusal when it was not.
-    refused: Vec<Option<Error>>,
+    pub(crate) refused: Vec<Option<Error>>,
+}
+
+impl Batch {
+    /// Queues `cmd` (or records why it cannot be sent on a shared or batched connection) and
+    /// returns its token.
+    pub(crate) fn queue<T>(&mut self, cmd: Cmd<T>) -> Queued<T> {
+        let (request, decoder) = cmd.into_parts();
+        let index = self.refused.len();
+        let refusal = request
+            .check_valid()
+            .and_then(|()| request.check_shareable())
+            .and_then(|()| {
+                if request.is_blocking() {
+                    Err(Error::new(
+                        ErrorKind::Usage,
+                        "a command that blocks its connection cannot be sent in a batch (in a \
+                         pipeline it would stall every other caller)",
+                    )
+                    .with_command(request.name()))
+                } else {
+                    Ok(())
+                }
+            })
+            .err();
+        if refusal.is_none() {
+            request.encode_into(&mut self.encoded);
+            self.sent += 1;
+        }
+        self.refused.push(refusal);
+        Queued { index, decoder }
+    }
 }
 
 impl fmt::Debug for Pipeline<'_> {
@@ -157,31 +189,7 @@ impl Executor for Pipeline<'_> {
     type Output<T> = Queued<T>;
 
     fn execute<T>(&self, cmd: Cmd<T>) -> Queued<T> {
-        let (request, decoder) = cmd.into_parts();
-        let mut b = self.batch.borrow_mut();
-        let index = b.refused.len();
-        let refusal = request
-            .check_valid()
-            .and_then(|()| request.check_shareable())
-            .and_then(|()| {
-                if request.is_blocking() {
-                    Err(Error::new(
-                        ErrorKind::Usage,
-                        "a command that blocks its connection cannot be pipelined on the \
-                         shared connection (it would stall every other caller)",
-                    )
-                    .with_command(request.name()))
-                } else {
-                    Ok(())
-                }
-            })
-            .err();
-        if refusal.is_none() {
-            request.encode_into(&mut b.encoded);
-            b.sent += 1;
-        }
-        b.refused.push(refusal);
-        Queued { index, decoder }
+        self.batch.borrow_mut().queue(cmd)
     }
 }
 
@@ -219,30 +227,12 @@ impl PipelineHandle {
                 frames.len()
             )));
         }
-        // Where each command's reply is, when commands were refused before sending (they have
-        // none); otherwise command i has frame i.
-        let frame_of = self.refused.iter().any(Option::is_some).then(|| {
-            let mut next = 0;
-            self.refused
-                .iter()
-                .map(|r| {
-                    let at = next;
-                    next += usize::from(r.is_none());
-                    at
-                })
-                .collect()
-        });
-        Ok(Replies {
-            frames,
-            refused: self.refused,
-            frame_of,
-            limits: self.limits,
-        })
+        Ok(Replies::new(frames, self.refused, self.limits))
     }
 }
 
 /// Splits a batch's replies, back to back, into one frame each (zero-copy slices).
-fn split_frames(all: Bytes, limits: &Limits) -> Result<Vec<Bytes>> {
+pub(crate) fn split_frames(all: Bytes, limits: &Limits) -> Result<Vec<Bytes>> {
     let mut scanner = FrameScanner::new(*limits);
     let mut frames = Vec::new();
     let mut at = 0;
@@ -279,6 +269,30 @@ impl fmt::Debug for Replies {
 }
 
 impl Replies {
+    /// The replies `frames` of the commands of a batch that were sent; `refused` says, per
+    /// queued command, whether it was (`None`) or why not.
+    pub(crate) fn new(frames: Vec<Bytes>, refused: Vec<Option<Error>>, limits: Limits) -> Replies {
+        // Where each command's reply is, when commands were refused before sending (they have
+        // none); otherwise command i has frame i.
+        let frame_of = refused.iter().any(Option::is_some).then(|| {
+            let mut next = 0;
+            refused
+                .iter()
+                .map(|r| {
+                    let at = next;
+                    next += usize::from(r.is_none());
+                    at
+                })
+                .collect()
+        });
+        Replies {
+            frames,
+            refused,
+            frame_of,
+            limits,
+        }
+    }
+
     /// The typed results of `tokens`: one [`Queued<T>`] gives `T`, a tuple of tokens a tuple,
     /// a `Vec` of tokens a `Vec`.
     ///

@@ -16,4 +16,5 @@ mod node;
 mod pipeline;
 mod session;
 mod tls_pem;
+mod transaction;
 mod util;
