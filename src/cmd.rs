@@ -710,7 +710,13 @@ mod tests {
             .is_err());
         assert!(cmd("CLIENT LIST").request().check_shareable().is_ok());
         for sub in [
-            "SETNAME", "setinfo", "Tracking", "CACHING", "no-evict", "NO-TOUCH", "CAPA",
+            "SETNAME",
+            "setinfo",
+            "Tracking",
+            "CACHING",
+            "no-evict",
+            "NO-TOUCH",
+            "CAPA",
             "IMPORT-SOURCE",
         ] {
             let e = cmd("CLIENT").arg(sub).arg("x").request().check_shareable();
@@ -720,8 +726,19 @@ mod tests {
                 .check_shareable()
                 .is_err());
         }
-        for sub in ["ID", "INFO", "GETNAME", "TRACKINGINFO", "KILL", "NO-EVICTS", "SET"] {
-            assert!(cmd("CLIENT").arg(sub).request().check_shareable().is_ok(), "{sub}");
+        for sub in [
+            "ID",
+            "INFO",
+            "GETNAME",
+            "TRACKINGINFO",
+            "KILL",
+            "NO-EVICTS",
+            "SET",
+        ] {
+            assert!(
+                cmd("CLIENT").arg(sub).request().check_shareable().is_ok(),
+                "{sub}"
+            );
         }
         let e = cmd("SUBSCRIBE")
             .arg("ch")
