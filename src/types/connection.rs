@@ -183,7 +183,7 @@ impl ClientFilter {
     }
 
     /// `IDLE seconds`: clients idle for at least `idle` (whole seconds, a remainder rounds
-    /// up; Valkey 9.0+).
+    /// up; at least one second; Valkey 9.0+).
     #[must_use]
     pub fn idle(self, idle: Duration) -> ClientFilter {
         self.with("IDLE", vec![time::secs(idle).to_string()])
@@ -233,10 +233,10 @@ impl ClientFilter {
         lib_ver => "LIB-VER";
         /// `NOT-LIB-VER version`: clients with another library version (Valkey 9.0+).
         not_lib_ver => "NOT-LIB-VER";
-        /// `CAPA capability`: clients that declared this capability (see `CLIENT CAPA`;
-        /// Valkey 9.0+).
+        /// `CAPA letters`: clients that declared these capabilities, by the letters of
+        /// [`ClientInfo::capa`] (`r` for `redirect`; see `CLIENT CAPA`; Valkey 9.0+).
         capa => "CAPA";
-        /// `NOT-CAPA capability`: clients that did not (Valkey 9.0+).
+        /// `NOT-CAPA letters`: clients that did not declare them (Valkey 9.0+).
         not_capa => "NOT-CAPA";
         /// `IP ip`: clients connected from this IP address, any port (Valkey 9.0+).
         ip => "IP";
@@ -528,7 +528,8 @@ pub struct ClientInfo {
     /// in `MULTI`, `b` blocked, `t` tracking, `R` tracking redirect broken, `T` no-touch,
     /// `e` no-evict, `I` import source, …).
     pub flags: String,
-    /// `capa`: the capabilities the client declared (Valkey 8.0+; see `CLIENT CAPA`).
+    /// `capa`: the capabilities the client declared, one letter each (`r`: `redirect`;
+    /// Valkey 8.0+; see `CLIENT CAPA`).
     pub capa: Option<String>,
     /// `db`: the selected database.
     pub db: i64,
