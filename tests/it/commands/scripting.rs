@@ -212,7 +212,8 @@ fn scripting_eval_replies_match_across_protocols() {
         let none: [&str; 0] = [];
         let e = r.script_exists(none).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
-        seen.push(format!("{t:?} {map:?} {status} {d}"));
+        let map: BTreeMap<String, i64> = map.into_iter().collect();
+        seen.push(format!("{t:?} {map:?} {status} {d} {echo:?}"));
     }
     assert_eq!(seen[0], seen[1], "RESP3 and RESP2 give the same values");
 }
