@@ -56,7 +56,9 @@ pub trait ClientStateCommands: ExclusiveExecutor {
 
     /// Turns client-side caching on (`true`) or off (`false`) for the connection: with it
     /// on, the server sends an invalidation (a RESP3 push frame) when a key the connection
-    /// read changes.
+    /// read changes. This crate has no reader for invalidations yet (a dedicated connection
+    /// skips push frames): redirect them to a connection that reads them
+    /// ([`TrackingOptions::redirect`]).
     ///
     /// Complexity: O(1).
     /// Since: Redis 6.0.0.
