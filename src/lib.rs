@@ -126,6 +126,7 @@ pub mod prelude {
         ScanCommands, ServerCommands, SetCommands, SortedSetCombineCommands, SortedSetCommands,
         SortedSetRangeCommands, StreamCommands, StreamGroupCommands, StringCommands,
     };
+    pub use crate::commands::{ClientStateCommands, PubSubCommands, ScriptingCommands};
     pub use crate::{FromValue, Redis};
 }
 

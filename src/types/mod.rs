@@ -9,6 +9,7 @@
 //! Must not: do I/O.
 
 mod bitmap;
+mod connection;
 mod generic;
 mod geo;
 mod hashes;
@@ -16,10 +17,15 @@ mod info;
 mod lists;
 mod options;
 mod scan;
+mod scripting;
 mod sorted_sets;
 mod streams;
 mod strings;
 
+pub use connection::{
+    ClientFilter, ClientInfo, ClientSetInfo, ClientTrackingInfo, ClientType, PauseMode,
+    TrackingFlag, TrackingOptions, TrackingRedirect, UnblockType,
+};
 pub(crate) use hashes::{
     field_expire_times_millis, field_expire_times_secs, field_ttls_millis, field_ttls_secs,
     per_field,
@@ -51,6 +57,10 @@ pub use geo::{
     GeoStoreOptions, GeoUnit,
 };
 pub use scan::{CollectionScanOptions, ScanOptions, ScanPage};
+pub use scripting::{
+    EngineStats, FunctionFlag, FunctionInfo, FunctionLibrary, FunctionListOptions,
+    FunctionLoadOptions, FunctionRestorePolicy, FunctionStats, RunningScript,
+};
 pub use streams::{
     StreamAutoClaim, StreamAutoClaimIds, StreamBound, StreamConsumerPendingEntry, StreamEntry,
     StreamGroupPendingEntry, StreamId, StreamPendingEntry, StreamPendingSummary, StreamReadReply,
