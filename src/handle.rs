@@ -58,10 +58,11 @@ struct Redirecting {
 /// again — to another node, after `ASKING`, after a pause — and hand back where the new reply
 /// will come from; the handle then waits for that one instead (within its own deadline).
 pub(crate) trait Redirect: Send + Sync {
-    /// `request` got `error` back on its `attempt`-th try (1 for the first). `None` lets the
-    /// error through to the caller.
+    /// `request` got `error` back from `from` on its `attempt`-th try (1 for the first).
+    /// `None` lets the error through to the caller.
     fn redirect(
         &self,
+        from: &Arc<Pipe>,
         request: &Request,
         error: &crate::error::ServerError,
         attempt: u32,
@@ -171,7 +172,6 @@ impl<T> Handle<T> {
     }
 
     /// [`Handle::shared`], with `hook` asked about error replies (see [`Redirect`]).
-    #[allow(dead_code)] // the seam the cluster client plugs into
     pub(crate) fn shared_redirecting(
         pipe: &Arc<Pipe>,
         request: Request,
@@ -291,13 +291,15 @@ impl<T> Handle<T> {
                 },
                 State::Failed(_) | State::Taken => Err(self.take_error()),
             };
-            if let (Ok(f), Some(_)) = (&frame, &self.redirect) {
-                let limits = limits_of(&self.state);
-                if let Some(next) = self
+            if let (Ok(f), Some(_), State::Shared { pipe, .. }) =
+                (&frame, &self.redirect, &self.state)
+            {
+                let (pipe, limits) = (pipe.clone(), limits_of(&self.state));
+                let next = self
                     .redirect
                     .as_mut()
-                    .and_then(|r| redirected(r, f, &limits))
-                {
+                    .and_then(|r| redirected(r, &pipe, f, &limits));
+                if let Some(next) = next {
                     self.state = match next {
                         Ok((pipe, slot)) => State::Shared { pipe, slot },
                         Err(e) => State::Failed(e),
@@ -383,6 +385,7 @@ fn with_node(e: Error, state: &State) -> Error {
 /// anywhere.
 fn redirected(
     r: &mut Redirecting,
+    from: &Arc<Pipe>,
     frame: &Bytes,
     limits: &crate::resp::Limits,
 ) -> Option<Result<(Arc<Pipe>, Arc<Slot>)>> {
@@ -391,7 +394,7 @@ fn redirected(
         .strip_attributes()
     {
         crate::value::Value::Error(e) => {
-            let next = r.hook.redirect(&r.request, &e, r.attempts)?;
+            let next = r.hook.redirect(from, &r.request, &e, r.attempts)?;
             r.attempts += 1;
             Some(next)
         }
@@ -438,6 +441,7 @@ mod tests {
     impl Redirect for FollowMoved {
         fn redirect(
             &self,
+            _from: &Arc<Pipe>,
             request: &Request,
             error: &ServerError,
             attempt: u32,

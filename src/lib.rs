@@ -94,6 +94,7 @@ mod pipeline;
 mod pool;
 mod resp;
 mod route;
+mod script;
 mod transaction;
 pub mod types;
 mod value;
@@ -109,6 +110,7 @@ pub use handle::Handle;
 pub use pipeline::{Extract, Pipeline, PipelineHandle, Queued, Replies};
 pub use resp::Limits;
 pub use route::{key_slot, KeySlot, SLOT_COUNT};
+pub use script::{Library, Script};
 pub use transaction::{Transaction, TRANSACTION_ATTEMPTS};
 pub use types::{
     ExpireCondition, Expiry, FlushMode, Info, KeyspaceStats, ServerInfo, SetCondition, SetOptions,

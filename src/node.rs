@@ -90,6 +90,25 @@ impl Node {
         Handle::shared(&self.pipe, request, decoder, deadline, how)
     }
 
+    /// [`Node::submit`] on the shared pipe with `hook` asked about error replies (see
+    /// [`crate::handle::Redirect`]).
+    pub(crate) fn submit_redirecting<T>(
+        &self,
+        cmd: Cmd<T>,
+        hook: Arc<dyn crate::handle::Redirect>,
+    ) -> Handle<T> {
+        let (request, decoder) = cmd.into_parts();
+        let deadline = Instant::now() + self.config.response_timeout();
+        Handle::shared_redirecting(
+            &self.pipe,
+            request,
+            decoder,
+            deadline,
+            Submit::Deferred,
+            hook,
+        )
+    }
+
     /// Sends a batch of `count` commands encoded back to back (a pipeline) on the shared pipe
     /// as one submission; `decoder` gets all their replies.
     pub(crate) fn submit_batch<T>(

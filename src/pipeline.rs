@@ -20,12 +20,15 @@ use bytes::Bytes;
 use std::cell::RefCell;
 use std::fmt;
 
+use crate::args::ToArgs;
 use crate::client::Redis;
 use crate::cmd::{Cmd, Decoder};
 use crate::commands::Executor;
 use crate::error::{Error, ErrorKind, Result};
+use crate::from_value::FromValue;
 use crate::handle::{Handle, Submit};
 use crate::resp::{self, FrameScanner, Limits};
+use crate::script::Script;
 use crate::value::Value;
 
 /// Commands queued to be sent as one batch, from [`Redis::pipeline`].
@@ -66,9 +69,33 @@ pub(crate) struct Batch {
     pub(crate) sent: usize,
     /// Per queued command, in order: `None` when it was sent, the refusal when it was not.
     pub(crate) refused: Vec<Option<Error>>,
+    /// Scripts to load ahead of the commands (`SCRIPT LOAD`), each once.
+    pub(crate) scripts: Vec<Script>,
 }
 
 impl Batch {
+    /// Queues `EVALSHA` of `script`, which is loaded ahead of the batch.
+    pub(crate) fn queue_script<T: FromValue>(
+        &mut self,
+        script: &Script,
+        keys: impl ToArgs,
+        args: impl ToArgs,
+    ) -> Queued<T> {
+        if !self.scripts.iter().any(|s| s.sha1() == script.sha1()) {
+            self.scripts.push(script.clone());
+        }
+        self.queue(script.evalsha(keys, args))
+    }
+
+    /// The `SCRIPT LOAD`s of the batch's scripts, encoded, and how many.
+    pub(crate) fn preamble(&self) -> (Vec<u8>, usize) {
+        let mut out = Vec::new();
+        for s in &self.scripts {
+            s.load_request().encode_into(&mut out);
+        }
+        (out, self.scripts.len())
+    }
+
     /// Queues `cmd` (or records why it cannot be sent on a shared or batched connection) and
     /// returns its token.
     pub(crate) fn queue<T>(&mut self, cmd: Cmd<T>) -> Queued<T> {
@@ -168,10 +195,12 @@ impl<'c> Pipeline<'c> {
     /// with the handle.
     pub fn exec_deferred(self) -> PipelineHandle {
         let batch = self.batch.into_inner();
+        let (mut encoded, loads) = batch.preamble();
         let handle = (batch.sent > 0).then(|| {
+            encoded.extend_from_slice(&batch.encoded);
             self.client.node().submit_batch(
-                &batch.encoded,
-                batch.sent,
+                &encoded,
+                loads + batch.sent,
                 Decoder::batch("pipeline", split_frames),
                 Submit::Deferred,
             )
@@ -180,8 +209,20 @@ impl<'c> Pipeline<'c> {
             handle,
             refused: batch.refused,
             sent: batch.sent,
+            loads,
             limits: *self.client.config().limits(),
         }
+    }
+
+    /// Queues a run of `script` (`EVALSHA`); the script is loaded (`SCRIPT LOAD`) in the same
+    /// batch, ahead of the commands, so it cannot be missing from the server's cache.
+    pub fn script<T: FromValue>(
+        &self,
+        script: &Script,
+        keys: impl ToArgs,
+        args: impl ToArgs,
+    ) -> Queued<T> {
+        self.batch.borrow_mut().queue_script(script, keys, args)
     }
 }
 
@@ -199,6 +240,8 @@ pub struct PipelineHandle {
     handle: Option<Handle<Vec<Bytes>>>,
     refused: Vec<Option<Error>>,
     sent: usize,
+    /// How many `SCRIPT LOAD` replies come first.
+    loads: usize,
     limits: Limits,
 }
 
@@ -216,10 +259,11 @@ impl PipelineHandle {
     /// # Errors
     /// As [`Pipeline::exec`].
     pub fn wait(self) -> Result<Replies> {
-        let frames = match self.handle {
+        let mut frames = match self.handle {
             Some(h) => h.wait()?,
             None => Vec::new(),
         };
+        let frames = frames.split_off(self.loads.min(frames.len()));
         if frames.len() != self.sent {
             return Err(Error::protocol(format!(
                 "a pipeline of {} commands got {} replies",

@@ -101,6 +101,17 @@ impl<'a> Transaction<'a> {
         self.batch.borrow().refused.len()
     }
 
+    /// Queues a run of `script` (`EVALSHA`); the script is loaded (`SCRIPT LOAD`) just before
+    /// `MULTI`, in the same write, so it cannot be missing from the server's cache.
+    pub fn script<T: crate::from_value::FromValue>(
+        &self,
+        script: &crate::script::Script,
+        keys: impl ToArgs,
+        args: impl ToArgs,
+    ) -> Queued<T> {
+        self.batch.borrow_mut().queue_script(script, keys, args)
+    }
+
     /// True when nothing is queued.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -150,7 +161,8 @@ impl Executor for Transaction<'_> {
 
 /// `MULTI`, the batch, `EXEC` on `conn`, written at once; then their replies.
 fn run_on(conn: &Dedicated, batch: Batch) -> Result<Outcome> {
-    let mut encoded = Vec::with_capacity(batch.encoded.len() + 32);
+    let (mut encoded, loads) = batch.preamble();
+    encoded.reserve(batch.encoded.len() + 32);
     Cmd::<Value>::new("MULTI")
         .request()
         .encode_into(&mut encoded);
@@ -160,10 +172,11 @@ fn run_on(conn: &Dedicated, batch: Batch) -> Result<Outcome> {
         .encode_into(&mut encoded);
     let timeout = conn.config().response_timeout();
     let deadline = Instant::now() + timeout;
-    let frames = conn.send_and_receive(&encoded, batch.sent + 2, deadline)?;
+    let frames = conn.send_and_receive(&encoded, loads + batch.sent + 2, deadline)?;
     let limits = *conn.config().limits();
     let context = |e: Error| e.with_command("EXEC").with_node(&conn.node());
-    let mut frames = frames.into_iter();
+    // The scripts' SCRIPT LOADs first: their errors show as the scripts' NOSCRIPT.
+    let mut frames = frames.into_iter().skip(loads);
     // MULTI: OK.
     let multi = frames
         .next()

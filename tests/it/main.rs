@@ -14,6 +14,7 @@ mod hermetic;
 mod mux;
 mod node;
 mod pipeline;
+mod script;
 mod session;
 mod tls_pem;
 mod transaction;
