@@ -56,7 +56,10 @@ pub use hashes::HashCommands;
 pub use hyperloglog::HyperLogLogCommands;
 pub use lists::ListCommands;
 pub use scan::{ScanCommands, ScanIter};
-pub use server::ServerCommands;
+pub use server::{
+    AclCommands, ConfigCommands, DiagnosticCommands, IntrospectionCommands, ModuleCommands,
+    ReplicationCommands, ServerCommands,
+};
 pub use sets::SetCommands;
 pub use sorted_sets::{SortedSetCombineCommands, SortedSetCommands, SortedSetRangeCommands};
 pub use streams::{StreamCommands, StreamGroupCommands};

@@ -16,6 +16,7 @@ mod info;
 mod lists;
 mod options;
 mod scan;
+mod server;
 mod sorted_sets;
 mod streams;
 mod strings;
@@ -51,6 +52,15 @@ pub use geo::{
     GeoStoreOptions, GeoUnit,
 };
 pub use scan::{CollectionScanOptions, ScanOptions, ScanPage};
+pub(crate) use server::{lastsave_reply, time_reply};
+pub use server::{
+    AclDryRun, AclLogEntry, AclLogReason, AclSelector, AclUser, ArgumentKind, BackgroundStatus,
+    BeginSearch, BgSaveOption, CommandArgument, CommandDoc, CommandHistoryEntry, CommandInfo,
+    CommandListFilter, CommandLogCost, CommandLogEntry, CommandLogType, DbMemoryStats,
+    FailoverOptions, FindKeys, KeyFlags, KeySpec, LatencyBucket, LatencyHistogram, LatencyLatest,
+    LatencySample, MemoryStats, ModuleInfo, ModuleLoadExOptions, ReplicaLinkState, Role,
+    RoleReplica, ShutdownOptions, ShutdownSave, SlowLogEntry,
+};
 pub use streams::{
     StreamAutoClaim, StreamAutoClaimIds, StreamBound, StreamConsumerPendingEntry, StreamEntry,
     StreamGroupPendingEntry, StreamId, StreamPendingEntry, StreamPendingSummary, StreamReadReply,
