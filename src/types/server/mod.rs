@@ -243,15 +243,16 @@ impl ShutdownOptions {
         self
     }
 
-    /// `SAFE`: refuse to shut down a cluster primary that still serves slots without a
-    /// replica to take over (Valkey 9.0+).
+    /// `SAFE`: refuse to shut down when the server judges it unsafe (Valkey 9.0+; a
+    /// standalone server stops as usual).
     #[must_use]
     pub fn safe(mut self) -> ShutdownOptions {
         self.safe = true;
         self
     }
 
-    /// `FAILOVER`: hand the primary role to a replica before shutting down (Valkey 9.0+).
+    /// `FAILOVER`: hand the primary's slots to a replica before shutting down (Valkey 9.0+,
+    /// cluster mode only: an error on a standalone server).
     #[must_use]
     pub fn failover(mut self) -> ShutdownOptions {
         self.failover = true;

@@ -23,6 +23,7 @@ mod hashes;
 mod hyperloglog;
 mod lists;
 mod scan;
+mod server;
 mod sets;
 mod sorted_sets;
 mod streams;
