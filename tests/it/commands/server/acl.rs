@@ -140,7 +140,8 @@ fn server_acl_users_rules_and_dryrun() {
         );
     }
     // GETUSER reads the same under both protocols.
-    let [(_, r3), (_, r2)] = <[_; 2]>::try_from(clients(&server)).ok().expect("two");
+    let c = clients(&server);
+    let (r3, r2) = (&c[0].1, &c[1].1);
     r3.acl_setuser_with("bob", ["on", ">x", "~b:*", "+@read"])
         .unwrap();
     assert_eq!(

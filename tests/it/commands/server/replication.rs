@@ -177,3 +177,50 @@ fn server_role_of_a_sentinel() {
         );
     }
 }
+
+#[test]
+fn server_shutdown_abort_while_waiting_for_a_replica() {
+    if coredis_test_support::server_major_minor() < (7, 0) {
+        coredis_test_support::skip(
+            &format!(
+                "{}server_shutdown_abort_while_waiting_for_a_replica",
+                super::T
+            ),
+            "SHUTDOWN waits for lagging replicas, and ABORT exists, from Redis 7.0",
+        );
+        return;
+    }
+    let primary = primary();
+    let replica = Server::start();
+    let rp = connect(&primary);
+    let rr = connect(&replica);
+    rr.replicaof("127.0.0.1", primary.port()).unwrap();
+    eventually("the replica to sync", SYNC, || {
+        is_replica_of(&rr, primary.port())
+    });
+
+    // The replica sleeps, so it stops acknowledging; the primary's SHUTDOWN then waits for it
+    // (up to shutdown-timeout, 10 s by default), and ABORT cancels it.
+    let sleeper = std::thread::spawn({
+        let port = replica.port();
+        move || {
+            client_on(port, 3)
+                .execute(coredis::cmd("DEBUG").args(["SLEEP", "6"]))
+                .map(|_| ())
+        }
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    rp.set("lag", 1).unwrap();
+    let stopper = client_on(primary.port(), crate::util::protocol());
+    let waiting = stopper.deferred().shutdown();
+    let other = client_on(primary.port(), crate::util::protocol());
+    eventually(
+        "the shutdown to be abortable",
+        Duration::from_secs(4),
+        || other.shutdown_abort().is_ok(),
+    );
+    let e = waiting.wait().unwrap_err();
+    assert_eq!(e.server_code(), Some(ServerCode::Err), "aborted: {e}");
+    assert_eq!(rp.ping().unwrap(), "PONG", "still up");
+    sleeper.join().expect("the sleeper").unwrap();
+}
