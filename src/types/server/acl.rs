@@ -2,7 +2,7 @@
 //!
 //! `ACL GETUSER` differs between servers: Redis 6.2 lists key and channel patterns as arrays
 //! (`["cache:*"]`), Redis 7.0 and Valkey as rule text (`"~cache:* %R~ro:*"`), and adds
-//! selectors; Valkey 9.0 adds `databases`. [`AclUser`] reads all of them into the 7.0 form.
+//! selectors; Valkey 9.1 adds `databases`. [`AclUser`] reads all of them into the 7.0 form.
 
 use std::time::{Duration, SystemTime};
 
@@ -38,7 +38,7 @@ pub struct AclUser {
     /// The channel patterns as rules (`&chan:*`; empty: no channel). From Redis 6.2, each
     /// pattern is written `&pattern`.
     pub channels: String,
-    /// The databases the user may select (`alldbs`, or a list; Valkey 9.0+).
+    /// The databases the user may select (`alldbs`, or a list; Valkey 9.1+).
     pub databases: Option<String>,
     /// The user's selectors: further sets of rules, any of which may allow a command (Redis
     /// 7.0+; empty before).
@@ -55,7 +55,7 @@ pub struct AclSelector {
     pub keys: String,
     /// The channel patterns as rules.
     pub channels: String,
-    /// The databases (Valkey 9.0+).
+    /// The databases (Valkey 9.1+).
     pub databases: Option<String>,
 }
 

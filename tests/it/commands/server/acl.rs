@@ -89,7 +89,7 @@ fn server_acl_users_rules_and_dryrun() {
             assert_eq!(alice.selectors.len(), 1, "{alice:?}");
             assert_eq!(alice.selectors[0].keys, "~sel:*");
             assert!(alice.selectors[0].commands.contains("+hget"));
-            assert_eq!(alice.databases.is_some(), super::valkey_at_least(9, 0));
+            assert_eq!(alice.databases.is_some(), super::valkey_at_least(9, 1));
 
             assert_eq!(
                 r.acl_dryrun_with("alice", "get", ["cache:1"]).unwrap(),
