@@ -8,15 +8,27 @@ use coredis::{cmd, Redis, ServerCode};
 use coredis_test_support::{server_major_minor, skip, Server};
 use std::time::{Duration, SystemTime};
 
-/// Blocks the server for 50 ms: a latency spike of the event `command`.
+/// Blocks the server for 200 ms: a latency spike of the event `command`.
 fn spike(r: &Redis) {
-    r.execute(cmd("DEBUG").args(["SLEEP", "0.05"])).unwrap();
+    r.execute(cmd("DEBUG").args(["SLEEP", "0.2"])).unwrap();
 }
+
+/// The spike threshold of the test: far above the pauses of a busy machine, far below the
+/// spike.
+const THRESHOLD_MS: &str = "100";
+const SPIKE_AT_LEAST: Duration = Duration::from_millis(150);
 
 fn recent(t: SystemTime) -> bool {
     let now = SystemTime::now();
     let skew = t.duration_since(now).unwrap_or_else(|e| e.duration());
     skew < Duration::from_secs(300)
+}
+
+fn has_command_event(r: &Redis) -> bool {
+    r.latency_latest()
+        .unwrap()
+        .iter()
+        .any(|l| l.event == "command")
 }
 
 #[test]
@@ -25,8 +37,9 @@ fn server_latency_monitor() {
     let server = Server::start();
     let c = clients(&server);
     let r = &c[0].1;
-    r.config_set([("latency-monitor-threshold", "10")]).unwrap();
-    assert!(r.latency_latest().unwrap().is_empty());
+    r.config_set([("latency-monitor-threshold", THRESHOLD_MS)])
+        .unwrap();
+    assert!(!has_command_event(r));
     let e = r.latency_graph("command").unwrap_err();
     assert_eq!(e.server_code(), Some(ServerCode::Err), "no samples: {e}");
     spike(r);
@@ -36,17 +49,21 @@ fn server_latency_monitor() {
             .iter()
             .find(|l| l.event == "command")
             .unwrap_or_else(|| panic!("RESP{p}: {latest:?}"));
-        assert!(command.latest >= Duration::from_millis(40), "{command:?}");
+        assert!(command.latest >= SPIKE_AT_LEAST, "{command:?}");
         assert!(command.max >= command.latest);
         assert!(recent(command.time));
         if valkey_at_least(8, 1) {
-            assert_eq!(command.count, Some(1), "{command:?}");
+            assert!(command.count >= Some(1), "{command:?}");
             assert!(command.sum >= Some(command.latest));
+        } else {
+            assert_eq!((command.sum, command.count), (None, None));
         }
         let history = r.latency_history("command").unwrap();
-        assert_eq!(history.len(), 1, "RESP{p}: {history:?}");
-        assert!(history[0].latency >= Duration::from_millis(40));
-        assert!(recent(history[0].time));
+        assert!(
+            history.iter().any(|s| s.latency >= SPIKE_AT_LEAST),
+            "RESP{p}: {history:?}"
+        );
+        assert!(history.iter().all(|s| recent(s.time)));
         assert!(r.latency_history("no-such-event").unwrap().is_empty());
         let graph = r.latency_graph("command").unwrap();
         assert!(graph.starts_with("command"), "RESP{p}: {graph:?}");
@@ -54,15 +71,18 @@ fn server_latency_monitor() {
         assert!(doctor.contains("command"), "RESP{p}: {doctor}");
     }
     // The same values under both protocols.
-    assert_eq!(
-        c[0].1.latency_latest().unwrap(),
-        c[1].1.latency_latest().unwrap()
-    );
-    assert_eq!(r.latency_reset_with(["command", "fork"]).unwrap(), 1);
-    assert!(r.latency_latest().unwrap().is_empty());
+    let command = |r: &Redis| {
+        r.latency_latest()
+            .unwrap()
+            .into_iter()
+            .find(|l| l.event == "command")
+    };
+    assert_eq!(command(&c[0].1), command(&c[1].1));
+    assert!(r.latency_reset_with(["command", "fork"]).unwrap() >= 1);
+    assert!(!has_command_event(r));
     spike(r);
-    assert_eq!(r.latency_reset().unwrap(), 1);
-    assert_eq!(r.latency_reset().unwrap(), 0);
+    assert!(r.latency_reset().unwrap() >= 1);
+    assert!(!has_command_event(r));
 
     if !new {
         skip(
