@@ -184,6 +184,15 @@ single_args!(
     bool
 );
 
+/// No arguments at all: `r.eval::<i64>("return 1", (), ())` runs a script without keys or
+/// arguments (an empty array would need its element type spelled out).
+impl ToArgs for () {
+    #[inline]
+    fn write_args(&self, _out: &mut Vec<u8>) -> usize {
+        0
+    }
+}
+
 impl<const N: usize> ToArgs for [u8; N] {
     #[inline]
     fn write_args(&self, out: &mut Vec<u8>) -> usize {
@@ -360,6 +369,7 @@ mod tests {
         );
         let empty: [&str; 0] = [];
         assert_eq!(many(&empty), (0, String::new()));
+        assert_eq!(many(&()), (0, String::new()));
         let owned = vec!["x".to_string()];
         assert_eq!(many(&owned).0, 1);
         assert_eq!(many(&owned[..]).0, 1);

@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::handle::{Handle, Submit};
 use crate::node::Node;
+use crate::pipeline::Pipeline;
 use crate::pool::Pooled;
 
 /// A client for one Redis server: `Send + Sync + Clone`, meant to be shared by every thread.
@@ -139,6 +140,25 @@ impl Redis {
         Deferred { client: self }
     }
 
+    /// A pipeline: commands queued on it are sent as one batch by [`Pipeline::exec`], and their
+    /// replies come back together. See [`Pipeline`].
+    ///
+    /// ```no_run
+    /// use coredis::prelude::*;
+    /// let r = coredis::Redis::from_url("redis://127.0.0.1")?;
+    /// let p = r.pipeline();
+    /// let (a, b) = (p.incr("a"), p.get::<Option<String>>("b"));
+    /// let (a, b) = p.exec()?.get((a, b))?;
+    /// # Ok::<(), coredis::Error>(())
+    /// ```
+    pub fn pipeline(&self) -> Pipeline<'_> {
+        Pipeline::new(self)
+    }
+
+    pub(crate) fn node(&self) -> &Node {
+        &self.inner.node
+    }
+
     /// Checks out a dedicated connection for this caller alone, from the pool blocking commands
     /// use (waiting up to the response timeout for a free one). On it, commands that change
     /// the connection's state are allowed ([`ExclusiveExecutor`]: `SELECT`, `CLIENT REPLY`, …;
@@ -248,6 +268,65 @@ impl std::fmt::Debug for Dedicated {
     }
 }
 
+impl Dedicated {
+    /// The configuration of the connection.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The address of the node.
+    pub(crate) fn node(&self) -> String {
+        self.conn.lock().node().to_string()
+    }
+
+    /// A transaction on this connection (after `WATCH`es sent on it by
+    /// [`Redis::transaction_with`]).
+    pub(crate) fn send_and_receive(
+        &self,
+        encoded: &[u8],
+        count: usize,
+        deadline: Instant,
+    ) -> Result<Vec<bytes::Bytes>> {
+        let mut conn = self.conn.lock();
+        let node = conn.node().to_string();
+        conn.send_encoded(encoded, count, deadline)
+            .map_err(|e| e.with_node(&node))?;
+        let mut frames = Vec::with_capacity(count);
+        for _ in 0..count {
+            match conn.recv(deadline).map_err(|e| e.with_node(&node))? {
+                Some(f) => frames.push(f),
+                None => {
+                    conn.abandon();
+                    return Err(Error::new(
+                        ErrorKind::Timeout,
+                        "no reply within the response timeout; the dedicated connection is \
+                         closed",
+                    )
+                    .with_node(&node));
+                }
+            }
+        }
+        Ok(frames)
+    }
+
+    /// Runs `cmd` on this connection without marking it changed (`WATCH`/`UNWATCH` of a
+    /// transaction, which `EXEC` or `UNWATCH` undo).
+    pub(crate) fn execute_exclusive<T>(&self, cmd: Cmd<T>) -> Result<T> {
+        let (request, decoder) = cmd.into_parts();
+        request.check_valid()?;
+        let mut encoded = Vec::with_capacity(request.encoded_len());
+        request.encode_into(&mut encoded);
+        let deadline = Instant::now() + self.config.response_timeout();
+        let frames = self
+            .send_and_receive(&encoded, 1, deadline)
+            .map_err(|e| e.with_command(request.name()))?;
+        let frame = frames
+            .first()
+            .ok_or_else(|| Error::protocol("no reply").with_command(request.name()))?;
+        decoder.decode(frame, self.config.limits())
+    }
+}
+
 impl Executor for Dedicated {
     type Output<T> = Result<T>;
 
@@ -274,10 +353,17 @@ impl Executor for Dedicated {
         conn.send(&request, until).map_err(context)?;
         match conn.recv(until).map_err(context)? {
             Some(frame) => decoder.decode(&frame, &conn.limits()),
-            None => Err(context(Error::new(
-                ErrorKind::Timeout,
-                format!("no reply within {:?}", until.saturating_duration_since(now)),
-            ))),
+            None => {
+                // The reply is still owed: nothing may be read on this connection any more.
+                conn.abandon();
+                Err(context(Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "no reply within {:?}; the dedicated connection is closed",
+                        until.saturating_duration_since(now)
+                    ),
+                )))
+            }
         }
     }
 }

@@ -235,32 +235,53 @@ impl Request {
                 "transactions cannot be run command by command on a shared connection: \
                  every other caller's commands would join the transaction",
             ),
-            b"CLIENT"
-                if words
-                    .next()
-                    .is_some_and(|w| w.eq_ignore_ascii_case(b"REPLY")) =>
-            {
-                Some(
+            b"CLIENT" => match words.next() {
+                Some(w) if w.eq_ignore_ascii_case(b"REPLY") => Some(
                     "CLIENT REPLY stops replies matching requests one to one and cannot be \
                      sent on a shared connection",
-                )
-            }
+                ),
+                Some(w) if CLIENT_STATE.iter().any(|s| w.eq_ignore_ascii_case(s)) => Some(
+                    "this CLIENT subcommand changes the state of the connection it runs on and \
+                     cannot be sent on a shared connection: run it on a dedicated one \
+                     (Redis::dedicated)",
+                ),
+                _ => None,
+            },
             _ => None,
         }
     }
 }
 
+/// The `CLIENT` subcommands that change the state of their connection (its name, library
+/// information, client-side caching, eviction and LRU behaviour, capabilities, import mode).
+const CLIENT_STATE: [&[u8]; 8] = [
+    b"SETNAME",
+    b"SETINFO",
+    b"TRACKING",
+    b"CACHING",
+    b"NO-EVICT",
+    b"NO-TOUCH",
+    b"CAPA",
+    b"IMPORT-SOURCE",
+];
+
 /// The typed half of a command: how its reply becomes a `T`.
 pub struct Decoder<T> {
     name: Cow<'static, str>,
     reply: ReplyFn<T>,
+    /// For a batch (a pipeline): how its replies, back to back, become a `T`.
+    frames: Option<FramesFn<T>>,
 }
+
+/// Converts the replies of a batch of commands, back to back in one buffer.
+pub(crate) type FramesFn<T> = fn(Bytes, &Limits) -> Result<T>;
 
 impl<T> Clone for Decoder<T> {
     fn clone(&self) -> Self {
         Decoder {
             name: self.name.clone(),
             reply: self.reply,
+            frames: self.frames,
         }
     }
 }
@@ -279,9 +300,26 @@ impl<T> Decoder<T> {
         &self.name
     }
 
+    /// The decoder of a batch named `name` (`"pipeline"`): `frames` gets every reply.
+    pub(crate) fn batch(name: &'static str, frames: FramesFn<T>) -> Decoder<T> {
+        Decoder {
+            name: Cow::Borrowed(name),
+            reply: |_| {
+                Err(Error::new(
+                    ErrorKind::Usage,
+                    "a batch's replies are decoded together",
+                ))
+            },
+            frames: Some(frames),
+        }
+    }
+
     /// Decodes one complete reply frame within `limits` and converts it. An error reply is an
     /// [`ErrorKind::Server`] error (or a finer kind); errors name the command.
     pub(crate) fn decode(&self, frame: &Bytes, limits: &Limits) -> Result<T> {
+        if let Some(frames) = self.frames {
+            return frames(frame.clone(), limits).map_err(|e| e.with_command(&self.name));
+        }
         resp::decode_with_limits(frame, limits)
             .map_err(|e| e.with_command(&self.name))
             .and_then(|v| self.convert(v))
@@ -587,6 +625,7 @@ impl<T> Cmd<T> {
         let decoder = Decoder {
             name: self.request.name.clone(),
             reply: self.reply,
+            frames: None,
         };
         (self.request, decoder)
     }
@@ -598,10 +637,12 @@ impl<T> Cmd<T> {
 ///
 /// What would break a connection shared by many callers is refused with [`ErrorKind::Usage`]
 /// before anything is sent: an empty command (the server never answers it), commands that
-/// change the connection's state (`SELECT`, `AUTH`, `HELLO`, `RESET`, `QUIT`), commands that
-/// turn it into a message stream (`SUBSCRIBE` and friends, `MONITOR`, `SYNC`, `PSYNC`),
-/// `CLIENT REPLY`, and the transaction commands (`MULTI`, `EXEC`, `DISCARD`, `WATCH`,
-/// `UNWATCH`). The check reads the words actually sent, however the command was built.
+/// change the connection's state (`SELECT`, `AUTH`, `HELLO`, `RESET`, `QUIT`, and `CLIENT`
+/// `SETNAME`, `SETINFO`, `TRACKING`, `CACHING`, `NO-EVICT`, `NO-TOUCH`, `CAPA`,
+/// `IMPORT-SOURCE`), commands that turn it into a message stream (`SUBSCRIBE` and friends,
+/// `MONITOR`, `SYNC`, `PSYNC`), `CLIENT REPLY`, and the transaction commands (`MULTI`,
+/// `EXEC`, `DISCARD`, `WATCH`, `UNWATCH`). The check reads the words actually sent, however
+/// the command was built.
 ///
 /// ```no_run
 /// use coredis::prelude::*;
@@ -692,6 +733,37 @@ mod tests {
             .check_shareable()
             .is_err());
         assert!(cmd("CLIENT LIST").request().check_shareable().is_ok());
+        for sub in [
+            "SETNAME",
+            "setinfo",
+            "Tracking",
+            "CACHING",
+            "no-evict",
+            "NO-TOUCH",
+            "CAPA",
+            "IMPORT-SOURCE",
+        ] {
+            let e = cmd("CLIENT").arg(sub).arg("x").request().check_shareable();
+            assert_eq!(e.unwrap_err().kind(), ErrorKind::Usage, "{sub}");
+            assert!(cmd(&format!("client {sub}"))
+                .request()
+                .check_shareable()
+                .is_err());
+        }
+        for sub in [
+            "ID",
+            "INFO",
+            "GETNAME",
+            "TRACKINGINFO",
+            "KILL",
+            "NO-EVICTS",
+            "SET",
+        ] {
+            assert!(
+                cmd("CLIENT").arg(sub).request().check_shareable().is_ok(),
+                "{sub}"
+            );
+        }
         let e = cmd("SUBSCRIBE")
             .arg("ch")
             .request()

@@ -38,6 +38,9 @@ pub enum ErrorKind {
     /// The call is not allowed here, e.g. `SELECT` or `SUBSCRIBE` on a connection shared by
     /// many callers.
     Usage,
+    /// A transaction did not run because a watched key changed (optimistic locking lost the
+    /// race on every attempt).
+    Conflict,
 }
 
 impl ErrorKind {
@@ -53,6 +56,7 @@ impl ErrorKind {
             ErrorKind::Type => "unexpected reply type",
             ErrorKind::Config => "invalid configuration",
             ErrorKind::Usage => "not allowed",
+            ErrorKind::Conflict => "transaction conflict",
         }
     }
 }

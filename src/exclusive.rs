@@ -89,20 +89,31 @@ impl Exclusive {
     /// Sends `request`, ending by `deadline`. A request that changes the connection's state
     /// marks it so it is never handed to another caller.
     pub(crate) fn send(&mut self, request: &Request, deadline: Instant) -> Result<()> {
+        if request.connection_effect().is_some() {
+            self.dirty = true;
+        }
+        let mut out = Vec::with_capacity(request.encoded_len());
+        request.encode_into(&mut out);
+        self.send_encoded(&out, 1, deadline)
+    }
+
+    /// Sends `count` requests encoded back to back in `encoded` (a transaction: `MULTI`, the
+    /// commands, `EXEC`), ending by `deadline`. Their `count` replies are then owed.
+    pub(crate) fn send_encoded(
+        &mut self,
+        encoded: &[u8],
+        count: usize,
+        deadline: Instant,
+    ) -> Result<()> {
         if self.broken {
             return Err(Error::new(
                 ErrorKind::Closed,
                 "the dedicated connection failed earlier",
             ));
         }
-        if request.connection_effect().is_some() {
-            self.dirty = true;
-        }
-        let mut out = Vec::with_capacity(request.encoded_len());
-        request.encode_into(&mut out);
-        match self.writer.write_all_by(&out, deadline) {
+        match self.writer.write_all_by(encoded, deadline) {
             Ok(()) => {
-                self.owed += 1;
+                self.owed += count;
                 Ok(())
             }
             Err(e) => {
@@ -114,6 +125,15 @@ impl Exclusive {
                 };
                 Err(Error::new(kind, "writing to the dedicated connection failed").with_source(e))
             }
+        }
+    }
+
+    /// The caller gave up on the replies owed (its deadline passed): the connection is out of
+    /// step and is closed, so no later request can read an earlier one's reply.
+    pub(crate) fn abandon(&mut self) {
+        if self.owed > 0 || self.ready.is_some() {
+            self.broken = true;
+            self.closer.shutdown();
         }
     }
 

@@ -113,13 +113,40 @@ impl<T> Handle<T> {
         deadline: Instant,
         how: Submit,
     ) -> Handle<T> {
-        let state = match request
+        let submitted = request
             .check_valid()
             .and_then(|()| request.check_shareable())
             .and_then(|()| {
                 pipe.submit(&request, deadline)
                     .map_err(|e| e.with_command(request.name()).with_node(&pipe.node()))
-            }) {
+            });
+        Handle::submitted(pipe, submitted, decoder, deadline, how)
+    }
+
+    /// Sends a batch of `count` commands, encoded back to back, on the shared pipe as one
+    /// submission; `decoder` gets all their replies at once.
+    pub(crate) fn shared_batch(
+        pipe: &Arc<Pipe>,
+        encoded: &[u8],
+        count: usize,
+        decoder: Decoder<T>,
+        deadline: Instant,
+        how: Submit,
+    ) -> Handle<T> {
+        let submitted = pipe
+            .submit_batch(encoded, count, deadline)
+            .map_err(|e| e.with_command(decoder.command()).with_node(&pipe.node()));
+        Handle::submitted(pipe, submitted, decoder, deadline, how)
+    }
+
+    fn submitted(
+        pipe: &Arc<Pipe>,
+        submitted: Result<Arc<Slot>>,
+        decoder: Decoder<T>,
+        deadline: Instant,
+        how: Submit,
+    ) -> Handle<T> {
+        let state = match submitted {
             Ok(slot) => {
                 if how == Submit::Deferred {
                     pipe.nudge();

@@ -90,9 +90,11 @@ mod from_value;
 mod handle;
 mod node;
 mod pipe;
+mod pipeline;
 mod pool;
 mod resp;
 mod route;
+mod transaction;
 pub mod types;
 mod value;
 
@@ -104,8 +106,10 @@ pub use config::{Addr, Config, ConfigBuilder, TlsConfig, TlsConfigBuilder};
 pub use error::{Error, ErrorKind, Result, ServerCode, ServerError};
 pub use from_value::FromValue;
 pub use handle::Handle;
+pub use pipeline::{Extract, Pipeline, PipelineHandle, Queued, Replies};
 pub use resp::Limits;
 pub use route::{key_slot, KeySlot, SLOT_COUNT};
+pub use transaction::{Transaction, TRANSACTION_ATTEMPTS};
 pub use types::{
     ExpireCondition, Expiry, FlushMode, Info, KeyspaceStats, ServerInfo, SetCondition, SetOptions,
 };
@@ -126,6 +130,7 @@ pub mod prelude {
         ScanCommands, ServerCommands, SetCommands, SortedSetCombineCommands, SortedSetCommands,
         SortedSetRangeCommands, StreamCommands, StreamGroupCommands, StringCommands,
     };
+    pub use crate::commands::{ClientStateCommands, PubSubCommands, ScriptingCommands};
     pub use crate::{FromValue, Redis};
 }
 

@@ -90,6 +90,19 @@ impl Node {
         Handle::shared(&self.pipe, request, decoder, deadline, how)
     }
 
+    /// Sends a batch of `count` commands encoded back to back (a pipeline) on the shared pipe
+    /// as one submission; `decoder` gets all their replies.
+    pub(crate) fn submit_batch<T>(
+        &self,
+        encoded: &[u8],
+        count: usize,
+        decoder: crate::cmd::Decoder<T>,
+        how: Submit,
+    ) -> Handle<T> {
+        let deadline = Instant::now() + self.config.response_timeout();
+        Handle::shared_batch(&self.pipe, encoded, count, decoder, deadline, how)
+    }
+
     /// A dedicated connection for one caller, waiting for a free one up to the response
     /// timeout.
     pub(crate) fn dedicated(&self) -> Result<Pooled> {

@@ -186,6 +186,23 @@ impl Pooled {
         self.conn()?.send(request, deadline)
     }
 
+    /// Sends requests encoded back to back, see [`Exclusive::send_encoded`].
+    pub(crate) fn send_encoded(
+        &mut self,
+        encoded: &[u8],
+        count: usize,
+        deadline: Instant,
+    ) -> Result<()> {
+        self.conn()?.send_encoded(encoded, count, deadline)
+    }
+
+    /// Gives up on the replies owed, see [`Exclusive::abandon`].
+    pub(crate) fn abandon(&mut self) {
+        if let Some(c) = self.conn.as_mut() {
+            c.abandon();
+        }
+    }
+
     /// Reads the next reply, see [`Exclusive::recv`].
     pub(crate) fn recv(&mut self, until: Instant) -> Result<Option<bytes::Bytes>> {
         self.conn()?.recv(until)

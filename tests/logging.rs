@@ -143,8 +143,15 @@ fn a_logger_that_uses_the_client_neither_deadlocks_nor_stalls_it() {
     settle("reconnected to", 2);
 
     // 3. The leader drops push frames it has no listener for (RESP3 tracking invalidations).
-    r.execute(cmd("CLIENT").arg("TRACKING").arg("ON")).unwrap();
-    let _: Option<String> = r.get("tracked").unwrap();
+    //    The shared connection refuses `CLIENT TRACKING`: another connection tracks the key
+    //    and redirects its invalidations to the shared one.
+    let id: i64 = r.execute(cmd("CLIENT").arg("ID").returns()).unwrap();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], server.port()));
+    let mut tracker = coredis_test_support::raw::Conn::connect(addr, Duration::from_secs(10))
+        .expect("connect the tracking connection");
+    let on = tracker.call(&["CLIENT", "TRACKING", "ON", "REDIRECT", &id.to_string()]);
+    assert_eq!(on.unwrap().render(), "OK");
+    tracker.call(&["GET", "tracked"]).unwrap();
     server.command(&["SET", "tracked", "1"]);
     std::thread::sleep(Duration::from_millis(50));
     let started = Instant::now();

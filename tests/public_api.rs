@@ -117,3 +117,44 @@ fn every_group_on_both_executors(r: &Redis) {
     // iterators exist where calls return results
     let _ = r.scan_iter::<String>(Default::default());
 }
+
+/// The connection, scripting and pub/sub groups on both executors; the client-state commands
+/// on a dedicated connection (and `Build`) only.
+#[allow(dead_code)]
+fn connection_scripting_pubsub_groups(r: &Redis, c: &Dedicated) {
+    use coredis::types::{ClientInfo, FunctionLibrary};
+    let d = r.deferred();
+    let _: coredis::Result<Vec<ClientInfo>> = r.client_list();
+    let _: Handle<ClientInfo> = d.client_info();
+    let _: coredis::Result<Option<i64>> = r.eval("return 1", (), ());
+    let _: Handle<Vec<String>> = d.fcall("f", ["k"], ["a"]);
+    let _: coredis::Result<Vec<FunctionLibrary>> = r.function_list();
+    let _: coredis::Result<i64> = r.publish("ch", "m");
+    let _: Handle<Vec<(String, i64)>> = d.pubsub_numsub(["ch"]);
+    let _: coredis::Result<()> = c.client_setname("n");
+    let _: coredis::Result<()> = c.client_tracking(false);
+    let _: Cmd<()> = coredis::commands::Build.client_no_evict(true);
+}
+
+/// The server groups (server, replication, ACL, CONFIG, COMMAND, diagnostics, modules) on both
+/// executors, with the same typed replies.
+#[allow(dead_code)]
+fn server_groups(r: &Redis) {
+    use coredis::types::{
+        AclUser, BackgroundStatus, CommandInfo, LatencyLatest, MemoryStats, Role, SlowLogEntry,
+    };
+    use std::collections::HashMap;
+    use std::time::SystemTime;
+    let d = r.deferred();
+    let _: coredis::Result<SystemTime> = r.time();
+    let _: Handle<BackgroundStatus> = d.bgsave();
+    let _: coredis::Result<Role> = r.role();
+    let _: Handle<Role> = d.role();
+    let _: coredis::Result<Option<AclUser>> = r.acl_getuser("u");
+    let _: Handle<HashMap<String, String>> = d.config_get(["maxmemory"]);
+    let _: coredis::Result<Vec<Option<CommandInfo>>> = r.command_info_with(["get"]);
+    let _: Handle<Vec<LatencyLatest>> = d.latency_latest();
+    let _: coredis::Result<MemoryStats> = r.memory_stats();
+    let _: Handle<Vec<SlowLogEntry>> = d.slowlog_get();
+    let _: coredis::Result<()> = r.module_unload("m");
+}

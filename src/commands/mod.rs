@@ -32,6 +32,7 @@
 
 mod bitmap;
 mod blocking;
+mod client_state;
 mod connection;
 mod exclusive;
 mod generic;
@@ -39,7 +40,9 @@ mod geo;
 mod hashes;
 mod hyperloglog;
 mod lists;
+mod pubsub;
 mod scan;
+mod scripting;
 mod server;
 mod sets;
 mod sorted_sets;
@@ -48,6 +51,7 @@ mod strings;
 
 pub use bitmap::BitmapCommands;
 pub use blocking::BlockingCommands;
+pub use client_state::ClientStateCommands;
 pub use connection::ConnectionCommands;
 pub use exclusive::ExclusiveCommands;
 pub use generic::GenericCommands;
@@ -55,7 +59,9 @@ pub use geo::GeoCommands;
 pub use hashes::HashCommands;
 pub use hyperloglog::HyperLogLogCommands;
 pub use lists::ListCommands;
+pub use pubsub::PubSubCommands;
 pub use scan::{ScanCommands, ScanIter};
+pub use scripting::ScriptingCommands;
 pub use server::{
     AclCommands, ConfigCommands, DiagnosticCommands, IntrospectionCommands, ModuleCommands,
     ReplicationCommands, ServerCommands,

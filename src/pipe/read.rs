@@ -155,6 +155,10 @@ impl Pipe {
                 if !slot.set_waiter(me.clone()) {
                     break;
                 }
+                if slot.enter_waiter_queue() {
+                    super::wake::prune_waiters(&mut st);
+                    st.waiters.push_back(slot.clone());
+                }
             }
             thread::park_timeout(until.saturating_duration_since(Instant::now()));
         }
@@ -345,11 +349,13 @@ impl Pipe {
                 outcome = Dispatch::Unexpected;
                 break;
             }
-            match st.pop_front() {
-                Some(s) => done.push((s, f)),
-                None => {
-                    outcome = Dispatch::Unexpected;
-                    break;
+            let Some(front) = st.fifo.front() else {
+                outcome = Dispatch::Unexpected;
+                break;
+            };
+            if let Some(reply) = front.add_frame(f) {
+                if let Some(s) = st.pop_front() {
+                    done.push((s, reply));
                 }
             }
         }

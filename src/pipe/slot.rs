@@ -16,29 +16,39 @@ use crate::error::Result;
 /// A request's place in the reply FIFO.
 pub(crate) struct Slot {
     done: AtomicBool,
+    /// The slot is in the pipe's queue of waiters (under the pipe's state lock).
+    queued_waiter: AtomicBool,
     /// When the request's owner stops waiting (its response timeout).
     deadline: Instant,
     /// The size of the encoded request, counted against the connection's byte budget until
     /// the reply is in.
     bytes: usize,
+    /// How many reply frames complete the slot: 1, or a pipeline's command count.
+    replies: usize,
     inner: Mutex<SlotInner>,
 }
 
 #[derive(Default)]
 struct SlotInner {
     result: Option<Result<Bytes>>,
+    /// A batch's frames received so far, back to back, and how many.
+    partial: Vec<u8>,
+    received: usize,
     waiter: Option<Thread>,
     abandoned: bool,
     taken: bool,
 }
 
 impl Slot {
-    /// A pending slot for a request of `bytes` bytes whose owner waits until `deadline`.
-    pub(crate) fn new(deadline: Instant, bytes: usize) -> Slot {
+    /// A pending slot for a request (or a batch of `replies` requests) of `bytes` bytes whose
+    /// owner waits until `deadline`.
+    pub(crate) fn new(deadline: Instant, bytes: usize, replies: usize) -> Slot {
         Slot {
             done: AtomicBool::new(false),
+            queued_waiter: AtomicBool::new(false),
             deadline,
             bytes,
+            replies: replies.max(1),
             inner: Mutex::new(SlotInner::default()),
         }
     }
@@ -51,6 +61,26 @@ impl Slot {
     /// The size of the encoded request.
     pub(crate) fn bytes(&self) -> usize {
         self.bytes
+    }
+
+    /// How many reply frames complete the slot.
+    pub(crate) fn replies(&self) -> usize {
+        self.replies
+    }
+
+    /// One more reply frame for this slot, in order. Returns the slot's whole reply once it is
+    /// complete: the frame itself for a single request, or a batch's frames back to back.
+    /// Frames of a batch whose owner gave up are counted, not kept.
+    pub(crate) fn add_frame(&self, frame: Bytes) -> Option<Bytes> {
+        if self.replies == 1 {
+            return Some(frame);
+        }
+        let mut g = self.inner.lock();
+        g.received += 1;
+        if !g.abandoned {
+            g.partial.extend_from_slice(&frame);
+        }
+        (g.received >= self.replies).then(|| Bytes::from(std::mem::take(&mut g.partial)))
     }
 
     /// Stores the reply (or error) and wakes the registered waiter, if any. A slot completes once;
@@ -116,6 +146,16 @@ impl Slot {
     /// Forgets the registered waiter (the owner is about to lead or to return).
     pub(crate) fn clear_waiter(&self) {
         self.inner.lock().waiter = None;
+    }
+
+    /// Marks the slot as in the pipe's queue of waiters; false when it already was.
+    pub(crate) fn enter_waiter_queue(&self) -> bool {
+        !self.queued_waiter.swap(true, Ordering::Relaxed)
+    }
+
+    /// The slot left the pipe's queue of waiters.
+    pub(crate) fn leave_waiter_queue(&self) {
+        self.queued_waiter.store(false, Ordering::Relaxed);
     }
 
     /// The registered waiter, for hand-offs of the read side.

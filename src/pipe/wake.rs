@@ -104,15 +104,34 @@ impl Pipe {
     /// waiting need no reader yet (whoever waits next leads), and waking it on every release
     /// would put a thread hand-off on the lone caller's path. Owners that poll, drop a handle or
     /// find the queue full wake the worker themselves ([`Pipe::nudge`]).
-    pub(super) fn hand_off(&self, st: &State) -> Option<Thread> {
+    pub(super) fn hand_off(&self, st: &mut State) -> Option<Thread> {
         if st.reading || st.unanswered() == 0 || !st.status.is_open() {
+            prune_waiters(st);
             return None;
         }
-        st.fifo.iter().find_map(|s| s.waiter())
+        while let Some(slot) = st.waiters.pop_front() {
+            slot.leave_waiter_queue();
+            if let Some(t) = slot.waiter() {
+                return Some(t);
+            }
+        }
+        None
     }
 
     /// Under the state lock: may a waiting caller take the read side?
     pub(super) fn can_lead(&self, st: &State) -> bool {
         !st.reading && st.status.is_open() && (st.duplex || !st.writing) && !st.fifo.is_empty()
+    }
+}
+
+/// Under the state lock: drops the entries at the front of the waiters' queue whose owners no
+/// longer wait (their reply came, or they gave up), so the queue does not keep slots alive.
+pub(super) fn prune_waiters(st: &mut State) {
+    while let Some(front) = st.waiters.front() {
+        if front.waiter().is_some() {
+            return;
+        }
+        front.leave_waiter_queue();
+        st.waiters.pop_front();
     }
 }

@@ -93,8 +93,34 @@ impl Pipe {
     /// Blocks while the connection is being (re-)established or the queue is full, at most
     /// until `deadline`.
     pub(crate) fn submit(&self, request: &Request, deadline: Instant) -> Result<Arc<Slot>> {
-        let bytes = request.encoded_len();
-        let slot = Arc::new(Slot::new(deadline, bytes));
+        self.submit_encoded(request.encoded_len(), 1, deadline, |out| {
+            request.encode_into(out)
+        })
+    }
+
+    /// Queues a batch of `count` requests already encoded back to back in `encoded` (a
+    /// pipeline) as one submission: one slot, which completes when all `count` replies are in,
+    /// with them concatenated. It counts as `count` requests against `max_in_flight` (and is
+    /// let through alone when it is larger than that bound).
+    pub(crate) fn submit_batch(
+        &self,
+        encoded: &[u8],
+        count: usize,
+        deadline: Instant,
+    ) -> Result<Arc<Slot>> {
+        self.submit_encoded(encoded.len(), count, deadline, |out| {
+            out.extend_from_slice(encoded)
+        })
+    }
+
+    fn submit_encoded(
+        &self,
+        bytes: usize,
+        count: usize,
+        deadline: Instant,
+        encode: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<Arc<Slot>> {
+        let slot = Arc::new(Slot::new(deadline, bytes, count));
         let mut st = self.state.lock();
         loop {
             match &st.status {
@@ -102,7 +128,8 @@ impl Pipe {
                 Status::Connected => {
                     // Room in the queue: a request count and a byte budget (a request larger
                     // than the whole budget still goes, alone).
-                    if st.fifo.len() < self.config.max_in_flight()
+                    if (st.fifo_requests == 0
+                        || st.fifo_requests.saturating_add(count) <= self.config.max_in_flight())
                         && (st.fifo_bytes == 0
                             || st.fifo_bytes.saturating_add(bytes)
                                 <= self.config.max_in_flight_bytes())
@@ -135,9 +162,10 @@ impl Pipe {
                 return Err(submit_timeout(&st));
             }
         }
-        request.encode_into(&mut st.pending);
+        encode(&mut st.pending);
         st.fifo.push_back(slot.clone());
         st.fifo_bytes += bytes;
+        st.fifo_requests += count;
         st.unwritten += 1;
         self.outstanding_hint.store(st.fifo.len(), Ordering::SeqCst);
         if st.writing {
@@ -297,8 +325,7 @@ fn submit_timeout(st: &State) -> Error {
             format!(
                 "timed out waiting for room in the request queue ({} requests, {} bytes \
                  queued or unanswered; see max_in_flight and max_in_flight_bytes)",
-                st.fifo.len(),
-                st.fifo_bytes
+                st.fifo_requests, st.fifo_bytes
             ),
         ),
     }

@@ -9,6 +9,7 @@
 //! Must not: do I/O.
 
 mod bitmap;
+mod connection;
 mod generic;
 mod geo;
 mod hashes;
@@ -16,11 +17,16 @@ mod info;
 mod lists;
 mod options;
 mod scan;
+mod scripting;
 mod server;
 mod sorted_sets;
 mod streams;
 mod strings;
 
+pub use connection::{
+    ClientFilter, ClientInfo, ClientSetInfo, ClientTrackingInfo, ClientType, PauseMode,
+    TrackingFlag, TrackingOptions, TrackingRedirect, UnblockType,
+};
 pub(crate) use hashes::{
     field_expire_times_millis, field_expire_times_secs, field_ttls_millis, field_ttls_secs,
     per_field,
@@ -52,6 +58,10 @@ pub use geo::{
     GeoStoreOptions, GeoUnit,
 };
 pub use scan::{CollectionScanOptions, ScanOptions, ScanPage};
+pub use scripting::{
+    EngineStats, FunctionFlag, FunctionInfo, FunctionLibrary, FunctionListOptions,
+    FunctionLoadOptions, FunctionRestorePolicy, FunctionStats, RunningScript,
+};
 pub(crate) use server::{lastsave_reply, time_reply};
 pub use server::{
     AclDryRun, AclLogEntry, AclLogReason, AclSelector, AclUser, ArgumentKind, BackgroundStatus,

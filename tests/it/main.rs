@@ -13,6 +13,8 @@ mod harness;
 mod hermetic;
 mod mux;
 mod node;
+mod pipeline;
 mod session;
 mod tls_pem;
+mod transaction;
 mod util;

@@ -249,3 +249,19 @@ fn close_finishes_in_flight_commands_then_refuses() {
         "close returns once the connection is closed"
     );
 }
+
+#[test]
+fn a_dedicated_connection_that_timed_out_never_hands_out_the_late_reply() {
+    let server = Server::start();
+    let r = client(&server, "timeout=0.2");
+    let c = r.dedicated().unwrap();
+    let e = c.execute(cmd("DEBUG").arg("SLEEP").arg("0.5")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    std::thread::sleep(Duration::from_millis(600));
+    // The late "OK" is never taken for the next command's reply.
+    let e = c.echo::<String>("next").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Closed, "{e}");
+    drop(c);
+    let c = r.dedicated().unwrap();
+    assert_eq!(c.echo::<String>("fresh").unwrap(), "fresh");
+}

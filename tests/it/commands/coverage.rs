@@ -70,6 +70,9 @@ fn built() -> Vec<Request> {
     all.extend(super::scan::built());
     all.extend(super::bitmap::built());
     all.extend(super::hyperloglog::built());
+    all.extend(super::connection::built());
+    all.extend(super::scripting::built());
+    all.extend(super::pubsub::built());
     all.extend(super::server::built());
     all
 }

@@ -16,13 +16,16 @@
 pub mod audit;
 mod basics;
 mod bitmap;
+mod connection;
 pub mod coverage;
 mod generic;
 mod geo;
 mod hashes;
 mod hyperloglog;
 mod lists;
+mod pubsub;
 mod scan;
+mod scripting;
 mod server;
 mod sets;
 mod sorted_sets;

@@ -1,0 +1,417 @@
+//! Pipelines: many commands sent as one batch, their replies collected together.
+//!
+//! Owns: [`Pipeline`] (an [`Executor`] whose command methods queue and return a typed
+//! [`Queued<T>`] token), [`Replies`] (the batch's replies, decoded per command on demand),
+//! [`Extract`] (a token, a tuple of tokens or a `Vec` of them, turned into typed results), and
+//! [`PipelineHandle`] for a pipeline sent without waiting.
+//!
+//! A pipeline goes through the shared multiplexed connection as **one submission**: its
+//! requests are encoded into one buffer as they are queued, appended to the connection's queue
+//! under one lock, and answered into one reply slot — not one handle per command — so its cost
+//! in the pipe does not grow with its length. Each command keeps its own decoder (the one its
+//! method defines), so a pipeline returns exactly what the same calls return one by one, and
+//! one command's error does not hide the others' results.
+//!
+//! Must not: run commands that block their connection (they would stall every other caller:
+//! the blocking command group is not implemented for pipelines, and a hand-built `.blocking()`
+//! command is refused), or retry anything.
+
+use bytes::Bytes;
+use std::cell::RefCell;
+use std::fmt;
+
+use crate::client::Redis;
+use crate::cmd::{Cmd, Decoder};
+use crate::commands::Executor;
+use crate::error::{Error, ErrorKind, Result};
+use crate::handle::{Handle, Submit};
+use crate::resp::{self, FrameScanner, Limits};
+use crate::value::Value;
+
+/// Commands queued to be sent as one batch, from [`Redis::pipeline`].
+///
+/// Every command method works on it (they are defined once, for every executor) and returns a
+/// [`Queued<T>`] token instead of a result. [`Pipeline::exec`] sends the batch and returns the
+/// [`Replies`]; a token, a tuple of tokens or a `Vec` of tokens then gives the typed results.
+///
+/// ```no_run
+/// use coredis::prelude::*;
+/// let r = coredis::Redis::from_url("redis://127.0.0.1")?;
+/// let p = r.pipeline();
+/// let n = p.incr("visits");
+/// let name = p.get::<Option<String>>("user:1:name");
+/// let replies = p.exec()?;
+/// let (n, name) = replies.get((n, name))?;
+///
+/// // Many of one kind:
+/// let p = r.pipeline();
+/// let counts: Vec<_> = (0..100).map(|i| p.incr(format!("counter:{i}"))).collect();
+/// let counts: Vec<i64> = p.exec()?.get(counts)?;
+/// # Ok::<(), coredis::Error>(())
+/// ```
+///
+/// A pipeline is not a transaction: other clients' commands may run between its commands.
+/// It is built by one thread (it is `Send`, not `Sync`).
+pub struct Pipeline<'c> {
+    client: &'c Redis,
+    batch: RefCell<Batch>,
+}
+
+/// Commands queued for one batch (a pipeline or a transaction).
+#[derive(Default)]
+pub(crate) struct Batch {
+    /// The encoded requests, back to back.
+    pub(crate) encoded: Vec<u8>,
+    /// How many requests `encoded` holds.
+    pub(crate) sent: usize,
+    /// Per queued command, in order: `None` when it was sent, the refusal when it was not.
+    pub(crate) refused: Vec<Option<Error>>,
+}
+
+impl Batch {
+    /// Queues `cmd` (or records why it cannot be sent on a shared or batched connection) and
+    /// returns its token.
+    pub(crate) fn queue<T>(&mut self, cmd: Cmd<T>) -> Queued<T> {
+        let (request, decoder) = cmd.into_parts();
+        let index = self.refused.len();
+        let refusal = request
+            .check_valid()
+            .and_then(|()| request.check_shareable())
+            .and_then(|()| {
+                if request.is_blocking() {
+                    Err(Error::new(
+                        ErrorKind::Usage,
+                        "a command that blocks its connection cannot be sent in a batch (in a \
+                         pipeline it would stall every other caller)",
+                    )
+                    .with_command(request.name()))
+                } else {
+                    Ok(())
+                }
+            })
+            .err();
+        if refusal.is_none() {
+            request.encode_into(&mut self.encoded);
+            self.sent += 1;
+        }
+        self.refused.push(refusal);
+        Queued { index, decoder }
+    }
+}
+
+impl fmt::Debug for Pipeline<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.batch.borrow();
+        f.debug_struct("Pipeline")
+            .field("commands", &b.refused.len())
+            .field("bytes", &b.encoded.len())
+            .finish()
+    }
+}
+
+/// A command queued in a [`Pipeline`]: its place in the batch and how its reply becomes a
+/// `T`. Give it (alone, in a tuple or in a `Vec`) to [`Replies::get`] after
+/// [`Pipeline::exec`].
+#[must_use = "a queued command's result is only read through its token"]
+pub struct Queued<T> {
+    index: usize,
+    decoder: Decoder<T>,
+}
+
+impl<T> fmt::Debug for Queued<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Queued")
+            .field("index", &self.index)
+            .field("command", &self.decoder.command())
+            .finish()
+    }
+}
+
+impl<T> Queued<T> {
+    /// The command's position in its pipeline (0 for the first).
+    pub fn index(&self) -> usize {
+        self.index
+    }
+}
+
+impl<'c> Pipeline<'c> {
+    pub(crate) fn new(client: &'c Redis) -> Pipeline<'c> {
+        Pipeline {
+            client,
+            batch: RefCell::new(Batch::default()),
+        }
+    }
+
+    /// How many commands are queued.
+    pub fn len(&self) -> usize {
+        self.batch.borrow().refused.len()
+    }
+
+    /// True when nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Sends every queued command as one batch and waits for all the replies (up to the
+    /// response timeout, counted from now).
+    ///
+    /// # Errors
+    /// Only what fails the batch as a whole: a timeout, or the connection lost while the batch
+    /// was in flight ([`ErrorKind::Closed`]: its commands may or may not have run). Each
+    /// command's own error (a server error, a reply of the wrong type, a command refused
+    /// before sending) is in the [`Replies`], for that command alone.
+    pub fn exec(self) -> Result<Replies> {
+        self.exec_deferred().wait()
+    }
+
+    /// Sends every queued command as one batch and returns at once; the replies are collected
+    /// with the handle.
+    pub fn exec_deferred(self) -> PipelineHandle {
+        let batch = self.batch.into_inner();
+        let handle = (batch.sent > 0).then(|| {
+            self.client.node().submit_batch(
+                &batch.encoded,
+                batch.sent,
+                Decoder::batch("pipeline", split_frames),
+                Submit::Deferred,
+            )
+        });
+        PipelineHandle {
+            handle,
+            refused: batch.refused,
+            sent: batch.sent,
+            limits: *self.client.config().limits(),
+        }
+    }
+}
+
+impl Executor for Pipeline<'_> {
+    type Output<T> = Queued<T>;
+
+    fn execute<T>(&self, cmd: Cmd<T>) -> Queued<T> {
+        self.batch.borrow_mut().queue(cmd)
+    }
+}
+
+/// A pipeline sent with [`Pipeline::exec_deferred`]: its replies, when they are in.
+#[must_use = "the pipeline's replies are only read through its handle"]
+pub struct PipelineHandle {
+    handle: Option<Handle<Vec<Bytes>>>,
+    refused: Vec<Option<Error>>,
+    sent: usize,
+    limits: Limits,
+}
+
+impl fmt::Debug for PipelineHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PipelineHandle")
+            .field("commands", &self.refused.len())
+            .finish()
+    }
+}
+
+impl PipelineHandle {
+    /// Waits for every reply (up to the response timeout).
+    ///
+    /// # Errors
+    /// As [`Pipeline::exec`].
+    pub fn wait(self) -> Result<Replies> {
+        let frames = match self.handle {
+            Some(h) => h.wait()?,
+            None => Vec::new(),
+        };
+        if frames.len() != self.sent {
+            return Err(Error::protocol(format!(
+                "a pipeline of {} commands got {} replies",
+                self.sent,
+                frames.len()
+            )));
+        }
+        Ok(Replies::new(frames, self.refused, self.limits))
+    }
+}
+
+/// Splits a batch's replies, back to back, into one frame each (zero-copy slices).
+pub(crate) fn split_frames(all: Bytes, limits: &Limits) -> Result<Vec<Bytes>> {
+    let mut scanner = FrameScanner::new(*limits);
+    let mut frames = Vec::new();
+    let mut at = 0;
+    while at < all.len() {
+        let rest = all.get(at..).unwrap_or_default();
+        match scanner.scan(rest)? {
+            Some(n) => {
+                frames.push(all.slice(at..at + n));
+                at += n;
+            }
+            None => return Err(Error::protocol("a pipeline reply was cut short")),
+        }
+    }
+    Ok(frames)
+}
+
+/// The replies of a pipeline, one per queued command; read them with [`Replies::get`].
+pub struct Replies {
+    /// The frames of the commands that were sent, in order.
+    frames: Vec<Bytes>,
+    /// Per queued command: `None` when it was sent, the refusal when it was not.
+    refused: Vec<Option<Error>>,
+    /// Per queued command, the index of its frame — only when some were refused.
+    frame_of: Option<Vec<usize>>,
+    limits: Limits,
+}
+
+impl fmt::Debug for Replies {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Replies")
+            .field("commands", &self.refused.len())
+            .finish()
+    }
+}
+
+impl Replies {
+    /// The replies `frames` of the commands of a batch that were sent; `refused` says, per
+    /// queued command, whether it was (`None`) or why not.
+    pub(crate) fn new(frames: Vec<Bytes>, refused: Vec<Option<Error>>, limits: Limits) -> Replies {
+        // Where each command's reply is, when commands were refused before sending (they have
+        // none); otherwise command i has frame i.
+        let frame_of = refused.iter().any(Option::is_some).then(|| {
+            let mut next = 0;
+            refused
+                .iter()
+                .map(|r| {
+                    let at = next;
+                    next += usize::from(r.is_none());
+                    at
+                })
+                .collect()
+        });
+        Replies {
+            frames,
+            refused,
+            frame_of,
+            limits,
+        }
+    }
+
+    /// The typed results of `tokens`: one [`Queued<T>`] gives `T`, a tuple of tokens a tuple,
+    /// a `Vec` of tokens a `Vec`.
+    ///
+    /// # Errors
+    /// The first of the requested commands' own errors (a server error reply, a reply that
+    /// does not convert, a command refused before sending). Ask for a token alone to get its
+    /// own result whatever the others' are.
+    pub fn get<E: Extract>(&self, tokens: E) -> Result<E::Output> {
+        tokens.extract(self)
+    }
+
+    /// Every command's reply as a [`Value`], each with its own error (an error reply is
+    /// `Ok(Value::Error)`; a command refused before sending is `Err`).
+    pub fn values(&self) -> Vec<Result<Value>> {
+        let mut frames = self.frames.iter();
+        self.refused
+            .iter()
+            .map(|refused| match refused {
+                Some(e) => Err(e.clone()),
+                None => match frames.next() {
+                    Some(f) => resp::decode_with_limits(f, &self.limits),
+                    None => Err(Error::protocol("a pipeline reply is missing")),
+                },
+            })
+            .collect()
+    }
+
+    /// How many commands the pipeline held.
+    pub fn len(&self) -> usize {
+        self.refused.len()
+    }
+
+    /// True for an empty pipeline.
+    pub fn is_empty(&self) -> bool {
+        self.refused.is_empty()
+    }
+
+    /// The result of one queued command.
+    fn one<T>(&self, q: &Queued<T>) -> Result<T> {
+        let refused = self.refused.get(q.index).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Usage,
+                "this token belongs to another pipeline (its index is past the end of this one)",
+            )
+            .with_command(q.decoder.command())
+        })?;
+        if let Some(e) = refused {
+            return Err(e.clone());
+        }
+        let frame_index = match &self.frame_of {
+            Some(map) => map.get(q.index).copied().unwrap_or(usize::MAX),
+            None => q.index,
+        };
+        let frame = self.frames.get(frame_index).ok_or_else(|| {
+            Error::protocol("a pipeline reply is missing").with_command(q.decoder.command())
+        })?;
+        q.decoder.decode(frame, &self.limits)
+    }
+}
+
+/// What [`Replies::get`] accepts: a [`Queued<T>`] token, a `Vec` of them, or a tuple of up to
+/// twelve of either.
+pub trait Extract {
+    /// The typed result.
+    type Output;
+
+    /// Reads the result out of `replies`.
+    ///
+    /// # Errors
+    /// The command's own error (the first one, for several).
+    fn extract(self, replies: &Replies) -> Result<Self::Output>;
+}
+
+impl<T> Extract for Queued<T> {
+    type Output = T;
+
+    fn extract(self, replies: &Replies) -> Result<T> {
+        replies.one(&self)
+    }
+}
+
+impl<T> Extract for &Queued<T> {
+    type Output = T;
+
+    fn extract(self, replies: &Replies) -> Result<T> {
+        replies.one(self)
+    }
+}
+
+impl<T> Extract for Vec<Queued<T>> {
+    type Output = Vec<T>;
+
+    fn extract(self, replies: &Replies) -> Result<Vec<T>> {
+        self.iter().map(|q| replies.one(q)).collect()
+    }
+}
+
+macro_rules! extract_tuple {
+    ($($t:ident),+) => {
+        impl<$($t: Extract),+> Extract for ($($t,)+) {
+            type Output = ($($t::Output,)+);
+
+            #[allow(non_snake_case)]
+            fn extract(self, replies: &Replies) -> Result<Self::Output> {
+                let ($($t,)+) = self;
+                Ok(($($t.extract(replies)?,)+))
+            }
+        }
+    };
+}
+extract_tuple!(A);
+extract_tuple!(A, B);
+extract_tuple!(A, B, C);
+extract_tuple!(A, B, C, D);
+extract_tuple!(A, B, C, D, E);
+extract_tuple!(A, B, C, D, E, F);
+extract_tuple!(A, B, C, D, E, F, G);
+extract_tuple!(A, B, C, D, E, F, G, H);
+extract_tuple!(A, B, C, D, E, F, G, H, I);
+extract_tuple!(A, B, C, D, E, F, G, H, I, J);
+extract_tuple!(A, B, C, D, E, F, G, H, I, J, K);
+extract_tuple!(A, B, C, D, E, F, G, H, I, J, K, L);
