@@ -123,6 +123,10 @@ pub use bytes::Bytes;
 /// Everything needed to call commands: `use coredis::prelude::*;`.
 pub mod prelude {
     pub use crate::commands::{
+        AclCommands, ConfigCommands, DiagnosticCommands, IntrospectionCommands, ModuleCommands,
+        ReplicationCommands,
+    };
+    pub use crate::commands::{
         BitmapCommands, BlockingCommands, ConnectionCommands, ExclusiveCommands, Executor,
         GenericCommands, GeoCommands, HashCommands, HyperLogLogCommands, ListCommands,
         ScanCommands, ServerCommands, SetCommands, SortedSetCombineCommands, SortedSetCommands,

@@ -135,3 +135,26 @@ fn connection_scripting_pubsub_groups(r: &Redis, c: &Dedicated) {
     let _: coredis::Result<()> = c.client_tracking(false);
     let _: Cmd<()> = coredis::commands::Build.client_no_evict(true);
 }
+
+/// The server groups (server, replication, ACL, CONFIG, COMMAND, diagnostics, modules) on both
+/// executors, with the same typed replies.
+#[allow(dead_code)]
+fn server_groups(r: &Redis) {
+    use coredis::types::{
+        AclUser, BackgroundStatus, CommandInfo, LatencyLatest, MemoryStats, Role, SlowLogEntry,
+    };
+    use std::collections::HashMap;
+    use std::time::SystemTime;
+    let d = r.deferred();
+    let _: coredis::Result<SystemTime> = r.time();
+    let _: Handle<BackgroundStatus> = d.bgsave();
+    let _: coredis::Result<Role> = r.role();
+    let _: Handle<Role> = d.role();
+    let _: coredis::Result<Option<AclUser>> = r.acl_getuser("u");
+    let _: Handle<HashMap<String, String>> = d.config_get(["maxmemory"]);
+    let _: coredis::Result<Vec<Option<CommandInfo>>> = r.command_info_with(["get"]);
+    let _: Handle<Vec<LatencyLatest>> = d.latency_latest();
+    let _: coredis::Result<MemoryStats> = r.memory_stats();
+    let _: Handle<Vec<SlowLogEntry>> = d.slowlog_get();
+    let _: coredis::Result<()> = r.module_unload("m");
+}

@@ -62,7 +62,10 @@ pub use lists::ListCommands;
 pub use pubsub::PubSubCommands;
 pub use scan::{ScanCommands, ScanIter};
 pub use scripting::ScriptingCommands;
-pub use server::ServerCommands;
+pub use server::{
+    AclCommands, ConfigCommands, DiagnosticCommands, IntrospectionCommands, ModuleCommands,
+    ReplicationCommands, ServerCommands,
+};
 pub use sets::SetCommands;
 pub use sorted_sets::{SortedSetCombineCommands, SortedSetCommands, SortedSetRangeCommands};
 pub use streams::{StreamCommands, StreamGroupCommands};

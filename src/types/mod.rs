@@ -18,6 +18,7 @@ mod lists;
 mod options;
 mod scan;
 mod scripting;
+mod server;
 mod sorted_sets;
 mod streams;
 mod strings;
@@ -60,6 +61,15 @@ pub use scan::{CollectionScanOptions, ScanOptions, ScanPage};
 pub use scripting::{
     EngineStats, FunctionFlag, FunctionInfo, FunctionLibrary, FunctionListOptions,
     FunctionLoadOptions, FunctionRestorePolicy, FunctionStats, RunningScript,
+};
+pub(crate) use server::{lastsave_reply, time_reply};
+pub use server::{
+    AclDryRun, AclLogEntry, AclLogReason, AclSelector, AclUser, ArgumentKind, BackgroundStatus,
+    BeginSearch, BgSaveOption, CommandArgument, CommandDoc, CommandHistoryEntry, CommandInfo,
+    CommandListFilter, CommandLogCost, CommandLogEntry, CommandLogType, DbMemoryStats,
+    FailoverOptions, FindKeys, KeyFlags, KeySpec, LatencyBucket, LatencyHistogram, LatencyLatest,
+    LatencySample, MemoryStats, ModuleInfo, ModuleLoadExOptions, ReplicaLinkState, Role,
+    RoleReplica, ShutdownOptions, ShutdownSave, SlowLogEntry,
 };
 pub use streams::{
     StreamAutoClaim, StreamAutoClaimIds, StreamBound, StreamConsumerPendingEntry, StreamEntry,

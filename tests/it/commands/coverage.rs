@@ -73,6 +73,7 @@ fn built() -> Vec<Request> {
     all.extend(super::connection::built());
     all.extend(super::scripting::built());
     all.extend(super::pubsub::built());
+    all.extend(super::server::built());
     all
 }
 

@@ -26,6 +26,7 @@ mod lists;
 mod pubsub;
 mod scan;
 mod scripting;
+mod server;
 mod sets;
 mod sorted_sets;
 mod streams;
