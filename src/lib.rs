@@ -124,6 +124,7 @@ pub mod prelude {
         ScanCommands, ServerCommands, SetCommands, SortedSetCombineCommands, SortedSetCommands,
         SortedSetRangeCommands, StreamCommands, StreamGroupCommands, StringCommands,
     };
+    pub use crate::commands::{BlockingSortedSetCommands, BlockingStreamCommands};
     pub use crate::{FromValue, Redis};
 }
 

@@ -47,7 +47,7 @@ mod streams;
 mod strings;
 
 pub use bitmap::BitmapCommands;
-pub use blocking::BlockingCommands;
+pub use blocking::{BlockingCommands, BlockingSortedSetCommands, BlockingStreamCommands};
 pub use connection::ConnectionCommands;
 pub use exclusive::ExclusiveCommands;
 pub use generic::GenericCommands;
