@@ -16,6 +16,7 @@
 pub mod audit;
 mod basics;
 mod bitmap;
+mod blocking;
 pub mod coverage;
 mod generic;
 mod geo;
