@@ -221,9 +221,22 @@ impl Exclusive {
         self.closer.shutdown();
     }
 
+    /// The connection failed while reading: it is closed. A request whose reply was owed
+    /// fails as [`ErrorKind::Closed`] (it may or may not have run), as on the shared pipe; a
+    /// reply that could not be parsed stays a protocol error.
     fn fail(&mut self, e: Error) -> Error {
         self.broken = true;
         self.closer.shutdown();
+        let e = if self.owed > 0 && e.kind() != ErrorKind::Protocol {
+            Error::new(
+                ErrorKind::Closed,
+                "the connection was lost while the request was in flight; it may or may not \
+                 have been executed",
+            )
+            .with_source(e)
+        } else {
+            e
+        };
         e.with_node(&self.node)
     }
 }

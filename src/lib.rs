@@ -132,6 +132,7 @@ pub mod prelude {
         ScanCommands, ServerCommands, SetCommands, SortedSetCombineCommands, SortedSetCommands,
         SortedSetRangeCommands, StreamCommands, StreamGroupCommands, StringCommands,
     };
+    pub use crate::commands::{BlockingSortedSetCommands, BlockingStreamCommands};
     pub use crate::commands::{ClientStateCommands, PubSubCommands, ScriptingCommands};
     pub use crate::{FromValue, Redis};
 }

@@ -50,7 +50,7 @@ mod streams;
 mod strings;
 
 pub use bitmap::BitmapCommands;
-pub use blocking::BlockingCommands;
+pub use blocking::{BlockingCommands, BlockingSortedSetCommands, BlockingStreamCommands};
 pub use client_state::ClientStateCommands;
 pub use connection::ConnectionCommands;
 pub use exclusive::ExclusiveCommands;

@@ -28,30 +28,6 @@ const EXCLUDED: &[(&str, &str)] = &[
     ("object|help", "help text for humans"),
     ("xgroup|help", "help text for humans"),
     ("xinfo|help", "help text for humans"),
-    (
-        "blmove",
-        "a blocking command: on dedicated connections, with the blocking group",
-    ),
-    (
-        "blmpop",
-        "a blocking command: on dedicated connections, with the blocking group",
-    ),
-    (
-        "brpoplpush",
-        "a blocking command: on dedicated connections, with the blocking group",
-    ),
-    (
-        "bzpopmin",
-        "a blocking command: on dedicated connections, with the blocking group",
-    ),
-    (
-        "bzpopmax",
-        "a blocking command: on dedicated connections, with the blocking group",
-    ),
-    (
-        "bzmpop",
-        "a blocking command: on dedicated connections, with the blocking group",
-    ),
 ];
 
 /// Every method of every data group, built.
@@ -74,6 +50,7 @@ fn built() -> Vec<Request> {
     all.extend(super::scripting::built());
     all.extend(super::pubsub::built());
     all.extend(super::server::built());
+    all.extend(super::blocking::built());
     all
 }
 

@@ -16,6 +16,7 @@
 pub mod audit;
 mod basics;
 mod bitmap;
+mod blocking;
 mod connection;
 pub mod coverage;
 mod generic;
