@@ -48,6 +48,7 @@ mod sets;
 mod sorted_sets;
 mod streams;
 mod strings;
+mod supported;
 
 pub use bitmap::BitmapCommands;
 pub use blocking::{BlockingCommands, BlockingSortedSetCommands, BlockingStreamCommands};
@@ -70,6 +71,7 @@ pub use sets::SetCommands;
 pub use sorted_sets::{SortedSetCombineCommands, SortedSetCommands, SortedSetRangeCommands};
 pub use streams::{StreamCommands, StreamGroupCommands};
 pub use strings::StringCommands;
+pub use supported::SUPPORTED;
 
 use crate::cmd::Cmd;
 

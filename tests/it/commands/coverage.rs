@@ -1,5 +1,6 @@
-//! Every data command of the server (the groups of issue 9, as `COMMAND DOCS` reports them) is
-//! a typed method: compares the union of the command groups' `built()` with the live server.
+//! Every command of the server (as `COMMAND DOCS` reports them, group by group) is a typed
+//! method, or on the documented list of commands that are not plain methods: compares the union
+//! of the command groups' `built()` with the live server.
 
 use super::audit::info_name;
 use coredis::Request;
@@ -9,6 +10,11 @@ use std::collections::BTreeSet;
 
 /// The groups whose every command must have a method.
 const DATA_GROUPS: &[&str] = &[
+    "server",
+    "connection",
+    "scripting",
+    "pubsub",
+    "transactions",
     "generic",
     "string",
     "bitmap",
@@ -23,9 +29,64 @@ const DATA_GROUPS: &[&str] = &[
 
 /// Commands of those groups deliberately without a method here, and why.
 const EXCLUDED: &[(&str, &str)] = &[
+    // Handled by their own objects, or by the configuration and handshake.
+    ("subscribe", "the pub/sub object"),
+    ("psubscribe", "the pub/sub object"),
+    ("ssubscribe", "the pub/sub object"),
+    ("unsubscribe", "the pub/sub object"),
+    ("punsubscribe", "the pub/sub object"),
+    ("sunsubscribe", "the pub/sub object"),
+    ("multi", "the transaction object (Redis::transaction)"),
+    ("exec", "the transaction object (Redis::transaction)"),
+    ("discard", "the transaction object (Redis::transaction)"),
+    ("watch", "the transaction object (Redis::transaction_with)"),
+    (
+        "unwatch",
+        "the transaction object (Redis::transaction_with)",
+    ),
+    ("monitor", "the monitor object"),
+    (
+        "hello",
+        "the handshake (Config::protocol_version, credentials, client_name)",
+    ),
+    ("auth", "the handshake (Config credentials)"),
+    (
+        "select",
+        "Config::db; on a dedicated connection, ExclusiveCommands::select",
+    ),
+    (
+        "client|reply",
+        "it breaks the one-reply-per-request rule every connection relies on",
+    ),
+    ("quit", "closing is Redis::close"),
+    ("reset", "it resets the handshake's state"),
+    ("sync", "replication internals"),
+    ("psync", "replication internals"),
+    ("replconf", "replication internals"),
+    (
+        "restore-asking",
+        "sent between cluster nodes during a migration",
+    ),
+    ("debug", "debugging the server, not for applications"),
+    (
+        "script|debug",
+        "turns the connection into a debugging session",
+    ),
     ("pfdebug", "an internal debugging command"),
     ("pfselftest", "an internal test command"),
     ("object|help", "help text for humans"),
+    ("acl|help", "help text for humans"),
+    ("client|help", "help text for humans"),
+    ("command|help", "help text for humans"),
+    ("commandlog|help", "help text for humans"),
+    ("config|help", "help text for humans"),
+    ("function|help", "help text for humans"),
+    ("latency|help", "help text for humans"),
+    ("memory|help", "help text for humans"),
+    ("module|help", "help text for humans"),
+    ("pubsub|help", "help text for humans"),
+    ("script|help", "help text for humans"),
+    ("slowlog|help", "help text for humans"),
     ("xgroup|help", "help text for humans"),
     ("xinfo|help", "help text for humans"),
 ];
@@ -35,6 +96,12 @@ fn built() -> Vec<Request> {
     let mut all: Vec<Request> = Vec::new();
     // Each group module adds its `built()` here.
     all.extend(super::basics::built());
+    // `select` is the one method of ExclusiveCommands (on dedicated connections).
+    all.push(
+        coredis::prelude::ExclusiveCommands::select(&coredis::commands::Build, 1)
+            .request()
+            .clone(),
+    );
     all.extend(super::strings::built());
     all.extend(super::hashes::built());
     all.extend(super::lists::built());
@@ -124,4 +191,37 @@ fn every_data_command_has_a_method() {
         "data commands without a method ({}): {missing:?}",
         missing.len()
     );
+}
+
+#[test]
+fn the_supported_list_is_the_list_of_methods() {
+    let server = Server::start();
+    let supported: BTreeSet<&str> = coredis::commands::SUPPORTED.iter().copied().collect();
+    let sorted: Vec<&str> = coredis::commands::SUPPORTED.to_vec();
+    let mut resorted = sorted.clone();
+    resorted.sort();
+    assert_eq!(sorted, resorted, "SUPPORTED is sorted");
+    let ours: BTreeSet<String> = built().iter().map(info_name).collect();
+    let unlisted: Vec<&String> = ours
+        .iter()
+        .filter(|c| !supported.contains(c.as_str()))
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "methods missing from SUPPORTED: {unlisted:?}"
+    );
+    if server_major_minor() < (7, 0) {
+        skip(
+            "the_supported_list_is_the_list_of_methods (against COMMAND DOCS)",
+            "COMMAND DOCS needs Redis 7.0 or Valkey",
+        );
+        return;
+    }
+    // What the server has and SUPPORTED names must have a method here.
+    let documented = server_data_commands(&server);
+    let stale: Vec<&&str> = supported
+        .iter()
+        .filter(|c| documented.contains(**c) && !ours.contains(**c))
+        .collect();
+    assert!(stale.is_empty(), "in SUPPORTED without a method: {stale:?}");
 }
