@@ -188,12 +188,17 @@ impl<'c> Pipeline<'c> {
     /// command's own error (a server error, a reply of the wrong type, a command refused
     /// before sending) is in the [`Replies`], for that command alone.
     pub fn exec(self) -> Result<Replies> {
-        self.exec_deferred().wait()
+        // The caller waits (and reads) at once: no need to wake the connection's worker.
+        self.send(Submit::AndWait).wait()
     }
 
     /// Sends every queued command as one batch and returns at once; the replies are collected
     /// with the handle.
     pub fn exec_deferred(self) -> PipelineHandle {
+        self.send(Submit::Deferred)
+    }
+
+    fn send(self, how: Submit) -> PipelineHandle {
         let batch = self.batch.into_inner();
         let (mut encoded, loads) = batch.preamble();
         let handle = (batch.sent > 0).then(|| {
@@ -202,7 +207,7 @@ impl<'c> Pipeline<'c> {
                 &encoded,
                 loads + batch.sent,
                 Decoder::batch("pipeline", split_frames),
-                Submit::Deferred,
+                how,
             )
         });
         PipelineHandle {
