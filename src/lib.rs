@@ -121,6 +121,7 @@ pub mod prelude {
         ScanCommands, ServerCommands, SetCommands, SortedSetCombineCommands, SortedSetCommands,
         SortedSetRangeCommands, StreamCommands, StreamGroupCommands, StringCommands,
     };
+    pub use crate::commands::{ClusterCommands, SentinelCommands};
     pub use crate::{FromValue, Redis};
 }
 

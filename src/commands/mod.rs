@@ -32,6 +32,7 @@
 
 mod bitmap;
 mod blocking;
+mod cluster;
 mod connection;
 mod exclusive;
 mod generic;
@@ -40,6 +41,7 @@ mod hashes;
 mod hyperloglog;
 mod lists;
 mod scan;
+mod sentinel;
 mod server;
 mod sets;
 mod sorted_sets;
@@ -48,6 +50,7 @@ mod strings;
 
 pub use bitmap::BitmapCommands;
 pub use blocking::BlockingCommands;
+pub use cluster::ClusterCommands;
 pub use connection::ConnectionCommands;
 pub use exclusive::ExclusiveCommands;
 pub use generic::GenericCommands;
@@ -56,6 +59,7 @@ pub use hashes::HashCommands;
 pub use hyperloglog::HyperLogLogCommands;
 pub use lists::ListCommands;
 pub use scan::{ScanCommands, ScanIter};
+pub use sentinel::SentinelCommands;
 pub use server::ServerCommands;
 pub use sets::SetCommands;
 pub use sorted_sets::{SortedSetCombineCommands, SortedSetCommands, SortedSetRangeCommands};

@@ -9,6 +9,8 @@
 //! Must not: do I/O.
 
 mod bitmap;
+pub(crate) mod cluster;
+mod fields;
 mod generic;
 mod geo;
 mod hashes;
@@ -16,6 +18,7 @@ mod info;
 mod lists;
 mod options;
 mod scan;
+pub(crate) mod sentinel;
 mod sorted_sets;
 mod streams;
 mod strings;
@@ -42,6 +45,13 @@ pub use strings::{
 pub use bitmap::{
     BitEncoding, BitFieldGet, BitFieldOp, BitFieldOverflow, BitOffset, BitOp, BitRange, BitUnit,
 };
+pub use cluster::{
+    BumpEpoch, ClusterFailoverMode, ClusterInfo, ClusterLink, ClusterLinkDirection,
+    ClusterLinkState, ClusterNode, ClusterNodeFlag, ClusterNodeHealth, ClusterResetMode,
+    ClusterScanOptions, ClusterScanPage, ClusterSetSlot, ClusterShard, ClusterShardNode,
+    ClusterShardRole, ClusterSlotNode, ClusterSlotRange, SlotMigration, SlotMigrationGroup,
+    SlotMigrationOperation, SlotRange, SlotStats, SlotStatsFilter, SlotStatsMetric, CLUSTER_SLOTS,
+};
 pub use generic::{
     CopyOptions, ExpireTime, KeyType, MigrateAuth, MigrateOptions, MigrateStatus, ObjectEncoding,
     RestoreOptions, RestoreTtl, SortOptions, SortOrder, WaitAof,
@@ -51,6 +61,10 @@ pub use geo::{
     GeoStoreOptions, GeoUnit,
 };
 pub use scan::{CollectionScanOptions, ScanOptions, ScanPage};
+pub use sentinel::{
+    SentinelFailureMode, SentinelInfoCache, SentinelInfoCacheEntry, SentinelLeaderVote,
+    SentinelMaster, SentinelPeer, SentinelReplica, SentinelScript,
+};
 pub use streams::{
     StreamAutoClaim, StreamAutoClaimIds, StreamBound, StreamConsumerPendingEntry, StreamEntry,
     StreamGroupPendingEntry, StreamId, StreamPendingEntry, StreamPendingSummary, StreamReadReply,
