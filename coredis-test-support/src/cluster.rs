@@ -6,7 +6,9 @@
 //! "Healthy" ([`Cluster::wait_until_ok`]) means, on every running node: `cluster_state:ok`;
 //! `CLUSTER NODES` lists every running node as connected, without `fail`, `fail?`,
 //! `handshake` or `noaddr`; all running nodes report the same roles, primaries and slot
-//! owners; and every running replica's link to its primary is up (`master_link_status:up`).
+//! owners; every running replica's link to its primary is up (`master_link_status:up`); and
+//! every running node's `CLUSTER SLOTS` lists every running node (Redis 7.0 leaves out
+//! replicas that have not yet reported a replication offset).
 //! Each wait has a deadline and panics with the nodes' log tails when it passes.
 //!
 //! The cluster's topology is read from the live nodes each time it is asked for
@@ -153,7 +155,10 @@ impl ClusterBuilder {
 
 /// A [`ServerBuilder`] for one cluster-enabled node with the settings [`Cluster`] uses:
 /// `cluster-node-timeout` as given, replicas always eligible for failover
-/// (`cluster-replica-validity-factor 0`), no delay before a diskless full sync. Not joined to
+/// (`cluster-replica-validity-factor 0`), no delay before a diskless full sync, and a
+/// replication ping every second (so a replica's offset moves off 0 soon even without writes:
+/// Redis 7.0 leaves replicas at offset 0 out of `CLUSTER SLOTS` and calls them `loading` in
+/// `CLUSTER SHARDS`). Not joined to
 /// anything: for tests of the commands that form a cluster (`CLUSTER MEET`, `ADDSLOTS`, …).
 pub fn cluster_node_builder(node_timeout: Duration) -> ServerBuilder {
     Server::builder()
@@ -164,6 +169,8 @@ pub fn cluster_node_builder(node_timeout: Duration) -> ServerBuilder {
         .arg("0")
         .arg("--repl-diskless-sync-delay")
         .arg("0")
+        .arg("--repl-ping-replica-period")
+        .arg("1")
 }
 
 /// Starts one cluster-enabled node, not joined to anything (see [`cluster_node_builder`];
@@ -171,6 +178,9 @@ pub fn cluster_node_builder(node_timeout: Duration) -> ServerBuilder {
 pub fn start_node() -> Server {
     cluster_node_builder(Duration::from_secs(5)).start()
 }
+
+/// What a node says about each running node, by port: (primary?, its primary's id, slots).
+type Summary = BTreeMap<u16, (bool, Option<String>, Vec<(u16, u16)>)>;
 
 /// One line of `CLUSTER NODES`, as far as the harness needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -426,8 +436,7 @@ impl Cluster {
             return Some("no node is running".into());
         }
         let ports: BTreeSet<u16> = running.iter().map(|&i| self.nodes[i].port()).collect();
-        // What every running node says about the running nodes: (port, role, primary, slots).
-        type Summary = BTreeMap<u16, (bool, Option<String>, Vec<(u16, u16)>)>;
+        // What every running node says about the running nodes.
         let mut first: Option<(usize, Summary)> = None;
         for &i in &running {
             match self.call(i, &["CLUSTER", "INFO"]) {
@@ -461,6 +470,23 @@ impl Cluster {
                     ))
                 }
                 Some(_) => {}
+            }
+        }
+        // Every running node is in every running node's CLUSTER SLOTS.
+        for &i in &running {
+            let listed = match self.call(i, &["CLUSTER", "SLOTS"]) {
+                Ok(Reply::Many(ranges)) => slots_ports(&ranges),
+                other => return Some(format!("node {i}: CLUSTER SLOTS {other:?}")),
+            };
+            let wanted: BTreeSet<u16> = ports
+                .iter()
+                .copied()
+                .filter(|p| summary_has_role(&first, *p))
+                .collect();
+            if !wanted.is_subset(&listed) {
+                return Some(format!(
+                    "node {i}: CLUSTER SLOTS lists {listed:?}, not all of {wanted:?}"
+                ));
             }
         }
         // Replicas of running primaries: their replication link is up.
@@ -525,6 +551,38 @@ impl Cluster {
                 self.log_tails()
             ),
         }
+    }
+}
+
+/// The ports of the nodes a `CLUSTER SLOTS` reply lists.
+fn slots_ports(ranges: &[Reply]) -> BTreeSet<u16> {
+    ranges
+        .iter()
+        .filter_map(|r| match r {
+            Reply::Many(items) => Some(items.iter().skip(2)),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|node| match node {
+            Reply::Many(fields) => match fields.get(1) {
+                Some(Reply::Text(port)) => port.parse().ok(),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether `port` is a primary, or a replica of a primary, in the summary (not a primary
+/// without slots, which `CLUSTER SLOTS` leaves out).
+fn summary_has_role(first: &Option<(usize, Summary)>, port: u16) -> bool {
+    let Some((_, summary)) = first else {
+        return false;
+    };
+    match summary.get(&port) {
+        Some((true, _, slots)) => !slots.is_empty(),
+        Some((false, Some(_), _)) => true,
+        _ => false,
     }
 }
 

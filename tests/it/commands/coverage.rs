@@ -70,6 +70,7 @@ fn built() -> Vec<Request> {
     all.extend(super::scan::built());
     all.extend(super::bitmap::built());
     all.extend(super::hyperloglog::built());
+    all.extend(super::cluster::built());
     all
 }
 

@@ -16,6 +16,7 @@
 pub mod audit;
 mod basics;
 mod bitmap;
+mod cluster;
 pub mod coverage;
 mod generic;
 mod geo;
@@ -23,6 +24,7 @@ mod hashes;
 mod hyperloglog;
 mod lists;
 mod scan;
+pub mod sentinel;
 mod sets;
 mod sorted_sets;
 mod streams;
