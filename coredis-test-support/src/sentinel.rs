@@ -14,8 +14,8 @@
 //!
 //! "Healthy" ([`SentinelGroup::wait_until_healthy`]) means: every Sentinel reports the same
 //! primary, flagged only `master`, with every other data server as a replica flagged only
-//! `slave`, and every other Sentinel; the primary says `role:master`; every replica follows
-//! it with its link up. Each wait has a deadline and panics with the log tails after it.
+//! `slave`, and every other Sentinel flagged only `sentinel` (connected); the primary says
+//! `role:master`; every replica follows it with its link up. Each wait has a deadline and panics with the log tails after it.
 //! Dropping the group kills every process and removes every temp dir.
 
 use std::collections::BTreeMap;
@@ -268,6 +268,15 @@ impl SentinelGroup {
             for replica in listed.iter().map(fields) {
                 if replica.get("flags").map(String::as_str) != Some("slave") {
                     return Some(format!("sentinel {i} sees the replica {replica:?}"));
+                }
+            }
+            let peers = match call(sentinel, &["SENTINEL", "SENTINELS", &self.name]) {
+                Ok(Reply::Many(items)) => items,
+                other => return Some(format!("sentinel {i}: SENTINEL SENTINELS {other:?}")),
+            };
+            for peer in peers.iter().map(fields) {
+                if peer.get("flags").map(String::as_str) != Some("sentinel") {
+                    return Some(format!("sentinel {i} sees the sentinel {peer:?}"));
                 }
             }
         }
