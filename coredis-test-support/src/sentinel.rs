@@ -15,8 +15,9 @@
 //! "Healthy" ([`SentinelGroup::wait_until_healthy`]) means: every Sentinel reports the same
 //! primary, flagged only `master`, with every other data server as a replica flagged only
 //! `slave`, and every other Sentinel flagged only `sentinel` (connected); the primary says
-//! `role:master`; every replica follows it with its link up. Each wait has a deadline and panics with the log tails after it.
-//! Dropping the group kills every process and removes every temp dir.
+//! `role:master`; every replica follows it with its link up. Each wait has a deadline and
+//! panics with the log tails after it. Dropping the group kills every process and removes
+//! every temp dir.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
