@@ -162,9 +162,34 @@ fn is_redis_7() -> bool {
     server_major_minor() >= (7, 0)
 }
 
+/// `available`, after reporting `test` as skipped for `what` when it is not.
+fn only_if(available: bool, test: &str, what: &str) -> bool {
+    if !available {
+        skip(&format!("{T}{test}"), what);
+    }
+    available
+}
+
 /// Read-only introspection of a healthy 3 + 3 cluster, under both protocols.
 #[test]
 fn cluster_introspection_on_a_running_cluster() {
+    let test = "cluster_introspection_on_a_running_cluster";
+    let redis_7 = only_if(
+        is_redis_7(),
+        test,
+        "CLUSTER SHARDS and CLUSTER LINKS need Redis 7.0",
+    );
+    let shard_ids = only_if(
+        valkey_at_least(7, 2),
+        test,
+        "CLUSTER MYSHARDID needs Redis 7.2 or Valkey 7.2 (run against Valkey)",
+    );
+    let slot_stats = only_if(
+        valkey_at_least(8, 0),
+        test,
+        "CLUSTER SLOT-STATS needs Valkey 8.0",
+    );
+    let scan = only_if(valkey_at_least(9, 1), test, "CLUSTERSCAN needs Valkey 9.1");
     let cluster = Cluster::start(3, 1);
     // Three keys in one slot, on the node that serves it.
     let tag = "{cluster-it}";
@@ -258,7 +283,7 @@ fn cluster_introspection_on_a_running_cluster() {
         let total: u32 = ranges.iter().map(|r| r.slots.len()).sum();
         assert_eq!(total, 16384);
 
-        if is_redis_7() {
+        if redis_7 {
             let shards = r.cluster_shards().unwrap();
             assert_eq!(shards.len(), 3, "{ctx}: {shards:?}");
             for shard in &shards {
@@ -312,7 +337,7 @@ fn cluster_introspection_on_a_running_cluster() {
         let e = r.cluster_count_failure_reports("no-such-node").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Server, "{e}");
 
-        if valkey_at_least(7, 2) {
+        if shard_ids {
             let shard_id = r.cluster_myshardid().unwrap();
             let shards = r.cluster_shards().unwrap();
             let mine = shards
@@ -321,7 +346,7 @@ fn cluster_introspection_on_a_running_cluster() {
                 .unwrap();
             assert_eq!(mine.id.as_deref(), Some(shard_id.as_str()), "{ctx}");
         }
-        if valkey_at_least(8, 0) {
+        if slot_stats {
             let stats = r
                 .cluster_slot_stats(SlotStatsFilter::SlotsRange {
                     start: slot,
@@ -343,13 +368,8 @@ fn cluster_introspection_on_a_running_cluster() {
             assert_eq!(top[1].key_count, 0);
         }
     }
-    if valkey_at_least(9, 1) {
+    if scan {
         clusterscan_walks(&cluster, &keys);
-    } else {
-        skip(
-            &format!("{T}cluster_introspection_on_a_running_cluster (CLUSTERSCAN)"),
-            "CLUSTERSCAN needs Valkey 9.1",
-        );
     }
 }
 
@@ -415,6 +435,11 @@ fn clusterscan_walks(cluster: &Cluster, keys: &[String]) {
 /// Slot assignment, epochs and the config file on lone fresh nodes.
 #[test]
 fn cluster_slots_epochs_and_config_on_a_fresh_node() {
+    let ranges = only_if(
+        is_redis_7(),
+        "cluster_slots_epochs_and_config_on_a_fresh_node",
+        "CLUSTER ADDSLOTSRANGE and DELSLOTSRANGE need Redis 7.0",
+    );
     for p in [3u8, 2] {
         let node = start_node();
         let r = client(&node, p);
@@ -435,7 +460,7 @@ fn cluster_slots_epochs_and_config_on_a_fresh_node() {
             myself(&r).slots,
             [SlotRange::new(0, 0), SlotRange::new(2, 2)]
         );
-        if is_redis_7() {
+        if ranges {
             r.cluster_addslotsrange([(100, 199), (300, 300)]).unwrap();
             assert_eq!(r.cluster_info().unwrap().slots_assigned, 2 + 101);
             r.cluster_delslotsrange([(150, 199)]).unwrap();
@@ -528,6 +553,17 @@ fn wait_for_peer(r: &Redis, id: &str) {
 /// COUNT-FAILURE-REPORTS, and Valkey's REPLICATE NO ONE, on fresh nodes.
 #[test]
 fn cluster_meet_replicate_setslot_forget() {
+    let test = "cluster_meet_replicate_setslot_forget";
+    let timeout = only_if(
+        valkey_at_least(8, 0),
+        test,
+        "CLUSTER SETSLOT … TIMEOUT needs Valkey 8.0",
+    );
+    let no_one = only_if(
+        valkey_at_least(9, 0),
+        test,
+        "CLUSTER REPLICATE NO ONE needs Valkey 9.0",
+    );
     let nodes = fresh_nodes(4);
     let (a, b, c, d) = (
         client(&nodes[0], 3),
@@ -603,7 +639,7 @@ fn cluster_meet_replicate_setslot_forget() {
     assert_eq!(myself(&c).importing.len(), 1);
     c.cluster_setslot(101, ClusterSetSlot::Stable).unwrap();
     assert!(myself(&c).importing.is_empty());
-    if valkey_at_least(8, 0) {
+    if timeout {
         c.cluster_setslot_with(
             102,
             ClusterSetSlot::Importing(ids[0].clone()),
@@ -628,7 +664,7 @@ fn cluster_meet_replicate_setslot_forget() {
     let e = a.cluster_forget(&ids[0]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Server, "cannot forget itself: {e}");
 
-    if valkey_at_least(9, 0) {
+    if no_one {
         b.cluster_replicate_no_one().unwrap();
         let me = myself(&b);
         assert!(me.is_primary() && me.slots.is_empty(), "{me:?}");

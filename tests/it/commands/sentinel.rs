@@ -66,6 +66,19 @@ fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
     }
 }
 
+/// Whether the Sentinel takes several parameters in `SENTINEL CONFIG GET/SET` (Valkey); reports
+/// `test` as skipped for that part otherwise.
+fn several_parameters(test: &str) -> bool {
+    let yes = valkey_at_least(7, 2);
+    if !yes {
+        coredis_test_support::skip(
+            &format!("commands::sentinel::{test}"),
+            "SENTINEL CONFIG GET/SET of several parameters needs Valkey (Redis 7.0 and 6.2 take one)",
+        );
+    }
+    yes
+}
+
 #[test]
 fn sentinel_routing_facts_match_the_server() {
     let group = SentinelGroup::start("audit", 0, 1);
@@ -79,6 +92,7 @@ fn sentinel_routing_facts_match_the_server() {
 /// What the Sentinels know, read under both protocols.
 #[test]
 fn sentinel_introspection() {
+    let several = several_parameters("sentinel_introspection");
     let group = SentinelGroup::start("coredis", 2, 3);
     let primary = &group.servers()[0];
     let primary_addr = ("127.0.0.1".to_string(), primary.port());
@@ -195,7 +209,7 @@ fn sentinel_introspection() {
             HashMap::from([("resolve-hostnames".to_string(), "no".to_string())]),
             "{ctx}"
         );
-        if valkey_at_least(7, 2) {
+        if several {
             let conf = s
                 .sentinel_config_get(["resolve-hostnames", "announce-hostnames"])
                 .unwrap();
@@ -218,6 +232,7 @@ fn sentinel_introspection() {
 /// the Sentinel exits when elected).
 #[test]
 fn sentinel_configuration_and_failover() {
+    let several = several_parameters("sentinel_configuration_and_failover");
     let mut group = SentinelGroup::start("coredis-fo", 1, 2);
     let s = client(&group.sentinels()[0], 3);
     let s2 = client(&group.sentinels()[0], 2);
@@ -234,7 +249,7 @@ fn sentinel_configuration_and_failover() {
         s.sentinel_config_get("resolve-hostnames").unwrap()["resolve-hostnames"],
         "no"
     );
-    if valkey_at_least(7, 2) {
+    if several {
         s.sentinel_config_set([("resolve-hostnames", "no"), ("announce-hostnames", "no")])
             .unwrap();
     }
