@@ -28,7 +28,7 @@
 //! `--cluster-enabled yes` servers of the binary under test, joins them with
 //! `redis-cli --cluster create` (Debian's `redis-tools`, or a `redis-cli`/`valkey-cli` beside
 //! the server binary; `$COREDIS_CLI_BIN` overrides) and waits until every node reports
-//! `cluster_state:ok`, all agree on roles and slots, and replicas are in sync (about 4 s for
+//! `cluster_state:ok`, all agree on roles and slots, and replicas are in sync (4 to 7 s for
 //! 3 + 3 nodes). [`SentinelGroup::start`]`(name, replicas, sentinels)` starts a primary,
 //! replicas and the same binary run as Sentinels (`--sentinel`), and waits until every
 //! Sentinel sees the primary, its replicas and the other Sentinels (about 3 s: Sentinels
