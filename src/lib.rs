@@ -134,6 +134,7 @@ pub mod prelude {
     };
     pub use crate::commands::{BlockingSortedSetCommands, BlockingStreamCommands};
     pub use crate::commands::{ClientStateCommands, PubSubCommands, ScriptingCommands};
+    pub use crate::commands::{ClusterCommands, SentinelCommands};
     pub use crate::{FromValue, Redis};
 }
 

@@ -158,3 +158,17 @@ fn server_groups(r: &Redis) {
     let _: Handle<Vec<SlowLogEntry>> = d.slowlog_get();
     let _: coredis::Result<()> = r.module_unload("m");
 }
+
+/// The cluster and sentinel groups on both executors, with the same `T`.
+#[allow(dead_code)]
+fn cluster_and_sentinel_groups_on_both_executors(r: &Redis) {
+    use coredis::types::{ClusterInfo, ClusterNode, SentinelMaster};
+    let d = r.deferred();
+    let _: coredis::Result<ClusterInfo> = r.cluster_info();
+    let _: Handle<ClusterInfo> = d.cluster_info();
+    let _: coredis::Result<Vec<ClusterNode>> = r.cluster_nodes();
+    let _: Handle<Vec<ClusterNode>> = d.cluster_nodes();
+    let _: coredis::Result<SentinelMaster> = r.sentinel_master("m");
+    let _: Handle<SentinelMaster> = d.sentinel_master("m");
+    let _: coredis::Result<Option<(String, u16)>> = r.sentinel_get_master_addr_by_name("m");
+}

@@ -223,10 +223,10 @@ fn probe_tls() -> bool {
 
 /// A fresh directory under `std::env::temp_dir()`, removed on drop.
 #[derive(Debug)]
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(PathBuf);
 
 impl TempDir {
-    fn new() -> TempDir {
+    pub(crate) fn new() -> TempDir {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         static CLEANUP: Once = Once::new();
         CLEANUP.call_once(remove_stale_dirs);
@@ -246,7 +246,7 @@ impl TempDir {
         }
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.0
     }
 }
@@ -307,24 +307,11 @@ pub(crate) fn pseudo_random() -> u64 {
 /// the source port of some outgoing client connection (which `bind(0)` ports can: those come
 /// from the ephemeral range). Falls back to binding port 0 if that range is unusable.
 pub fn free_port() -> u16 {
-    static HANDED_OUT: OnceLock<Mutex<HashSet<u16>>> = OnceLock::new();
-    let mut handed_out = HANDED_OUT
-        .get_or_init(|| Mutex::new(HashSet::new()))
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    let ephemeral_low = fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse::<u16>().ok())
-        .unwrap_or(32768);
-    let (low, high) = (10_000u16, ephemeral_low);
+    let (low, high) = (10_000u16, ephemeral_low());
     if high > low + 1000 {
         for _ in 0..500 {
             let port = low + (pseudo_random() % u64::from(high - low)) as u16;
-            if handed_out.contains(&port) {
-                continue;
-            }
-            if TcpListener::bind((HOST, port)).is_ok() {
-                handed_out.insert(port);
+            if claim_port(port) {
                 return port;
             }
         }
@@ -332,11 +319,62 @@ pub fn free_port() -> u16 {
     for _ in 0..100 {
         let listener = TcpListener::bind((HOST, 0)).expect("cannot bind 127.0.0.1:0");
         let port = listener.local_addr().expect("local_addr").port();
-        if handed_out.insert(port) {
+        if handed_out().insert(port) {
             return port;
         }
     }
     panic!("cannot find a free TCP port on {HOST}");
+}
+
+/// The ports this process handed out (never handed out twice).
+fn handed_out() -> std::sync::MutexGuard<'static, HashSet<u16>> {
+    static HANDED_OUT: OnceLock<Mutex<HashSet<u16>>> = OnceLock::new();
+    HANDED_OUT
+        .get_or_init(|| Mutex::new(HashSet::new()))
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
+/// Marks `port` as handed out if it was not and is free right now.
+fn claim_port(port: u16) -> bool {
+    let mut handed_out = handed_out();
+    if handed_out.contains(&port) || TcpListener::bind((HOST, port)).is_err() {
+        return false;
+    }
+    handed_out.insert(port)
+}
+
+/// The low end of the kernel's ephemeral port range (32768 when it cannot be read).
+fn ephemeral_low() -> u16 {
+    fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768)
+}
+
+/// How far a cluster node's bus port is from its client port (the servers' fixed rule when
+/// `cluster-port` is not set, which Redis 6.2 cannot set).
+pub const CLUSTER_BUS_OFFSET: u16 = 10_000;
+
+/// A port for a cluster node: free now, never handed out before by this process, and so is
+/// the port [`CLUSTER_BUS_OFFSET`] above it (the node's cluster bus), which also stays below
+/// the kernel's ephemeral range. Both are marked as handed out.
+pub fn free_cluster_port() -> u16 {
+    for _ in 0..500 {
+        let port = free_port();
+        let Some(bus) = port.checked_add(CLUSTER_BUS_OFFSET) else {
+            continue;
+        };
+        if bus >= ephemeral_low() {
+            continue;
+        }
+        if claim_port(bus) {
+            return port;
+        }
+    }
+    panic!(
+        "cannot find a free pair of TCP ports (client, client + {CLUSTER_BUS_OFFSET}) on {HOST}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -354,6 +392,8 @@ pub struct ServerBuilder {
     acl_users: Vec<(String, String)>,
     extra_args: Vec<String>,
     port: Option<u16>,
+    cluster: bool,
+    sentinel: Option<String>,
 }
 
 impl ServerBuilder {
@@ -407,6 +447,26 @@ impl ServerBuilder {
         self
     }
 
+    /// Run as a cluster node (`--cluster-enabled yes`, its `nodes.conf` in the server's temp
+    /// dir, which [`Server::restart`] keeps, so a restarted node keeps its identity). The
+    /// harness picks the port so that the cluster bus port (the port + 10000, the rule of
+    /// every server version when `cluster-port` is unset) is free too. Not joined to
+    /// anything: see [`crate::cluster::Cluster`] for a whole cluster.
+    pub fn cluster_enabled(mut self, yes: bool) -> Self {
+        self.cluster = yes;
+        self
+    }
+
+    /// Run as a Sentinel (`<server> <dir>/sentinel.conf --sentinel`) whose config file starts
+    /// with `config` (e.g. `sentinel monitor name 127.0.0.1 6379 2` lines). The file is
+    /// written at the first start only: Sentinel rewrites it with what it learns (its id,
+    /// the replicas and other sentinels it found), and [`Server::restart`] keeps that. See
+    /// [`crate::sentinel::SentinelGroup`] for a monitored primary with replicas and sentinels.
+    pub fn sentinel(mut self, config: &str) -> Self {
+        self.sentinel = Some(config.to_owned());
+        self
+    }
+
     /// Start the server and wait until it answers `PING` (up to 10 s).
     ///
     /// If the chosen port turns out to be taken, retries with other free ports (up to 5
@@ -453,7 +513,11 @@ impl ServerBuilder {
         let retry_possible = server.config.port.is_none() || server.config.tls;
         let attempts = if retry_possible { LAUNCH_ATTEMPTS } else { 1 };
         for attempt in 1..=attempts {
-            server.port = server.config.port.unwrap_or_else(free_port);
+            server.port = match server.config.port {
+                Some(port) => port,
+                None if server.config.cluster => free_cluster_port(),
+                None => free_port(),
+            };
             server.tls_port = server.config.tls.then(free_port);
             match server.launch() {
                 Ok(()) => return server,
@@ -709,6 +773,10 @@ impl Server {
             // DEBUG is disabled by default since 7.0 (and the option does not exist before).
             opt("--enable-debug-command", &"yes");
         }
+        if self.config.cluster {
+            opt("--cluster-enabled", &"yes");
+            opt("--cluster-config-file", &dir.join("nodes.conf"));
+        }
         if let Some(path) = &self.unix_path {
             opt("--unixsocket", path);
             opt("--unixsocketperm", &"700");
@@ -749,6 +817,14 @@ impl Server {
             .open(&stdout_log)
             .map_err(LaunchError::Spawn)?;
         let mut cmd = Command::new(server_bin());
+        if let Some(config) = &self.config.sentinel {
+            // Sentinel wants its (writable) config file first, then `--sentinel`.
+            let path = dir.join("sentinel.conf");
+            if !path.exists() {
+                fs::write(&path, format!("{config}\n")).map_err(LaunchError::Spawn)?;
+            }
+            cmd.arg(path).arg("--sentinel");
+        }
         cmd.args(self.server_args())
             .current_dir(&dir)
             .stdin(Stdio::null())

@@ -33,6 +33,7 @@
 mod bitmap;
 mod blocking;
 mod client_state;
+mod cluster;
 mod connection;
 mod exclusive;
 mod generic;
@@ -43,6 +44,7 @@ mod lists;
 mod pubsub;
 mod scan;
 mod scripting;
+mod sentinel;
 mod server;
 mod sets;
 mod sorted_sets;
@@ -53,6 +55,7 @@ mod supported;
 pub use bitmap::BitmapCommands;
 pub use blocking::{BlockingCommands, BlockingSortedSetCommands, BlockingStreamCommands};
 pub use client_state::ClientStateCommands;
+pub use cluster::ClusterCommands;
 pub use connection::ConnectionCommands;
 pub use exclusive::ExclusiveCommands;
 pub use generic::GenericCommands;
@@ -63,6 +66,7 @@ pub use lists::ListCommands;
 pub use pubsub::PubSubCommands;
 pub use scan::{ScanCommands, ScanIter};
 pub use scripting::ScriptingCommands;
+pub use sentinel::SentinelCommands;
 pub use server::{
     AclCommands, ConfigCommands, DiagnosticCommands, IntrospectionCommands, ModuleCommands,
     ReplicationCommands, ServerCommands,

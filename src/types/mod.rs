@@ -9,7 +9,9 @@
 //! Must not: do I/O.
 
 mod bitmap;
+pub(crate) mod cluster;
 mod connection;
+mod fields;
 mod generic;
 mod geo;
 mod hashes;
@@ -18,6 +20,7 @@ mod lists;
 mod options;
 mod scan;
 mod scripting;
+pub(crate) mod sentinel;
 mod server;
 mod sorted_sets;
 mod streams;
@@ -49,6 +52,13 @@ pub use strings::{
 pub use bitmap::{
     BitEncoding, BitFieldGet, BitFieldOp, BitFieldOverflow, BitOffset, BitOp, BitRange, BitUnit,
 };
+pub use cluster::{
+    BumpEpoch, ClusterFailoverMode, ClusterInfo, ClusterLink, ClusterLinkDirection,
+    ClusterLinkState, ClusterNode, ClusterNodeFlag, ClusterNodeHealth, ClusterResetMode,
+    ClusterScanOptions, ClusterScanPage, ClusterSetSlot, ClusterShard, ClusterShardNode,
+    ClusterShardRole, ClusterSlotNode, ClusterSlotRange, SlotMigration, SlotMigrationGroup,
+    SlotMigrationOperation, SlotRange, SlotStats, SlotStatsFilter, SlotStatsMetric, CLUSTER_SLOTS,
+};
 pub use generic::{
     CopyOptions, ExpireTime, KeyType, MigrateAuth, MigrateOptions, MigrateStatus, ObjectEncoding,
     RestoreOptions, RestoreTtl, SortOptions, SortOrder, WaitAof,
@@ -61,6 +71,10 @@ pub use scan::{CollectionScanOptions, ScanOptions, ScanPage};
 pub use scripting::{
     EngineStats, FunctionFlag, FunctionInfo, FunctionLibrary, FunctionListOptions,
     FunctionLoadOptions, FunctionRestorePolicy, FunctionStats, RunningScript,
+};
+pub use sentinel::{
+    SentinelFailureMode, SentinelInfoCache, SentinelInfoCacheEntry, SentinelLeaderVote,
+    SentinelMaster, SentinelPeer, SentinelReplica, SentinelScript,
 };
 pub(crate) use server::{lastsave_reply, time_reply};
 pub use server::{

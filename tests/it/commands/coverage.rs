@@ -15,6 +15,7 @@ const DATA_GROUPS: &[&str] = &[
     "scripting",
     "pubsub",
     "transactions",
+    "cluster",
     "generic",
     "string",
     "bitmap",
@@ -67,6 +68,23 @@ const EXCLUDED: &[(&str, &str)] = &[
         "restore-asking",
         "sent between cluster nodes during a migration",
     ),
+    (
+        "asking",
+        "cluster internals: the cluster client sends it before following ASK",
+    ),
+    (
+        "readonly",
+        "cluster internals: the cluster client's reads from replicas",
+    ),
+    (
+        "readwrite",
+        "cluster internals: the cluster client's reads from replicas",
+    ),
+    (
+        "cluster|syncslots",
+        "Valkey's node-to-node slot migration protocol",
+    ),
+    ("cluster|help", "help text for humans"),
     ("debug", "debugging the server, not for applications"),
     (
         "script|debug",
@@ -118,6 +136,7 @@ fn built() -> Vec<Request> {
     all.extend(super::pubsub::built());
     all.extend(super::server::built());
     all.extend(super::blocking::built());
+    all.extend(super::cluster::built());
     all
 }
 
@@ -224,4 +243,58 @@ fn the_supported_list_is_the_list_of_methods() {
         .filter(|c| documented.contains(**c) && !ours.contains(**c))
         .collect();
     assert!(stale.is_empty(), "in SUPPORTED without a method: {stale:?}");
+}
+
+#[test]
+fn every_sentinel_command_has_a_method() {
+    if server_major_minor() < (7, 0) {
+        skip(
+            "every_sentinel_command_has_a_method",
+            "COMMAND DOCS needs Redis 7.0 or Valkey",
+        );
+        return;
+    }
+    // A lone sentinel watching nothing in particular answers COMMAND DOCS.
+    let primary = Server::start();
+    let sentinel = Server::builder()
+        .sentinel(&format!(
+            "sentinel monitor cov 127.0.0.1 {} 1\n",
+            primary.port()
+        ))
+        .start();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], sentinel.port()));
+    let mut conn = Conn::connect(addr, std::time::Duration::from_secs(10)).expect("connect");
+    let reply = conn
+        .call(&["COMMAND", "DOCS", "SENTINEL"])
+        .expect("COMMAND DOCS");
+    let mut documented = BTreeSet::new();
+    let Reply::Many(items) = reply else {
+        panic!("COMMAND DOCS SENTINEL: {reply:?}");
+    };
+    for pair in items.chunks(2) {
+        let [Reply::Text(name), Reply::Many(doc)] = pair else {
+            continue;
+        };
+        let subcommands = doc.chunks(2).find_map(|kv| match kv {
+            [Reply::Text(k), Reply::Many(v)] if k == "subcommands" => Some(v.clone()),
+            _ => None,
+        });
+        for sub in subcommands.unwrap_or_default().chunks(2) {
+            if let [Reply::Text(sub), _] = sub {
+                documented.insert(sub.to_ascii_lowercase());
+            }
+        }
+        assert_eq!(name.to_ascii_lowercase(), "sentinel");
+    }
+    assert!(documented.len() > 15, "parsed: {documented:?}");
+    let ours: BTreeSet<String> = super::sentinel::built().iter().map(info_name).collect();
+    let excluded = ["sentinel|debug", "sentinel|help"];
+    let missing: Vec<&String> = documented
+        .iter()
+        .filter(|c| !ours.contains(*c) && !excluded.contains(&c.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "sentinel commands without a method: {missing:?}"
+    );
 }

@@ -1,0 +1,447 @@
+//! A throw-away Sentinel deployment on loopback: [`SentinelGroup`] starts a primary, its
+//! replicas (`--replicaof`) and Sentinels monitoring it, and waits until everyone agrees.
+//!
+//! The Sentinels are the server binary under test run as `<server> sentinel.conf
+//! --sentinel` ([`ServerBuilder::sentinel`](crate::ServerBuilder::sentinel)): Debian's `redis-sentinel` is the same program
+//! as its `redis-server`, and `valkey-server` and Redis 6.2's `redis-server` run as
+//! Sentinels the same way, so a Valkey run tests Valkey's Sentinel. Each Sentinel's config:
+//!
+//! ```text
+//! sentinel monitor <name> 127.0.0.1 <primary port> <quorum: 2, or 1 with one sentinel>
+//! sentinel down-after-milliseconds <name> 1000
+//! sentinel failover-timeout <name> 3000
+//! ```
+//!
+//! "Healthy" ([`SentinelGroup::wait_until_healthy`]) means: every Sentinel reports the same
+//! primary, flagged only `master`, with every other data server as a replica flagged only
+//! `slave`, and every other Sentinel flagged only `sentinel` (connected); the primary says
+//! `role:master`; every replica follows it with its link up. Each wait has a deadline and
+//! panics with the log tails after it. Dropping the group kills every process and removes
+//! every temp dir.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::raw::{Conn, Reply};
+use crate::Server;
+
+/// How long the group may take to become healthy, or a failover to complete.
+const DEADLINE: Duration = Duration::from_secs(60);
+/// Timeout of the raw connections that poll the processes.
+const POLL_TIMEOUT: Duration = Duration::from_secs(5);
+/// Pause between polls.
+const POLL_PAUSE: Duration = Duration::from_millis(50);
+
+/// A primary, its replicas and the Sentinels that monitor them (see the module docs).
+///
+/// The data servers are numbered in start order: 0 is the first primary, `1..` its replicas.
+/// After a failover another one is the primary: ask [`SentinelGroup::primary`].
+#[derive(Debug)]
+pub struct SentinelGroup {
+    name: String,
+    servers: Vec<Server>,
+    sentinels: Vec<Server>,
+}
+
+impl SentinelGroup {
+    /// Starts a primary with `replicas` replicas and `sentinels` Sentinels monitoring it
+    /// under `name`, and waits until the group is healthy (up to 60 s; Sentinels find each
+    /// other through hello messages sent every 2 s). Panics with the log tails otherwise.
+    pub fn start(name: &str, replicas: usize, sentinels: usize) -> SentinelGroup {
+        assert!(
+            sentinels >= 1,
+            "a SentinelGroup needs at least one sentinel"
+        );
+        assert!(
+            !name.is_empty() && !name.contains(char::is_whitespace),
+            "the master name must be one word: {name:?}"
+        );
+        let data = || Server::builder().arg("--repl-diskless-sync-delay").arg("0");
+        let primary = data().start();
+        let port = primary.port().to_string();
+        let mut servers = vec![primary];
+        for _ in 0..replicas {
+            let replica = data()
+                .arg("--replicaof")
+                .arg("127.0.0.1")
+                .arg(&port)
+                .start();
+            servers.push(replica);
+        }
+        let quorum = sentinels.min(2);
+        let config = format!(
+            "sentinel monitor {name} 127.0.0.1 {port} {quorum}\n\
+             sentinel down-after-milliseconds {name} 1000\n\
+             sentinel failover-timeout {name} 3000"
+        );
+        let sentinels = (0..sentinels)
+            .map(|_| Server::builder().sentinel(&config).start())
+            .collect();
+        let group = SentinelGroup {
+            name: name.to_owned(),
+            servers,
+            sentinels,
+        };
+        group.wait_for(0);
+        group
+    }
+
+    /// The name the Sentinels monitor the primary under.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The data servers: 0 started as the primary, the others as its replicas.
+    pub fn servers(&self) -> &[Server] {
+        &self.servers
+    }
+
+    /// Data server `i`, mutable (to kill or restart it).
+    pub fn server_mut(&mut self, i: usize) -> &mut Server {
+        &mut self.servers[i]
+    }
+
+    /// The Sentinels.
+    pub fn sentinels(&self) -> &[Server] {
+        &self.sentinels
+    }
+
+    /// Sentinel `i`, mutable (to kill or restart it).
+    pub fn sentinel_mut(&mut self, i: usize) -> &mut Server {
+        &mut self.sentinels[i]
+    }
+
+    /// `"127.0.0.1:PORT"` of every Sentinel.
+    pub fn sentinel_addrs(&self) -> Vec<String> {
+        self.sentinels.iter().map(Server::addr).collect()
+    }
+
+    /// The port of every Sentinel.
+    pub fn sentinel_ports(&self) -> Vec<u16> {
+        self.sentinels.iter().map(Server::port).collect()
+    }
+
+    /// The index (into [`SentinelGroup::servers`]) of the primary, as the first Sentinel that
+    /// answers reports it now. Panics if none answers or the address is not one of ours.
+    pub fn primary(&self) -> usize {
+        let port = self
+            .sentinels
+            .iter()
+            .find_map(|s| primary_port_per(s, &self.name))
+            .unwrap_or_else(|| panic!("no sentinel answers\n{}", self.log_tails()));
+        self.index_of_port(port)
+            .unwrap_or_else(|| panic!("the sentinels report a primary on port {port}, not ours"))
+    }
+
+    /// `"127.0.0.1:PORT"` of the primary now (see [`SentinelGroup::primary`]).
+    pub fn primary_addr(&self) -> String {
+        self.servers[self.primary()].addr()
+    }
+
+    /// Makes the first Sentinel fail the primary over (`SENTINEL FAILOVER`, retried while it
+    /// answers with an error such as `-INPROG`), and waits until every Sentinel reports
+    /// another primary, that server says `role:master`, and the other replicas follow it with
+    /// their link up. Returns the new primary's index. The old primary (if running) is turned
+    /// into a replica by the Sentinels some seconds later; [`SentinelGroup::wait_until_healthy`]
+    /// waits for that too. Panics with the log tails after 60 s.
+    pub fn failover(&self) -> usize {
+        let old = self.primary();
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            match call(&self.sentinels[0], &["SENTINEL", "FAILOVER", &self.name]) {
+                Ok(Reply::Text(ok)) if ok == "OK" => break,
+                other => {
+                    if Instant::now() > deadline {
+                        panic!(
+                            "SENTINEL FAILOVER kept failing: {other:?}\n{}",
+                            self.log_tails()
+                        );
+                    }
+                    thread::sleep(Duration::from_millis(200));
+                }
+            }
+        }
+        loop {
+            let problem = self.failover_problem(old);
+            match problem {
+                Ok(new) => return new,
+                Err(problem) if Instant::now() > deadline => panic!(
+                    "the failover did not complete within {DEADLINE:?}: {problem}\n{}",
+                    self.log_tails()
+                ),
+                Err(_) => thread::sleep(POLL_PAUSE),
+            }
+        }
+    }
+
+    /// Waits (up to 60 s) until the group is healthy around the primary the Sentinels report
+    /// (see the module docs); panics with what is wrong and the log tails after that.
+    pub fn wait_until_healthy(&self) {
+        self.wait_for(self.primary());
+    }
+
+    /// The log tails of every process, for failure messages.
+    pub fn log_tails(&self) -> String {
+        let data = self
+            .servers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("=== server {i} ({}) ===\n{}", s.addr(), s.log_tail()));
+        let sentinels = self
+            .sentinels
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("=== sentinel {i} ({}) ===\n{}", s.addr(), s.log_tail()));
+        data.chain(sentinels).collect::<Vec<_>>().join("\n")
+    }
+
+    fn index_of_port(&self, port: u16) -> Option<usize> {
+        self.servers.iter().position(|s| s.port() == port)
+    }
+
+    fn wait_for(&self, primary: usize) {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            match self.problem(primary) {
+                None => return,
+                Some(problem) if Instant::now() > deadline => panic!(
+                    "the sentinel group did not become healthy within {DEADLINE:?}: \
+                     {problem}\n{}",
+                    self.log_tails()
+                ),
+                Some(_) => thread::sleep(POLL_PAUSE),
+            }
+        }
+    }
+
+    /// After a failover away from `old`: the new primary's index, or what is not done yet.
+    fn failover_problem(&self, old: usize) -> Result<usize, String> {
+        let mut new = None;
+        for (i, sentinel) in self.sentinels.iter().enumerate() {
+            let port = primary_port_per(sentinel, &self.name)
+                .ok_or_else(|| format!("sentinel {i} does not answer"))?;
+            let index = self
+                .index_of_port(port)
+                .ok_or_else(|| format!("sentinel {i} reports port {port}"))?;
+            if index == old {
+                return Err(format!("sentinel {i} still reports the old primary"));
+            }
+            match new {
+                None => new = Some(index),
+                Some(n) if n != index => return Err(format!("sentinels disagree: {n}, {index}")),
+                Some(_) => {}
+            }
+        }
+        let new = new.ok_or("no sentinels")?;
+        self.data_problem(new, Some(old)).map_or(Ok(new), Err)
+    }
+
+    /// What keeps the group from being healthy around `primary`, or `None`.
+    fn problem(&self, primary: usize) -> Option<String> {
+        let port = self.servers[primary].port();
+        let replicas = self.servers.len() - 1;
+        for (i, sentinel) in self.sentinels.iter().enumerate() {
+            let master = match call(sentinel, &["SENTINEL", "MASTER", &self.name]) {
+                Ok(reply) => fields(&reply),
+                Err(e) => return Some(format!("sentinel {i}: {e}")),
+            };
+            let field = |k: &str| master.get(k).map(String::as_str).unwrap_or("");
+            let expected = [
+                ("port", port.to_string()),
+                ("flags", "master".to_owned()),
+                ("num-slaves", replicas.to_string()),
+                (
+                    "num-other-sentinels",
+                    (self.sentinels.len() - 1).to_string(),
+                ),
+            ];
+            for (k, v) in &expected {
+                if field(k) != v {
+                    return Some(format!("sentinel {i}: {k} is {:?}, not {v}", field(k)));
+                }
+            }
+            let listed = match call(sentinel, &["SENTINEL", "REPLICAS", &self.name]) {
+                Ok(Reply::Many(items)) => items,
+                other => return Some(format!("sentinel {i}: SENTINEL REPLICAS {other:?}")),
+            };
+            for replica in listed.iter().map(fields) {
+                if replica.get("flags").map(String::as_str) != Some("slave") {
+                    return Some(format!("sentinel {i} sees the replica {replica:?}"));
+                }
+            }
+            let peers = match call(sentinel, &["SENTINEL", "SENTINELS", &self.name]) {
+                Ok(Reply::Many(items)) => items,
+                other => return Some(format!("sentinel {i}: SENTINEL SENTINELS {other:?}")),
+            };
+            for peer in peers.iter().map(fields) {
+                if peer.get("flags").map(String::as_str) != Some("sentinel") {
+                    return Some(format!("sentinel {i} sees the sentinel {peer:?}"));
+                }
+            }
+        }
+        self.data_problem(primary, None)
+    }
+
+    /// The data servers' side: `primary` says `role:master`, every other running one (but
+    /// `skip`) follows it with the link up.
+    fn data_problem(&self, primary: usize, skip: Option<usize>) -> Option<String> {
+        let port = self.servers[primary].port();
+        for (i, server) in self.servers.iter().enumerate() {
+            if Some(i) == skip {
+                continue;
+            }
+            let info = match call(server, &["INFO", "replication"]) {
+                Ok(Reply::Text(info)) => info,
+                other => return Some(format!("server {i}: INFO replication {other:?}")),
+            };
+            let ok = if i == primary {
+                info.contains("role:master")
+            } else {
+                info.contains("role:slave")
+                    && info.contains(&format!("master_port:{port}\r\n"))
+                    && info.contains("master_link_status:up")
+            };
+            if !ok {
+                return Some(format!("server {i}: {info}"));
+            }
+        }
+        None
+    }
+}
+
+/// The primary's port as `sentinel` reports it, if it answers.
+fn primary_port_per(sentinel: &Server, name: &str) -> Option<u16> {
+    match call(sentinel, &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", name]) {
+        Ok(Reply::Many(addr)) => match addr.get(1) {
+            Some(Reply::Text(port)) => port.parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn call(server: &Server, args: &[&str]) -> std::io::Result<Reply> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], server.port()));
+    Conn::connect(addr, POLL_TIMEOUT)?.call(args)
+}
+
+/// A reply of field names and values (a RESP2 flat array or a RESP3 map), as a map.
+fn fields(reply: &Reply) -> BTreeMap<String, String> {
+    let Reply::Many(items) = reply else {
+        return BTreeMap::new();
+    };
+    items
+        .chunks(2)
+        .filter_map(|kv| match kv {
+            [Reply::Text(k), v] => Some((k.clone(), v.render())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpStream;
+    use std::path::PathBuf;
+
+    /// A primary, 2 replicas, 3 sentinels: healthy; the sentinels answer about the primary,
+    /// the replicas and each other; writes reach the replicas; a failover moves the primary
+    /// and the group heals around it; dropping it stops everything and removes the dirs.
+    #[test]
+    fn a_sentinel_group_starts_fails_over_and_is_cleaned_up() {
+        let started = Instant::now();
+        let group = SentinelGroup::start("harness", 2, 3);
+        crate::note(&format!(
+            "sentinel group healthy in {:?}",
+            started.elapsed()
+        ));
+        assert_eq!(group.name(), "harness");
+        assert_eq!(group.primary(), 0);
+        assert_eq!(group.primary_addr(), group.servers()[0].addr());
+        let sentinel = &group.sentinels()[0];
+        let port = group.servers()[0].port().to_string();
+        assert_eq!(
+            sentinel.command(&["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "harness"]),
+            format!("127.0.0.1\n{port}")
+        );
+        assert_eq!(sentinel.command(&["PING"]), "PONG");
+        let replicas = call(sentinel, &["SENTINEL", "REPLICAS", "harness"]).unwrap();
+        let Reply::Many(replicas) = replicas else {
+            panic!("{replicas:?}")
+        };
+        assert_eq!(replicas.len(), 2);
+        let peers = call(sentinel, &["SENTINEL", "SENTINELS", "harness"]).unwrap();
+        let Reply::Many(peers) = peers else {
+            panic!("{peers:?}")
+        };
+        let mut peer_ports: Vec<String> = peers
+            .iter()
+            .map(|p| fields(p).get("port").cloned().unwrap_or_default())
+            .collect();
+        peer_ports.sort();
+        let mut expected: Vec<String> = group.sentinel_ports()[1..]
+            .iter()
+            .map(u16::to_string)
+            .collect();
+        expected.sort();
+        assert_eq!(peer_ports, expected);
+
+        let primary = &group.servers()[0];
+        assert_eq!(primary.command(&["SET", "harness-key", "v"]), "OK");
+        assert_eq!(primary.command(&["WAIT", "2", "10000"]), "2");
+        assert_eq!(group.servers()[1].command(&["GET", "harness-key"]), "v");
+
+        let started = Instant::now();
+        let new = group.failover();
+        crate::note(&format!("sentinel failover in {:?}", started.elapsed()));
+        assert_ne!(new, 0);
+        assert_eq!(group.primary(), new);
+        let role = group.servers()[new].command(&["ROLE"]);
+        assert!(role.starts_with("master\n"), "{role}");
+        for s in group.sentinels() {
+            assert_eq!(
+                s.command(&["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "harness"]),
+                format!("127.0.0.1\n{}", group.servers()[new].port())
+            );
+        }
+        group.wait_until_healthy();
+        let role = group.servers()[0].command(&["ROLE"]);
+        assert!(role.starts_with("slave\n"), "the old primary: {role}");
+
+        let dirs: Vec<PathBuf> = group
+            .servers()
+            .iter()
+            .chain(group.sentinels())
+            .map(|s| s.dir().to_owned())
+            .collect();
+        let ports: Vec<u16> = group
+            .servers()
+            .iter()
+            .chain(group.sentinels())
+            .map(Server::port)
+            .collect();
+        drop(group);
+        for dir in dirs {
+            assert!(!dir.exists(), "{} left behind", dir.display());
+        }
+        for port in ports {
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            assert!(
+                TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err(),
+                "something still listens on {port}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_sentinel_without_replicas() {
+        let group = SentinelGroup::start("lonely", 0, 1);
+        let master =
+            fields(&call(&group.sentinels()[0], &["SENTINEL", "MASTER", "lonely"]).unwrap());
+        assert_eq!(master.get("quorum").map(String::as_str), Some("1"));
+        assert_eq!(master.get("num-slaves").map(String::as_str), Some("0"));
+    }
+}
