@@ -3,6 +3,7 @@
 //! `CLIENT PAUSE`, `CLIENT UNBLOCK`, `CLIENT SETINFO`, and client-side caching (`CLIENT
 //! TRACKING` options, [`ClientTrackingInfo`], [`TrackingRedirect`]).
 
+use crate::types::fields::Fields;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -11,45 +12,6 @@ use crate::cmd::Cmd;
 use crate::error::{Error, Result};
 use crate::from_value::FromValue;
 use crate::value::Value;
-
-/// The fields of a map-like reply (a RESP3 map or a RESP2 flat array), taken by name.
-pub(super) struct Fields {
-    what: &'static str,
-    fields: Vec<(String, Value)>,
-}
-
-impl Fields {
-    pub(super) fn read(value: Value, what: &'static str) -> Result<Fields> {
-        Ok(Fields {
-            what,
-            fields: Vec::from_value(value)?,
-        })
-    }
-
-    fn take(&mut self, name: &str) -> Option<Value> {
-        let at = self.fields.iter().position(|(k, _)| k == name)?;
-        Some(self.fields.swap_remove(at).1)
-    }
-
-    /// A field every server sends.
-    pub(super) fn req<T: FromValue>(&mut self, name: &str) -> Result<T> {
-        match self.take(name) {
-            Some(v) => T::from_value(v),
-            None => Err(Error::type_mismatch(
-                &format!("{} with the field `{name}`", self.what),
-                "none",
-            )),
-        }
-    }
-
-    /// A field older servers leave out, or that may be nil.
-    pub(super) fn opt<T: FromValue>(&mut self, name: &str) -> Result<Option<T>> {
-        match self.take(name) {
-            Some(v) => Option::<T>::from_value(v),
-            None => Ok(None),
-        }
-    }
-}
 
 /// The kind of a client connection, for the `TYPE` filters of `CLIENT LIST` and `CLIENT
 /// KILL`.

@@ -1,5 +1,5 @@
 //! Reading map-shaped replies (a RESP3 map or a RESP2 flat array of names and values) field by
-//! field, for the reply types of the cluster and sentinel commands.
+//! field: the one helper every reply type with named fields uses.
 
 use crate::error::{Error, Result};
 use crate::from_value::FromValue;
@@ -23,7 +23,8 @@ impl Fields {
     /// Removes and returns the field `name`.
     pub(crate) fn take(&mut self, name: &str) -> Option<Value> {
         let at = self.fields.iter().position(|(k, _)| k == name)?;
-        Some(self.fields.swap_remove(at).1)
+        // `remove`, not `swap_remove`: what is left keeps the server's order (see `rest`).
+        Some(self.fields.remove(at).1)
     }
 
     /// A field every server sends.
@@ -40,6 +41,16 @@ impl Fields {
             Some(v) => Option::<T>::from_value(v),
             None => Ok(None),
         }
+    }
+
+    /// A list field some servers leave out (empty then).
+    pub(crate) fn list<T: FromValue>(&mut self, name: &str) -> Result<Vec<T>> {
+        Ok(self.opt::<Vec<T>>(name)?.unwrap_or_default())
+    }
+
+    /// The fields not taken yet, in the order the server sent them.
+    pub(crate) fn rest(self) -> Vec<(String, Value)> {
+        self.fields
     }
 
     /// The error for a missing field.

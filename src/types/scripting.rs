@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::connection::Fields;
 use crate::cmd::Cmd;
 use crate::error::Result;
 use crate::from_value::FromValue;
+use crate::types::fields::Fields;
 use crate::value::Value;
 
 /// A flag a function was registered with (`FUNCTION LIST`).

@@ -5,10 +5,10 @@
 //! specifications and subcommands with 7.0. Older servers' replies read with those fields
 //! empty.
 
-use super::Fields;
 use crate::cmd::Cmd;
 use crate::error::{Error, Result};
 use crate::from_value::FromValue;
+use crate::types::fields::Fields;
 use crate::value::Value;
 
 /// What `COMMAND INFO` (and `COMMAND`) says about one command.

@@ -22,6 +22,7 @@ pub use diagnostics::{
     SlowLogEntry,
 };
 
+use crate::types::fields::Fields;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::args::time;
@@ -29,56 +30,6 @@ use crate::cmd::Cmd;
 use crate::error::{Error, Result};
 use crate::from_value::FromValue;
 use crate::value::Value;
-
-/// The named fields of a map-shaped reply (a RESP3 map or a RESP2 flat array), taken one by
-/// one.
-pub(crate) struct Fields {
-    what: &'static str,
-    fields: Vec<(String, Value)>,
-}
-
-impl Fields {
-    pub(crate) fn read(value: Value, what: &'static str) -> Result<Fields> {
-        Ok(Fields {
-            what,
-            fields: Vec::from_value(value)?,
-        })
-    }
-
-    pub(crate) fn take(&mut self, name: &str) -> Option<Value> {
-        let at = self.fields.iter().position(|(k, _)| k == name)?;
-        Some(self.fields.remove(at).1)
-    }
-
-    /// A field every server sends.
-    pub(crate) fn req<T: FromValue>(&mut self, name: &str) -> Result<T> {
-        match self.take(name) {
-            Some(v) => T::from_value(v),
-            None => Err(Error::type_mismatch(
-                &format!("{} with the field `{name}`", self.what),
-                "none",
-            )),
-        }
-    }
-
-    /// A field some servers leave out, or that may be nil.
-    pub(crate) fn opt<T: FromValue>(&mut self, name: &str) -> Result<Option<T>> {
-        match self.take(name) {
-            Some(v) => Option::<T>::from_value(v),
-            None => Ok(None),
-        }
-    }
-
-    /// A list field some servers leave out (empty then).
-    pub(crate) fn list<T: FromValue>(&mut self, name: &str) -> Result<Vec<T>> {
-        Ok(self.opt::<Vec<T>>(name)?.unwrap_or_default())
-    }
-
-    /// The fields not taken yet, in the order the server sent them.
-    pub(crate) fn rest(self) -> Vec<(String, Value)> {
-        self.fields
-    }
-}
 
 /// Text that may not be UTF-8 (command arguments in logs): invalid bytes become U+FFFD.
 pub(crate) fn lossy(value: Value) -> Result<String> {

@@ -5,52 +5,14 @@
 //! `entries-added`, `recorded-first-entry-id`, `entries-read` and `lag`; Redis 7.2 (and
 //! Valkey) added `active-time` and `inactive`. Fields this crate does not know are ignored.
 
+use crate::types::fields::Fields;
 use std::time::{Duration, SystemTime};
 
 use super::{StreamEntry, StreamId};
 use crate::args::time;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::from_value::FromValue;
 use crate::value::Value;
-
-/// The named fields of a map-shaped reply, taken one by one.
-struct Fields {
-    what: &'static str,
-    fields: Vec<(String, Value)>,
-}
-
-impl Fields {
-    fn read(value: Value, what: &'static str) -> Result<Fields> {
-        Ok(Fields {
-            what,
-            fields: Vec::from_value(value)?,
-        })
-    }
-
-    fn take(&mut self, name: &str) -> Option<Value> {
-        let at = self.fields.iter().position(|(k, _)| k == name)?;
-        Some(self.fields.swap_remove(at).1)
-    }
-
-    /// A field every server sends.
-    fn req<T: FromValue>(&mut self, name: &str) -> Result<T> {
-        match self.take(name) {
-            Some(v) => T::from_value(v),
-            None => Err(Error::type_mismatch(
-                &format!("{} with the field `{name}`", self.what),
-                "none",
-            )),
-        }
-    }
-
-    /// A field older servers leave out, or that may be nil.
-    fn opt<T: FromValue>(&mut self, name: &str) -> Result<Option<T>> {
-        match self.take(name) {
-            Some(v) => Option::<T>::from_value(v),
-            None => Ok(None),
-        }
-    }
-}
 
 /// A Unix time in milliseconds; `-1` (never) is `None`.
 fn unix_ms(ms: i64) -> Option<SystemTime> {
