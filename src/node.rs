@@ -26,6 +26,7 @@ pub(crate) const FOREVER: Duration = Duration::from_secs(365 * 24 * 3600);
 /// One server, as the clients see it.
 pub(crate) struct Node {
     config: Config,
+    connector: Arc<dyn Connector>,
     pipe: Arc<Pipe>,
     pool: Arc<Pool>,
 }
@@ -50,11 +51,21 @@ impl Node {
         };
         let pool = Pool::new(
             config.clone(),
-            connector,
+            connector.clone(),
             config.max_dedicated_connections(),
             config.dedicated_idle_timeout(),
         );
-        Ok(Node { config, pipe, pool })
+        Ok(Node {
+            config,
+            connector,
+            pipe,
+            pool,
+        })
+    }
+
+    /// Where the node's connections go (for connections of their own: subscribers, `MONITOR`).
+    pub(crate) fn connector(&self) -> Arc<dyn Connector> {
+        self.connector.clone()
     }
 
     /// The configuration of the node's connections.

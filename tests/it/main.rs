@@ -14,6 +14,7 @@ mod hermetic;
 mod mux;
 mod node;
 mod pipeline;
+mod pubsub;
 mod script;
 mod session;
 mod tls_pem;

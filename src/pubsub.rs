@@ -1,0 +1,763 @@
+//! Pub/Sub on threads: a subscriber with its own connection and reader thread.
+//!
+//! Owns: [`Subscriber`] (subscribe, unsubscribe and ping at any time, from any thread; messages
+//! through a bounded channel or to handlers run on the reader thread), [`Message`],
+//! [`SubscriberOptions`] (the channel's size and what happens when it is full) and
+//! [`SubscriberEvent`] (connection loss and resubscription, opt-in). Its connection is a
+//! [`Streaming`] one: lost, it is re-established with back-off and every channel and pattern
+//! still subscribed is subscribed again. RESP3 (push frames) and RESP2 (subscribed-mode
+//! replies) read alike.
+//!
+//! Must not: share its connection with commands (a subscribed RESP2 connection takes no other
+//! command; on RESP3 it would tie the pipe to a stream), or let a slow consumer grow memory:
+//! the channel is bounded, and by default a full channel stops the reader, so the server
+//! buffers (and applies its `client-output-buffer-limit` for pub/sub).
+
+use bytes::Bytes;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
+use parking_lot::{Condvar, Mutex};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::args::ToArgs;
+use crate::client::Redis;
+use crate::cmd::Cmd;
+use crate::connection::ConnWriter;
+use crate::error::{Error, ErrorKind, Result};
+use crate::from_value::FromValue;
+use crate::stream::{StreamHandler, Streaming};
+use crate::value::Value;
+
+/// How long the reader waits on a full channel before looking at the stop flag again.
+const SEND_TICK: Duration = Duration::from_millis(100);
+
+/// A message received on a subscribed channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Message {
+    /// The channel it was published to.
+    pub channel: Bytes,
+    /// The pattern it matched, for a pattern subscription (`PSUBSCRIBE`).
+    pub pattern: Option<Bytes>,
+    /// What was published.
+    pub payload: Bytes,
+    /// True for a sharded channel's message (`SSUBSCRIBE`).
+    pub sharded: bool,
+}
+
+impl Message {
+    /// The payload converted to `T` (`String`, a number, …).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Type`] when it does not convert.
+    pub fn payload<T: FromValue>(&self) -> Result<T> {
+        T::from_value(Value::Bulk(self.payload.clone()))
+    }
+
+    /// The channel as text (lossy for non-UTF-8 names).
+    pub fn channel_str(&self) -> String {
+        String::from_utf8_lossy(&self.channel).into_owned()
+    }
+}
+
+/// What happened to a subscriber's connection, from [`Subscriber::events`] when
+/// [`SubscriberOptions::events`] asked for them.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum SubscriberEvent {
+    /// The connection was lost (messages published meanwhile are lost too: that is pub/sub).
+    Disconnected(Error),
+    /// A new connection is up and the server confirmed every channel and pattern subscribed
+    /// again: messages published from now on are received.
+    Resubscribed,
+}
+
+/// What the reader does when the channel to the consumer is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Overflow {
+    /// Stop reading until there is room (the default): nothing is lost on the client; the
+    /// server buffers, and closes the connection past its `client-output-buffer-limit` for
+    /// pub/sub (the subscriber then reconnects and resubscribes).
+    #[default]
+    Backpressure,
+    /// Drop the oldest message to make room, and count it ([`Subscriber::dropped`]).
+    DropOldest,
+}
+
+/// How a [`Subscriber`] delivers messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[must_use]
+pub struct SubscriberOptions {
+    capacity: usize,
+    overflow: Overflow,
+    events: bool,
+}
+
+impl Default for SubscriberOptions {
+    fn default() -> Self {
+        SubscriberOptions {
+            capacity: 10_000,
+            overflow: Overflow::Backpressure,
+            events: false,
+        }
+    }
+}
+
+impl SubscriberOptions {
+    /// The defaults: a channel of 10,000 messages, back-pressure, no events.
+    pub fn new() -> SubscriberOptions {
+        SubscriberOptions::default()
+    }
+
+    /// How many messages the channel to the consumer holds (at least 1).
+    pub fn capacity(mut self, capacity: usize) -> SubscriberOptions {
+        self.capacity = capacity.max(1);
+        self
+    }
+
+    /// What happens when the channel is full.
+    pub fn overflow(mut self, overflow: Overflow) -> SubscriberOptions {
+        self.overflow = overflow;
+        self
+    }
+
+    /// Deliver connection events ([`SubscriberEvent`]) on [`Subscriber::events`].
+    pub fn events(mut self, on: bool) -> SubscriberOptions {
+        self.events = on;
+        self
+    }
+}
+
+/// The kind of a subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Kind {
+    Channel,
+    Pattern,
+    Shard,
+}
+
+impl Kind {
+    fn subscribe(self) -> &'static str {
+        match self {
+            Kind::Channel => "SUBSCRIBE",
+            Kind::Pattern => "PSUBSCRIBE",
+            Kind::Shard => "SSUBSCRIBE",
+        }
+    }
+
+    fn unsubscribe(self) -> &'static str {
+        match self {
+            Kind::Channel => "UNSUBSCRIBE",
+            Kind::Pattern => "PUNSUBSCRIBE",
+            Kind::Shard => "SUNSUBSCRIBE",
+        }
+    }
+}
+
+/// A message handler run on the subscriber's reader thread.
+type MessageHandler = Arc<dyn Fn(Message) + Send + Sync>;
+
+/// The subscriptions and what waits on them, under one lock.
+#[derive(Default)]
+struct Subs {
+    /// Every subscription the user holds, and whether the current connection confirmed it.
+    active: BTreeMap<(Kind, Bytes), bool>,
+    /// Unsubscriptions sent and not yet confirmed.
+    leaving: BTreeMap<(Kind, Bytes), ()>,
+    /// Handlers by subscription (messages of these go to the handler, not the channel).
+    handlers: HashMap<(Kind, Bytes), MessageHandler>,
+    /// PONGs received (each `ping` waits for one more).
+    pongs: u64,
+    /// A reconnection's resubscription is not confirmed yet: [`SubscriberEvent::Resubscribed`]
+    /// is due once it is.
+    resubscribing: bool,
+}
+
+impl Subs {
+    /// Marks `key` confirmed; true when that completes a reconnection's resubscription.
+    fn confirm(&mut self, key: (Kind, Bytes)) -> bool {
+        if let Some(confirmed) = self.active.get_mut(&key) {
+            *confirmed = true;
+        }
+        self.resubscription_done()
+    }
+
+    /// True (once) when a reconnection's resubscription is complete.
+    fn resubscription_done(&mut self) -> bool {
+        if self.resubscribing && self.active.values().all(|c| *c) {
+            self.resubscribing = false;
+            return true;
+        }
+        false
+    }
+}
+
+/// What the reader thread and the user's threads share.
+struct Inner {
+    subs: Mutex<Subs>,
+    changed: Condvar,
+    /// The sending end, dropped when the subscriber closes (so `recv` ends).
+    tx: Mutex<Option<Sender<Message>>>,
+    /// A receiver of the reader's own, to drop the oldest message when full.
+    rx_for_drops: Receiver<Message>,
+    events: Option<(Sender<SubscriberEvent>, Receiver<SubscriberEvent>)>,
+    overflow: Overflow,
+    dropped: AtomicU64,
+    closed: AtomicBool,
+}
+
+/// A pub/sub subscriber, from [`Redis::pubsub`]: its own connection and reader thread.
+///
+/// `Send + Sync`: subscribe and unsubscribe from any thread while another receives.
+///
+/// ```no_run
+/// use coredis::prelude::*;
+/// let r = coredis::Redis::from_url("redis://127.0.0.1")?;
+/// let sub = r.pubsub()?;
+/// sub.subscribe(["news", "alerts"])?;      // returns once the server confirmed
+/// sub.psubscribe("user:*")?;
+/// r.publish("news", "hello")?;
+/// let m = sub.recv()?;
+/// assert_eq!(m.payload::<String>()?, "hello");
+/// // Or select over it with your own channels:
+/// let rx = sub.receiver().clone();
+/// # let _ = rx;
+/// # Ok::<(), coredis::Error>(())
+/// ```
+pub struct Subscriber {
+    inner: Arc<Inner>,
+    rx: Receiver<Message>,
+    stream: Streaming,
+}
+
+impl fmt::Debug for Subscriber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let subs = self.inner.subs.lock();
+        f.debug_struct("Subscriber")
+            .field("subscriptions", &subs.active.len())
+            .field("queued", &self.rx.len())
+            .finish()
+    }
+}
+
+impl Redis {
+    /// A subscriber with the default [`SubscriberOptions`]: its own connection (opened now) and
+    /// reader thread.
+    ///
+    /// # Errors
+    /// Those of connecting (see [`Redis::new`]).
+    pub fn pubsub(&self) -> Result<Subscriber> {
+        self.pubsub_with(SubscriberOptions::new())
+    }
+
+    /// A subscriber with `options`.
+    ///
+    /// # Errors
+    /// Those of connecting (see [`Redis::new`]).
+    pub fn pubsub_with(&self, options: SubscriberOptions) -> Result<Subscriber> {
+        let (tx, rx) = crossbeam_channel::bounded(options.capacity);
+        let inner = Arc::new(Inner {
+            subs: Mutex::new(Subs::default()),
+            changed: Condvar::new(),
+            tx: Mutex::new(Some(tx)),
+            rx_for_drops: rx.clone(),
+            events: options.events.then(|| crossbeam_channel::bounded(64)),
+            overflow: options.overflow,
+            dropped: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
+        });
+        let handler: Arc<dyn StreamHandler> = Arc::new(Reader {
+            inner: inner.clone(),
+        });
+        let node = self.node();
+        let stream = Streaming::start(
+            self.config().clone(),
+            node.connector(),
+            handler,
+            &format!("coredis-pubsub {}", node.addr()),
+        )?;
+        Ok(Subscriber { inner, rx, stream })
+    }
+}
+
+impl Subscriber {
+    /// Subscribes to `channels` and returns once the server confirmed every one (within the
+    /// response timeout). Messages published to them from then on are received.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Usage`] for an empty list, [`ErrorKind::Timeout`] when the confirmation did
+    /// not come (the subscription stays requested: it is made when the connection is back),
+    /// [`ErrorKind::Closed`] after [`Subscriber::close`].
+    pub fn subscribe(&self, channels: impl ToArgs) -> Result<()> {
+        self.add(Kind::Channel, channels, None)
+    }
+
+    /// Subscribes to channels matching `patterns` (`PSUBSCRIBE`, glob-style).
+    ///
+    /// # Errors
+    /// As [`Subscriber::subscribe`].
+    pub fn psubscribe(&self, patterns: impl ToArgs) -> Result<()> {
+        self.add(Kind::Pattern, patterns, None)
+    }
+
+    /// Subscribes to sharded `channels` (`SSUBSCRIBE`, Redis 7.0+).
+    ///
+    /// # Errors
+    /// As [`Subscriber::subscribe`].
+    pub fn ssubscribe(&self, channels: impl ToArgs) -> Result<()> {
+        self.add(Kind::Shard, channels, None)
+    }
+
+    /// Subscribes to `channel` with `handler` run on the subscriber's reader thread for each of
+    /// its messages (they do not go to the channel). Keep handlers short: the reader waits for
+    /// them.
+    ///
+    /// # Errors
+    /// As [`Subscriber::subscribe`].
+    pub fn subscribe_with(
+        &self,
+        channel: impl ToArgs,
+        handler: impl Fn(Message) + Send + Sync + 'static,
+    ) -> Result<()> {
+        self.add(Kind::Channel, channel, Some(Arc::new(handler)))
+    }
+
+    /// [`Subscriber::subscribe_with`] for a pattern.
+    ///
+    /// # Errors
+    /// As [`Subscriber::subscribe`].
+    pub fn psubscribe_with(
+        &self,
+        pattern: impl ToArgs,
+        handler: impl Fn(Message) + Send + Sync + 'static,
+    ) -> Result<()> {
+        self.add(Kind::Pattern, pattern, Some(Arc::new(handler)))
+    }
+
+    /// Unsubscribes from `channels` and returns once the server confirmed.
+    ///
+    /// # Errors
+    /// As [`Subscriber::subscribe`].
+    pub fn unsubscribe(&self, channels: impl ToArgs) -> Result<()> {
+        self.remove(Kind::Channel, channels)
+    }
+
+    /// Unsubscribes from `patterns`.
+    ///
+    /// # Errors
+    /// As [`Subscriber::subscribe`].
+    pub fn punsubscribe(&self, patterns: impl ToArgs) -> Result<()> {
+        self.remove(Kind::Pattern, patterns)
+    }
+
+    /// Unsubscribes from sharded `channels`.
+    ///
+    /// # Errors
+    /// As [`Subscriber::subscribe`].
+    pub fn sunsubscribe(&self, channels: impl ToArgs) -> Result<()> {
+        self.remove(Kind::Shard, channels)
+    }
+
+    /// `PING` on the subscribed connection; returns once the server answered.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Timeout`] when no answer came within the response timeout.
+    pub fn ping(&self) -> Result<()> {
+        let deadline = self.deadline();
+        let before = self.inner.subs.lock().pongs;
+        let sent = self
+            .stream
+            .write(&encode(&Cmd::<Value>::new("PING")), deadline);
+        let mut subs = self.inner.subs.lock();
+        while sent && subs.pongs == before {
+            if self
+                .inner
+                .changed
+                .wait_until(&mut subs, deadline)
+                .timed_out()
+            {
+                break;
+            }
+        }
+        if subs.pongs > before {
+            Ok(())
+        } else {
+            Err(timeout("PING"))
+        }
+    }
+
+    /// The next message, waiting for it.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Closed`] once the subscriber is closed and every message was received.
+    pub fn recv(&self) -> Result<Message> {
+        self.rx.recv().map_err(|_| closed())
+    }
+
+    /// The next message, waiting at most `timeout`; `Ok(None)` when none came.
+    ///
+    /// # Errors
+    /// As [`Subscriber::recv`].
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<Option<Message>> {
+        match self.rx.recv_timeout(timeout) {
+            Ok(m) => Ok(Some(m)),
+            Err(RecvTimeoutError::Timeout) => Ok(None),
+            Err(RecvTimeoutError::Disconnected) => Err(closed()),
+        }
+    }
+
+    /// The next message if one is waiting.
+    pub fn try_recv(&self) -> Option<Message> {
+        self.rx.try_recv().ok()
+    }
+
+    /// The channel the messages come on, to `select!` over it with other channels.
+    pub fn receiver(&self) -> &Receiver<Message> {
+        &self.rx
+    }
+
+    /// The messages, as a blocking iterator (it ends when the subscriber is closed).
+    pub fn iter(&self) -> impl Iterator<Item = Message> + '_ {
+        self.rx.iter()
+    }
+
+    /// The connection events, when [`SubscriberOptions::events`] asked for them.
+    pub fn events(&self) -> Option<&Receiver<SubscriberEvent>> {
+        self.inner.events.as_ref().map(|(_, rx)| rx)
+    }
+
+    /// How many messages [`Overflow::DropOldest`] dropped.
+    pub fn dropped(&self) -> u64 {
+        self.inner.dropped.load(Ordering::Relaxed)
+    }
+
+    /// How many subscriptions (channels, patterns, sharded channels) are held.
+    pub fn subscriptions(&self) -> usize {
+        self.inner.subs.lock().active.len()
+    }
+
+    /// Closes the connection and stops the reader thread. Messages already received stay in
+    /// the channel. Dropping the subscriber does the same.
+    pub fn close(&self) {
+        self.inner.closed.store(true, Ordering::SeqCst);
+        self.inner.changed.notify_all();
+        self.stream.close();
+    }
+
+    fn deadline(&self) -> Instant {
+        Instant::now() + self.stream.config().response_timeout()
+    }
+
+    fn add(&self, kind: Kind, names: impl ToArgs, handler: Option<MessageHandler>) -> Result<()> {
+        let cmd = Cmd::<Value>::new(kind.subscribe())
+            .args(names)
+            .required("channels");
+        cmd.request().check_valid()?;
+        if self.stream.is_closed() {
+            return Err(closed());
+        }
+        let keys = names_of(&cmd);
+        {
+            let mut subs = self.inner.subs.lock();
+            for k in &keys {
+                subs.active.entry((kind, k.clone())).or_insert(false);
+                if let Some(h) = &handler {
+                    subs.handlers.insert((kind, k.clone()), h.clone());
+                }
+            }
+        }
+        let deadline = self.deadline();
+        self.stream.write(&encode(&cmd), deadline);
+        self.wait(deadline, kind.subscribe(), |subs| {
+            keys.iter()
+                .all(|k| subs.active.get(&(kind, k.clone())) == Some(&true))
+        })
+    }
+
+    fn remove(&self, kind: Kind, names: impl ToArgs) -> Result<()> {
+        let cmd = Cmd::<Value>::new(kind.unsubscribe())
+            .args(names)
+            .required("channels");
+        cmd.request().check_valid()?;
+        let keys = names_of(&cmd);
+        {
+            let mut subs = self.inner.subs.lock();
+            for k in &keys {
+                subs.active.remove(&(kind, k.clone()));
+                subs.handlers.remove(&(kind, k.clone()));
+                subs.leaving.insert((kind, k.clone()), ());
+            }
+        }
+        let deadline = self.deadline();
+        if !self.stream.write(&encode(&cmd), deadline) {
+            // Not connected: the next connection will not subscribe to them anyway.
+            let mut subs = self.inner.subs.lock();
+            for k in &keys {
+                subs.leaving.remove(&(kind, k.clone()));
+            }
+            return Ok(());
+        }
+        self.wait(deadline, kind.unsubscribe(), |subs| {
+            keys.iter()
+                .all(|k| !subs.leaving.contains_key(&(kind, k.clone())))
+        })
+    }
+
+    fn wait(&self, deadline: Instant, command: &str, done: impl Fn(&Subs) -> bool) -> Result<()> {
+        let mut subs = self.inner.subs.lock();
+        while !done(&subs) {
+            if self.inner.closed.load(Ordering::SeqCst) {
+                return Err(closed());
+            }
+            if self
+                .inner
+                .changed
+                .wait_until(&mut subs, deadline)
+                .timed_out()
+            {
+                return if done(&subs) {
+                    Ok(())
+                } else {
+                    Err(timeout(command))
+                };
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Subscriber {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// The words after the command name: the channels or patterns.
+fn names_of(cmd: &Cmd<Value>) -> Vec<Bytes> {
+    cmd.request()
+        .args()
+        .skip(1)
+        .map(Bytes::copy_from_slice)
+        .collect()
+}
+
+fn encode(cmd: &Cmd<Value>) -> Vec<u8> {
+    let mut out = Vec::new();
+    cmd.request().encode_into(&mut out);
+    out
+}
+
+fn closed() -> Error {
+    Error::new(ErrorKind::Closed, "the subscriber was closed")
+}
+
+fn timeout(command: &str) -> Error {
+    Error::new(
+        ErrorKind::Timeout,
+        "the server did not confirm within the response timeout",
+    )
+    .with_command(command)
+}
+
+/// The subscriber's stream handler, on its reader thread.
+struct Reader {
+    inner: Arc<Inner>,
+}
+
+impl Reader {
+    /// Hands a message to its handler, or to the channel (by the overflow policy).
+    fn deliver(&self, key: (Kind, Bytes), m: Message) {
+        let handler = self.inner.subs.lock().handlers.get(&key).cloned();
+        if let Some(h) = handler {
+            h(m);
+            return;
+        }
+        let Some(tx) = self.inner.tx.lock().clone() else {
+            return;
+        };
+        let mut m = m;
+        loop {
+            match self.inner.overflow {
+                Overflow::Backpressure => match tx.send_timeout(m, SEND_TICK) {
+                    Ok(()) => return,
+                    Err(crossbeam_channel::SendTimeoutError::Timeout(back)) => {
+                        if self.inner.closed.load(Ordering::SeqCst) {
+                            return;
+                        }
+                        m = back;
+                    }
+                    Err(crossbeam_channel::SendTimeoutError::Disconnected(_)) => return,
+                },
+                Overflow::DropOldest => match tx.try_send(m) {
+                    Ok(()) => return,
+                    Err(TrySendError::Full(back)) => {
+                        if self.inner.rx_for_drops.try_recv().is_ok() {
+                            self.inner.dropped.fetch_add(1, Ordering::Relaxed);
+                        }
+                        m = back;
+                    }
+                    Err(TrySendError::Disconnected(_)) => return,
+                },
+            }
+        }
+    }
+
+    fn event(&self, e: SubscriberEvent) {
+        if let Some((tx, _)) = &self.inner.events {
+            let _ = tx.try_send(e);
+        }
+    }
+}
+
+impl StreamHandler for Reader {
+    fn on_connect(&self, writer: &mut ConnWriter, reconnected: bool) -> Result<()> {
+        // Everything still subscribed, subscribed again (nothing the first time).
+        let mut out = Vec::new();
+        {
+            let mut subs = self.inner.subs.lock();
+            subs.leaving.clear();
+            for kind in [Kind::Channel, Kind::Pattern, Kind::Shard] {
+                let names: Vec<Bytes> = subs
+                    .active
+                    .keys()
+                    .filter(|(k, _)| *k == kind)
+                    .map(|(_, n)| n.clone())
+                    .collect();
+                if !names.is_empty() {
+                    let cmd = Cmd::<Value>::new(kind.subscribe()).args(names);
+                    cmd.request().encode_into(&mut out);
+                }
+            }
+            for confirmed in subs.active.values_mut() {
+                *confirmed = false;
+            }
+            subs.resubscribing = reconnected;
+        }
+        if !out.is_empty() {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            writer
+                .write_all_by(&out, deadline)
+                .map_err(|e| Error::io("resubscribing failed", e))?;
+        }
+        // Nothing to confirm: resubscribed already.
+        if self.inner.subs.lock().resubscription_done() {
+            self.event(SubscriberEvent::Resubscribed);
+        }
+        Ok(())
+    }
+
+    fn on_value(&self, value: Value) -> Result<()> {
+        let items = match value {
+            Value::Push(items) | Value::Array(items) => items,
+            Value::Error(e) => {
+                log::warn!("coredis: a subscriber's connection got an error reply: {e}");
+                return Ok(());
+            }
+            // A RESP3 PING reply while subscribed.
+            Value::SimpleString(s) if &s[..] == b"PONG" => {
+                self.inner.subs.lock().pongs += 1;
+                self.inner.changed.notify_all();
+                return Ok(());
+            }
+            other => {
+                return Err(Error::protocol(format!(
+                    "a subscriber got {}",
+                    other.describe()
+                )))
+            }
+        };
+        let mut it = items.into_iter();
+        let kind = it
+            .next()
+            .and_then(|v| v.as_bytes().map(|b| b.to_ascii_lowercase()))
+            .unwrap_or_default();
+        let mut text = || {
+            it.next()
+                .and_then(|v| v.as_bytes().map(Bytes::copy_from_slice))
+        };
+        match kind.as_slice() {
+            b"message" | b"smessage" => {
+                let (Some(channel), Some(payload)) = (text(), text()) else {
+                    return Err(Error::protocol("a malformed pub/sub message"));
+                };
+                let sharded = kind == b"smessage";
+                let key = (
+                    if sharded { Kind::Shard } else { Kind::Channel },
+                    channel.clone(),
+                );
+                self.deliver(
+                    key,
+                    Message {
+                        channel,
+                        pattern: None,
+                        payload,
+                        sharded,
+                    },
+                );
+            }
+            b"pmessage" => {
+                let (Some(pattern), Some(channel), Some(payload)) = (text(), text(), text()) else {
+                    return Err(Error::protocol("a malformed pub/sub pattern message"));
+                };
+                self.deliver(
+                    (Kind::Pattern, pattern.clone()),
+                    Message {
+                        channel,
+                        pattern: Some(pattern),
+                        payload,
+                        sharded: false,
+                    },
+                );
+            }
+            b"subscribe" | b"psubscribe" | b"ssubscribe" => {
+                let kind = match kind.as_slice() {
+                    b"subscribe" => Kind::Channel,
+                    b"psubscribe" => Kind::Pattern,
+                    _ => Kind::Shard,
+                };
+                if let Some(name) = text() {
+                    let done = self.inner.subs.lock().confirm((kind, name));
+                    self.inner.changed.notify_all();
+                    if done {
+                        self.event(SubscriberEvent::Resubscribed);
+                    }
+                }
+            }
+            b"unsubscribe" | b"punsubscribe" | b"sunsubscribe" => {
+                let kind = match kind.as_slice() {
+                    b"unsubscribe" => Kind::Channel,
+                    b"punsubscribe" => Kind::Pattern,
+                    _ => Kind::Shard,
+                };
+                if let Some(name) = text() {
+                    self.inner.subs.lock().leaving.remove(&(kind, name));
+                    self.inner.changed.notify_all();
+                }
+            }
+            // A RESP2 PING reply while subscribed: ["pong", ""].
+            b"pong" => {
+                self.inner.subs.lock().pongs += 1;
+                self.inner.changed.notify_all();
+            }
+            _ => log::debug!(
+                "coredis: a subscriber ignored a {:?} frame",
+                String::from_utf8_lossy(&kind)
+            ),
+        }
+        Ok(())
+    }
+
+    fn on_disconnect(&self, error: &Error) {
+        self.event(SubscriberEvent::Disconnected(error.clone()));
+    }
+
+    fn on_close(&self) {
+        // Receivers get what is queued, then "closed".
+        self.inner.tx.lock().take();
+        self.inner.changed.notify_all();
+    }
+}
