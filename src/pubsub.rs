@@ -14,7 +14,7 @@
 //! buffers (and applies its `client-output-buffer-limit` for pub/sub).
 
 use bytes::Bytes;
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, SendTimeoutError, Sender, TrySendError};
 use parking_lot::{Condvar, Mutex};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -28,6 +28,7 @@ use crate::cmd::Cmd;
 use crate::connection::ConnWriter;
 use crate::error::{Error, ErrorKind, Result};
 use crate::from_value::FromValue;
+use crate::resp::{self, Limits};
 use crate::stream::{StreamHandler, Streaming};
 use crate::value::Value;
 
@@ -206,6 +207,8 @@ struct Inner {
     rx_for_drops: Receiver<Message>,
     events: Option<(Sender<SubscriberEvent>, Receiver<SubscriberEvent>)>,
     overflow: Overflow,
+    /// Whether any subscription has a handler (saves the lookup per message when none has).
+    has_handlers: AtomicBool,
     dropped: AtomicU64,
     closed: AtomicBool,
 }
@@ -267,6 +270,7 @@ impl Redis {
             rx_for_drops: rx.clone(),
             events: options.events.then(|| crossbeam_channel::bounded(64)),
             overflow: options.overflow,
+            has_handlers: AtomicBool::new(false),
             dropped: AtomicU64::new(0),
             closed: AtomicBool::new(false),
         });
@@ -467,6 +471,7 @@ impl Subscriber {
                 subs.active.entry((kind, k.clone())).or_insert(false);
                 if let Some(h) = &handler {
                     subs.handlers.insert((kind, k.clone()), h.clone());
+                    self.inner.has_handlers.store(true, Ordering::Release);
                 }
             }
         }
@@ -545,6 +550,89 @@ fn names_of(cmd: &Cmd<Value>) -> Vec<Bytes> {
         .collect()
 }
 
+/// The fast path for the frame nearly every frame is, a message (`message`, `pmessage`,
+/// `smessage`; RESP3 push or RESP2 array of bulk strings), read straight from the frame: its
+/// parts are slices of it. `None` for any other frame, which is then decoded in full.
+fn parse_message(frame: &Bytes) -> Option<(Kind, Message)> {
+    let mut at = 0;
+    let header = line(frame, &mut at)?;
+    let (&marker, count) = header.split_first()?;
+    if marker != b'>' && marker != b'*' {
+        return None;
+    }
+    let count = digits(count)?;
+    let mut bulk = || {
+        let (&marker, len) = line(frame, &mut at)?.split_first()?;
+        if marker != b'$' {
+            return None;
+        }
+        let start = at;
+        let end = start.checked_add(digits(len)?)?;
+        if frame.get(end..end.checked_add(2)?)? != b"\r\n" {
+            return None;
+        }
+        at = end + 2;
+        Some(frame.slice(start..end))
+    };
+    let word = bulk()?;
+    let (kind, m) = match (count, &word[..]) {
+        (3, b"message" | b"smessage") => {
+            let sharded = &word[..] == b"smessage";
+            let (channel, payload) = (bulk()?, bulk()?);
+            let kind = if sharded { Kind::Shard } else { Kind::Channel };
+            let m = Message {
+                channel,
+                pattern: None,
+                payload,
+                sharded,
+            };
+            (kind, m)
+        }
+        (4, b"pmessage") => {
+            let (pattern, channel, payload) = (bulk()?, bulk()?, bulk()?);
+            let m = Message {
+                channel,
+                pattern: Some(pattern),
+                payload,
+                sharded: false,
+            };
+            (Kind::Pattern, m)
+        }
+        _ => return None,
+    };
+    (at == frame.len()).then_some((kind, m))
+}
+
+/// The line at `*at` (without its CRLF); moves `*at` past it.
+fn line<'a>(frame: &'a [u8], at: &mut usize) -> Option<&'a [u8]> {
+    let rest = frame.get(*at..)?;
+    let n = rest.iter().position(|&b| b == b'\r')?;
+    if rest.get(n + 1) != Some(&b'\n') {
+        return None;
+    }
+    *at += n + 2;
+    rest.get(..n)
+}
+
+/// A non-negative decimal number.
+fn digits(text: &[u8]) -> Option<usize> {
+    if text.is_empty() {
+        return None;
+    }
+    text.iter().try_fold(0usize, |n, &d| {
+        d.is_ascii_digit()
+            .then(|| n.checked_mul(10)?.checked_add(usize::from(d - b'0')))?
+    })
+}
+
+/// The bytes of a string reply, without copying them.
+fn into_bytes(v: Value) -> Option<Bytes> {
+    match v {
+        Value::Bulk(b) | Value::SimpleString(b) => Some(b),
+        _ => None,
+    }
+}
+
 fn encode(cmd: &Cmd<Value>) -> Vec<u8> {
     let mut out = Vec::new();
     cmd.request().encode_into(&mut out);
@@ -569,14 +657,23 @@ struct Reader {
 }
 
 impl Reader {
-    /// Hands a message to its handler, or to the channel (by the overflow policy).
-    fn deliver(&self, key: (Kind, Bytes), m: Message) {
-        let handler = self.inner.subs.lock().handlers.get(&key).cloned();
-        if let Some(h) = handler {
-            h(m);
-            return;
+    /// Hands a message (of a `kind` subscription) to its handler, or to the channel (by the
+    /// overflow policy).
+    fn deliver(&self, kind: Kind, m: Message) {
+        if self.inner.has_handlers.load(Ordering::Acquire) {
+            let name = match (kind, &m.pattern) {
+                (Kind::Pattern, Some(p)) => p.clone(),
+                _ => m.channel.clone(),
+            };
+            let handler = self.inner.subs.lock().handlers.get(&(kind, name)).cloned();
+            if let Some(h) = handler {
+                h(m);
+                return;
+            }
         }
-        let Some(tx) = self.inner.tx.lock().clone() else {
+        // Only this thread sends: holding the lock while waiting for room blocks no one.
+        let tx = self.inner.tx.lock();
+        let Some(tx) = tx.as_ref() else {
             return;
         };
         let mut m = m;
@@ -584,13 +681,13 @@ impl Reader {
             match self.inner.overflow {
                 Overflow::Backpressure => match tx.send_timeout(m, SEND_TICK) {
                     Ok(()) => return,
-                    Err(crossbeam_channel::SendTimeoutError::Timeout(back)) => {
+                    Err(SendTimeoutError::Timeout(back)) => {
                         if self.inner.closed.load(Ordering::SeqCst) {
                             return;
                         }
                         m = back;
                     }
-                    Err(crossbeam_channel::SendTimeoutError::Disconnected(_)) => return,
+                    Err(SendTimeoutError::Disconnected(_)) => return,
                 },
                 Overflow::DropOldest => match tx.try_send(m) {
                     Ok(()) => return,
@@ -614,6 +711,14 @@ impl Reader {
 }
 
 impl StreamHandler for Reader {
+    fn on_frame(&self, frame: Bytes, limits: &Limits) -> Result<()> {
+        if let Some((kind, m)) = parse_message(&frame) {
+            self.deliver(kind, m);
+            return Ok(());
+        }
+        self.on_value(resp::decode_with_limits(&frame, limits)?.strip_attributes())
+    }
+
     fn on_connect(&self, writer: &mut ConnWriter, reconnected: bool) -> Result<()> {
         // Everything still subscribed, subscribed again (nothing the first time).
         let mut out = Vec::new();
@@ -671,50 +776,42 @@ impl StreamHandler for Reader {
             }
         };
         let mut it = items.into_iter();
-        let kind = it
-            .next()
-            .and_then(|v| v.as_bytes().map(|b| b.to_ascii_lowercase()))
-            .unwrap_or_default();
-        let mut text = || {
-            it.next()
-                .and_then(|v| v.as_bytes().map(Bytes::copy_from_slice))
+        let kind = it.next().and_then(into_bytes).unwrap_or_default();
+        let mut text = || it.next().and_then(into_bytes);
+        // Servers send these in lower case; anything else is compared as such.
+        let kind = if kind.iter().any(u8::is_ascii_uppercase) {
+            Bytes::from(kind.to_ascii_lowercase())
+        } else {
+            kind
         };
-        match kind.as_slice() {
+        match &kind[..] {
             b"message" | b"smessage" => {
                 let (Some(channel), Some(payload)) = (text(), text()) else {
                     return Err(Error::protocol("a malformed pub/sub message"));
                 };
-                let sharded = kind == b"smessage";
-                let key = (
-                    if sharded { Kind::Shard } else { Kind::Channel },
-                    channel.clone(),
-                );
-                self.deliver(
-                    key,
-                    Message {
-                        channel,
-                        pattern: None,
-                        payload,
-                        sharded,
-                    },
-                );
+                let sharded = &kind[..] == b"smessage";
+                let m = Message {
+                    channel,
+                    pattern: None,
+                    payload,
+                    sharded,
+                };
+                self.deliver(if sharded { Kind::Shard } else { Kind::Channel }, m);
             }
             b"pmessage" => {
                 let (Some(pattern), Some(channel), Some(payload)) = (text(), text(), text()) else {
                     return Err(Error::protocol("a malformed pub/sub pattern message"));
                 };
-                self.deliver(
-                    (Kind::Pattern, pattern.clone()),
-                    Message {
-                        channel,
-                        pattern: Some(pattern),
-                        payload,
-                        sharded: false,
-                    },
-                );
+                let m = Message {
+                    channel,
+                    pattern: Some(pattern),
+                    payload,
+                    sharded: false,
+                };
+                self.deliver(Kind::Pattern, m);
             }
             b"subscribe" | b"psubscribe" | b"ssubscribe" => {
-                let kind = match kind.as_slice() {
+                let kind = match &kind[..] {
                     b"subscribe" => Kind::Channel,
                     b"psubscribe" => Kind::Pattern,
                     _ => Kind::Shard,
@@ -728,7 +825,7 @@ impl StreamHandler for Reader {
                 }
             }
             b"unsubscribe" | b"punsubscribe" | b"sunsubscribe" => {
-                let kind = match kind.as_slice() {
+                let kind = match &kind[..] {
                     b"unsubscribe" => Kind::Channel,
                     b"punsubscribe" => Kind::Pattern,
                     _ => Kind::Shard,
@@ -759,5 +856,59 @@ impl StreamHandler for Reader {
         // Receivers get what is queued, then "closed".
         self.inner.tx.lock().take();
         self.inner.changed.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_parse_straight_from_their_frames() {
+        let (kind, m) = parse_message(&Bytes::from_static(
+            b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$3\r\na\r\n\r\n",
+        ))
+        .unwrap();
+        assert_eq!(kind, Kind::Channel);
+        assert_eq!(
+            (&m.channel[..], &m.payload[..], m.sharded),
+            (&b"ch"[..], &b"a\r\n"[..], false)
+        );
+        let (kind, m) = parse_message(&Bytes::from_static(
+            b"*4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$2\r\nch\r\n$0\r\n\r\n",
+        ))
+        .unwrap();
+        assert_eq!(kind, Kind::Pattern);
+        assert_eq!(m.pattern.as_deref(), Some(&b"c*"[..]));
+        assert!(m.payload.is_empty());
+        let (kind, m) = parse_message(&Bytes::from_static(
+            b">3\r\n$8\r\nsmessage\r\n$1\r\ns\r\n$1\r\nx\r\n",
+        ))
+        .unwrap();
+        assert_eq!((kind, m.sharded), (Kind::Shard, true));
+    }
+
+    #[test]
+    fn anything_else_is_left_to_the_full_decoder() {
+        let good = b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$3\r\nabc\r\n";
+        for n in 0..good.len() {
+            assert!(
+                parse_message(&Bytes::copy_from_slice(&good[..n])).is_none(),
+                "prefix {n}"
+            );
+        }
+        for other in [
+            &b">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"[..],
+            b">4\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\na\r\n$1\r\nb\r\n",
+            b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nab\r\n",
+            b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$99999999999999999999999\r\na\r\n",
+            b"+PONG\r\n",
+            b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\na\r\nextra",
+        ] {
+            assert!(
+                parse_message(&Bytes::copy_from_slice(other)).is_none(),
+                "{other:?}"
+            );
+        }
     }
 }

@@ -9,6 +9,7 @@
 //! Must not: interpret frames (the handler does), log or call the handler while holding the
 //! writer's lock, or grow anything without bound (the handler's own channel is bounded).
 
+use bytes::Bytes;
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use std::time::{Duration, Instant};
 use crate::config::Config;
 use crate::connection::{Closer, ConnWriter, Connection, Connector, FrameReader};
 use crate::error::{Error, ErrorKind, Result};
-use crate::resp;
+use crate::resp::{self, Limits};
 use crate::value::Value;
 
 /// How long one read waits before the reader looks at its stop flag (and, over TLS, lets a
@@ -32,6 +33,12 @@ pub(crate) trait StreamHandler: Send + Sync + 'static {
     fn on_connect(&self, writer: &mut ConnWriter, reconnected: bool) -> Result<()>;
     /// One frame, decoded. An error ends the connection (it is re-established).
     fn on_value(&self, value: Value) -> Result<()>;
+    /// One frame as read (a slice of a shared chunk); by default decoded for
+    /// [`StreamHandler::on_value`]. A handler overrides it for a faster path on its most
+    /// frequent frame.
+    fn on_frame(&self, frame: Bytes, limits: &Limits) -> Result<()> {
+        self.on_value(resp::decode_with_limits(&frame, limits)?.strip_attributes())
+    }
     /// The connection was lost; it is being re-established.
     fn on_disconnect(&self, error: &Error);
     /// The stream was closed for good.
@@ -188,24 +195,18 @@ fn run(shared: Arc<Shared>, mut reader: FrameReader) {
 /// Reads and dispatches until the connection fails (or the stream is closed).
 fn read_until_error(shared: &Shared, reader: &mut FrameReader) -> Error {
     let limits = *shared.config.limits();
+    let mut frames = Vec::new();
     loop {
         if shared.closed.load(Ordering::SeqCst) {
             return Error::new(ErrorKind::Closed, "closed");
         }
-        loop {
-            match reader.next_frame() {
-                Ok(Some(frame)) => {
-                    let handled = resp::decode_with_limits(&frame, &limits)
-                        .and_then(|v| shared.handler.on_value(v.strip_attributes()));
-                    if let Err(e) = handled {
-                        return e;
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => return e,
+        let taken = reader.take_frames(&mut frames);
+        for frame in frames.drain(..) {
+            if let Err(e) = shared.handler.on_frame(frame, &limits) {
+                return e;
             }
         }
-        if let Err(e) = reader.fill(READ_TICK) {
+        if let Err(e) = taken.and_then(|()| reader.fill(READ_TICK)) {
             return e;
         }
     }

@@ -20,6 +20,11 @@ fn clients_handles_and_errors_are_thread_safe() {
     send_sync::<Dedicated>();
     send_sync::<Cmd<Value>>();
     clone::<Cmd<Value>>();
+    send_sync::<coredis::Subscriber>();
+    send_sync::<coredis::Message>();
+    clone::<coredis::Message>();
+    send_sync::<coredis::Monitor>();
+    send_sync::<coredis::MonitorEntry>();
     send_sync::<Config>();
     clone::<Config>();
     static_error::<Error>();

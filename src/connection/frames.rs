@@ -108,6 +108,44 @@ impl FrameReader {
             return Ok(None);
         };
         let frame = Bytes::copy_from_slice(avail.get(..n).unwrap_or_default());
+        self.consumed(n);
+        Ok(Some(frame))
+    }
+
+    /// Cuts every complete frame in the buffer out at once, appended to `out`: copied together
+    /// into one allocation, each frame a slice of it. For streams of many small frames (pub/sub
+    /// messages), where one allocation per frame costs more than the frame. A frame the
+    /// scanner refuses is an error once the frames before it were taken.
+    pub(crate) fn take_frames(&mut self, out: &mut Vec<Bytes>) -> Result<()> {
+        let avail = self.buf.get(self.start..self.end).unwrap_or_default();
+        let mut ends = Vec::new();
+        let mut pos = 0;
+        loop {
+            match self.scanner.scan(avail.get(pos..).unwrap_or_default()) {
+                Ok(Some(n)) => {
+                    pos += n;
+                    ends.push(pos);
+                }
+                Ok(None) => break,
+                Err(e) if ends.is_empty() => return Err(e),
+                Err(_) => break,
+            }
+        }
+        if pos == 0 {
+            return Ok(());
+        }
+        let chunk = Bytes::copy_from_slice(avail.get(..pos).unwrap_or_default());
+        let mut from = 0;
+        for end in ends {
+            out.push(chunk.slice(from..end));
+            from = end;
+        }
+        self.consumed(pos);
+        Ok(())
+    }
+
+    /// `n` bytes of the buffer were taken as frames.
+    fn consumed(&mut self, n: usize) {
         self.start += n;
         if self.start == self.end {
             self.start = 0;
@@ -117,7 +155,6 @@ impl FrameReader {
                 self.buf = vec![0; READ_BUF];
             }
         }
-        Ok(Some(frame))
     }
 
     /// True when no partial frame is buffered.

@@ -1,0 +1,223 @@
+//! Pub/sub receive rate: coredis' `Subscriber` against redis-rs' sync `PubSub` and its async
+//! pub/sub stream, on the same throw-away server.
+//!
+//! One step = 100,000 messages of 100 bytes published to a fresh channel by another
+//! connection (one redis-rs sync connection, pipelines of 1,000 `PUBLISH`, the same for every
+//! subscriber), received and checked by the subscriber under test: each payload carries its
+//! index, so a lost, repeated or reordered message fails the run. The time is from the first
+//! publish to the last message received. The subscribers, alternating, `COREDIS_BENCH_REPS`
+//! times (default 3):
+//!
+//! - redis-rs sync: `Connection::as_pubsub()`, `get_message()` in a loop;
+//! - redis-rs async: `Client::get_async_pubsub()`, `on_message()` stream, on a 2-worker tokio
+//!   runtime;
+//! - coredis: `r.pubsub()`, `recv()` in a loop (the default channel and back-pressure).
+//!
+//! ```text
+//! cargo bench --bench pubsub
+//! cargo bench --bench pubsub -- coredis      # subscribers whose name contains the filter
+//! ```
+//! Without `--bench` (under `cargo test --benches`) it runs one step of 2,000 messages each.
+
+use futures_util::StreamExt;
+use redis::Commands;
+use std::thread;
+use std::time::{Duration, Instant};
+
+const PAYLOAD: usize = 100;
+const PUBLISH_BATCH: usize = 1_000;
+
+fn env_f64(name: &str) -> Option<f64> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+/// Message `i`: its index in 10 digits, padded to 100 bytes.
+fn payload(i: usize) -> Vec<u8> {
+    let mut p = format!("{i:010}").into_bytes();
+    p.resize(PAYLOAD, b'.');
+    p
+}
+
+/// Checks that `got` is message `expected`.
+fn check(got: &[u8], expected: usize) -> Result<(), String> {
+    if got.len() != PAYLOAD || got.get(..10) != Some(format!("{expected:010}").as_bytes()) {
+        return Err(format!(
+            "message {expected}: got {:?}",
+            String::from_utf8_lossy(got.get(..got.len().min(16)).unwrap_or_default())
+        ));
+    }
+    Ok(())
+}
+
+/// Publishes `n` messages to `channel` from a thread of its own; returns when started.
+fn publish(url: &str, channel: String, n: usize) -> thread::JoinHandle<Result<(), String>> {
+    let mut con = redis::Client::open(url)
+        .and_then(|c| c.get_connection())
+        .expect("connect the publisher");
+    thread::spawn(move || {
+        let mut i = 0;
+        while i < n {
+            let mut p = redis::pipe();
+            for j in i..(i + PUBLISH_BATCH).min(n) {
+                p.publish(&channel, payload(j)).ignore();
+            }
+            p.query::<()>(&mut con).map_err(|e| e.to_string())?;
+            i += PUBLISH_BATCH;
+        }
+        // Every message had a receiver.
+        let receivers: i64 = con.publish(&channel, "end").map_err(|e| e.to_string())?;
+        if receivers != 1 {
+            return Err(format!("{receivers} receivers at the end"));
+        }
+        Ok(())
+    })
+}
+
+/// Waits for the publisher; any error ends the run.
+fn finish(publisher: thread::JoinHandle<Result<(), String>>) {
+    match publisher.join() {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => fail(&format!("publisher: {e}")),
+        Err(_) => fail("publisher panicked"),
+    }
+}
+
+fn fail(e: &str) -> ! {
+    eprintln!("error: {e}");
+    std::process::exit(1);
+}
+
+fn step_redis_rs_sync(url: &str, channel: String, n: usize) -> Result<Duration, String> {
+    let mut con = redis::Client::open(url)
+        .and_then(|c| c.get_connection())
+        .map_err(|e| e.to_string())?;
+    let mut ps = con.as_pubsub();
+    ps.subscribe(&channel).map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    let publisher = publish(url, channel, n);
+    for i in 0..n {
+        let m = ps.get_message().map_err(|e| e.to_string())?;
+        check(m.get_payload_bytes(), i)?;
+    }
+    let t = start.elapsed();
+    finish(publisher);
+    Ok(t)
+}
+
+fn step_redis_rs_async(
+    rt: &tokio::runtime::Runtime,
+    url: &str,
+    channel: String,
+    n: usize,
+) -> Result<Duration, String> {
+    rt.block_on(async {
+        let client = redis::Client::open(url).map_err(|e| e.to_string())?;
+        let mut ps = client.get_async_pubsub().await.map_err(|e| e.to_string())?;
+        ps.subscribe(&channel).await.map_err(|e| e.to_string())?;
+        let mut stream = ps.on_message();
+        let start = Instant::now();
+        let publisher = publish(url, channel, n);
+        for i in 0..n {
+            let m = stream.next().await.ok_or("the stream ended")?;
+            check(m.get_payload_bytes(), i)?;
+        }
+        let t = start.elapsed();
+        finish(publisher);
+        Ok(t)
+    })
+}
+
+fn step_coredis(
+    r: &coredis::Redis,
+    url: &str,
+    channel: String,
+    n: usize,
+) -> Result<Duration, String> {
+    let sub = r.pubsub().map_err(|e| e.to_string())?;
+    sub.subscribe(&channel).map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    let publisher = publish(url, channel, n);
+    for i in 0..n {
+        let m = sub.recv().map_err(|e| e.to_string())?;
+        check(&m.payload, i)?;
+    }
+    let t = start.elapsed();
+    finish(publisher);
+    Ok(t)
+}
+
+fn main() {
+    let bench = std::env::args().any(|a| a == "--bench");
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with("--"));
+    let n = if bench { 100_000 } else { 2_000 };
+    let reps = env_f64("COREDIS_BENCH_REPS").map_or(if bench { 3 } else { 1 }, |r| r as usize);
+    let server = coredis_test_support::Server::start();
+    let url = server.url();
+    let r = coredis::Redis::from_url(&format!("{url}?timeout=30")).expect("connect coredis");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let names = [
+        "redis-rs sync `PubSub`",
+        "redis-rs async pub/sub stream",
+        "coredis `Subscriber`",
+    ];
+    let mut times: [Vec<Duration>; 3] = Default::default();
+    let mut step = 0;
+    for rep in 0..=reps {
+        for (c, t) in times.iter_mut().enumerate() {
+            if filter
+                .as_ref()
+                .is_some_and(|f| !names[c].contains(f.as_str()))
+            {
+                continue;
+            }
+            step += 1;
+            let channel = format!("bench:{step}");
+            let result = match c {
+                0 => step_redis_rs_sync(&url, channel, n),
+                1 => step_redis_rs_async(&rt, &url, channel, n),
+                _ => step_coredis(&r, &url, channel, n),
+            };
+            match result {
+                // Repetition 0 is the warm-up.
+                Ok(d) if rep > 0 || !bench => t.push(d),
+                Ok(_) => {}
+                Err(e) => fail(&format!("{}: {e}", names[c])),
+            }
+        }
+        if rep > 0 {
+            eprintln!("repetition {rep} of {reps} done");
+        }
+    }
+    let rate = |t: &Vec<Duration>| {
+        let mut t = t.clone();
+        t.sort();
+        let median = t.get(t.len() / 2).copied().unwrap_or_default();
+        n as f64 / median.as_secs_f64().max(1e-9)
+    };
+    let rates: Vec<f64> = times.iter().map(rate).collect();
+    println!(
+        "One step: {n} messages of {PAYLOAD} bytes, published by another connection, received \
+         and checked; median of {reps}.\n"
+    );
+    println!("| subscriber | messages/s | vs redis-rs sync | vs redis-rs async |");
+    println!("|---|---:|---:|---:|");
+    for ((name, r), t) in names.iter().zip(&rates).zip(&times) {
+        if t.is_empty() {
+            continue;
+        }
+        println!(
+            "| {name} | {r:.0} | {:.2}× | {:.2}× |",
+            r / rates[0],
+            r / rates[1]
+        );
+    }
+    println!(
+        "\nTargets: coredis ≥ 1.0× redis-rs sync: {:.2}×; ≥ 1.0× redis-rs async: {:.2}×",
+        rates[2] / rates[0],
+        rates[2] / rates[1]
+    );
+}
