@@ -5,8 +5,10 @@
 //! connection (one redis-rs sync connection, pipelines of 1,000 `PUBLISH`, the same for every
 //! subscriber), received and checked by the subscriber under test: each payload carries its
 //! index, so a lost, repeated or reordered message fails the run. The time is from the first
-//! publish to the last message received. The subscribers, alternating, `COREDIS_BENCH_REPS`
-//! times (default 3):
+//! publish to the last message received. Also reported: the subscriber's CPU per message, the
+//! process's CPU time over the step minus the publisher thread's (so it counts the subscriber's
+//! threads, tokio's workers for the async one, and the same checking code for all). The
+//! subscribers, alternating, `COREDIS_BENCH_REPS` times (default 3) after a warm-up:
 //!
 //! - redis-rs sync: `Connection::as_pubsub()`, `get_message()` in a loop;
 //! - redis-rs async: `Client::get_async_pubsub()`, `on_message()` stream, on a 2-worker tokio
@@ -19,6 +21,9 @@
 //! ```
 //! Without `--bench` (under `cargo test --benches`) it runs one step of 2,000 messages each.
 
+mod common;
+
+use common::{process_cpu, thread_cpu};
 use futures_util::StreamExt;
 use redis::Commands;
 use std::thread;
@@ -49,8 +54,11 @@ fn check(got: &[u8], expected: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// The publisher thread's result: its CPU time.
+type Publisher = thread::JoinHandle<Result<Duration, String>>;
+
 /// Publishes `n` messages to `channel` from a thread of its own; returns when started.
-fn publish(url: &str, channel: String, n: usize) -> thread::JoinHandle<Result<(), String>> {
+fn publish(url: &str, channel: String, n: usize) -> Publisher {
     let mut con = redis::Client::open(url)
         .and_then(|c| c.get_connection())
         .expect("connect the publisher");
@@ -69,17 +77,32 @@ fn publish(url: &str, channel: String, n: usize) -> thread::JoinHandle<Result<()
         if receivers != 1 {
             return Err(format!("{receivers} receivers at the end"));
         }
-        Ok(())
+        thread_cpu().ok_or_else(|| "no thread CPU time".to_string())
     })
 }
 
-/// Waits for the publisher; any error ends the run.
-fn finish(publisher: thread::JoinHandle<Result<(), String>>) {
-    match publisher.join() {
-        Ok(Ok(())) => {}
+/// A step's measurements.
+struct Step {
+    time: Duration,
+    /// The subscriber's CPU time (the process's minus the publisher's).
+    cpu: Duration,
+}
+
+/// Waits for the publisher (any error ends the run) and measures the step that began at
+/// `start` with the process at `cpu0`.
+fn finish(publisher: Publisher, start: Instant, cpu0: Duration) -> Step {
+    let time = start.elapsed();
+    let publisher_cpu = match publisher.join() {
+        Ok(Ok(cpu)) => cpu,
         Ok(Err(e)) => fail(&format!("publisher: {e}")),
         Err(_) => fail("publisher panicked"),
-    }
+    };
+    let cpu = cpu_now().saturating_sub(cpu0).saturating_sub(publisher_cpu);
+    Step { time, cpu }
+}
+
+fn cpu_now() -> Duration {
+    process_cpu().unwrap_or_else(|| fail("no process CPU time"))
 }
 
 fn fail(e: &str) -> ! {
@@ -87,21 +110,19 @@ fn fail(e: &str) -> ! {
     std::process::exit(1);
 }
 
-fn step_redis_rs_sync(url: &str, channel: String, n: usize) -> Result<Duration, String> {
+fn step_redis_rs_sync(url: &str, channel: String, n: usize) -> Result<Step, String> {
     let mut con = redis::Client::open(url)
         .and_then(|c| c.get_connection())
         .map_err(|e| e.to_string())?;
     let mut ps = con.as_pubsub();
     ps.subscribe(&channel).map_err(|e| e.to_string())?;
-    let start = Instant::now();
+    let (start, cpu0) = (Instant::now(), cpu_now());
     let publisher = publish(url, channel, n);
     for i in 0..n {
         let m = ps.get_message().map_err(|e| e.to_string())?;
         check(m.get_payload_bytes(), i)?;
     }
-    let t = start.elapsed();
-    finish(publisher);
-    Ok(t)
+    Ok(finish(publisher, start, cpu0))
 }
 
 fn step_redis_rs_async(
@@ -109,41 +130,32 @@ fn step_redis_rs_async(
     url: &str,
     channel: String,
     n: usize,
-) -> Result<Duration, String> {
+) -> Result<Step, String> {
     rt.block_on(async {
         let client = redis::Client::open(url).map_err(|e| e.to_string())?;
         let mut ps = client.get_async_pubsub().await.map_err(|e| e.to_string())?;
         ps.subscribe(&channel).await.map_err(|e| e.to_string())?;
         let mut stream = ps.on_message();
-        let start = Instant::now();
+        let (start, cpu0) = (Instant::now(), cpu_now());
         let publisher = publish(url, channel, n);
         for i in 0..n {
             let m = stream.next().await.ok_or("the stream ended")?;
             check(m.get_payload_bytes(), i)?;
         }
-        let t = start.elapsed();
-        finish(publisher);
-        Ok(t)
+        Ok(finish(publisher, start, cpu0))
     })
 }
 
-fn step_coredis(
-    r: &coredis::Redis,
-    url: &str,
-    channel: String,
-    n: usize,
-) -> Result<Duration, String> {
+fn step_coredis(r: &coredis::Redis, url: &str, channel: String, n: usize) -> Result<Step, String> {
     let sub = r.pubsub().map_err(|e| e.to_string())?;
     sub.subscribe(&channel).map_err(|e| e.to_string())?;
-    let start = Instant::now();
+    let (start, cpu0) = (Instant::now(), cpu_now());
     let publisher = publish(url, channel, n);
     for i in 0..n {
         let m = sub.recv().map_err(|e| e.to_string())?;
         check(&m.payload, i)?;
     }
-    let t = start.elapsed();
-    finish(publisher);
-    Ok(t)
+    Ok(finish(publisher, start, cpu0))
 }
 
 fn main() {
@@ -164,7 +176,7 @@ fn main() {
         "redis-rs async pub/sub stream",
         "coredis `Subscriber`",
     ];
-    let mut times: [Vec<Duration>; 3] = Default::default();
+    let mut times: [Vec<Step>; 3] = Default::default();
     let mut step = 0;
     for rep in 0..=reps {
         for (c, t) in times.iter_mut().enumerate() {
@@ -192,27 +204,34 @@ fn main() {
             eprintln!("repetition {rep} of {reps} done");
         }
     }
-    let rate = |t: &Vec<Duration>| {
-        let mut t = t.clone();
+    let rate = |t: &Vec<Step>| {
+        let mut t: Vec<Duration> = t.iter().map(|s| s.time).collect();
         t.sort();
         let median = t.get(t.len() / 2).copied().unwrap_or_default();
         n as f64 / median.as_secs_f64().max(1e-9)
+    };
+    let cpu_per_message = |t: &Vec<Step>| {
+        let cpu: Duration = t.iter().map(|s| s.cpu).sum();
+        cpu.as_secs_f64() * 1e6 / (n * t.len().max(1)) as f64
     };
     let rates: Vec<f64> = times.iter().map(rate).collect();
     println!(
         "One step: {n} messages of {PAYLOAD} bytes, published by another connection, received \
          and checked; median of {reps}.\n"
     );
-    println!("| subscriber | messages/s | vs redis-rs sync | vs redis-rs async |");
-    println!("|---|---:|---:|---:|");
+    println!(
+        "| subscriber | messages/s | vs redis-rs sync | vs redis-rs async | subscriber CPU µs/message |"
+    );
+    println!("|---|---:|---:|---:|---:|");
     for ((name, r), t) in names.iter().zip(&rates).zip(&times) {
         if t.is_empty() {
             continue;
         }
         println!(
-            "| {name} | {r:.0} | {:.2}× | {:.2}× |",
+            "| {name} | {r:.0} | {:.2}× | {:.2}× | {:.2} |",
             r / rates[0],
-            r / rates[1]
+            r / rates[1],
+            cpu_per_message(t)
         );
     }
     println!(
