@@ -176,6 +176,11 @@ struct Subs {
     /// A reconnection's resubscription is not confirmed yet: [`SubscriberEvent::Resubscribed`]
     /// is due once it is.
     resubscribing: bool,
+    /// Error replies received (a refused `SUBSCRIBE`: `NOPERM` for a channel the ACL user may
+    /// not use), and the last one. A call waiting for confirmations fails with it when one
+    /// came after its command was written and its own confirmations did not.
+    refusals: u64,
+    last_refusal: Option<Error>,
 }
 
 impl Subs {
@@ -318,7 +323,7 @@ impl Subscriber {
 
     /// Subscribes to `channel` with `handler` run on the subscriber's reader thread for each of
     /// its messages (they do not go to the channel). Keep handlers short: the reader waits for
-    /// them.
+    /// them. A handler that panics is logged and the reader goes on.
     ///
     /// # Errors
     /// As [`Subscriber::subscribe`].
@@ -465,7 +470,7 @@ impl Subscriber {
             return Err(closed());
         }
         let keys = names_of(&cmd);
-        {
+        let refusals = {
             let mut subs = self.inner.subs.lock();
             for k in &keys {
                 subs.active.entry((kind, k.clone())).or_insert(false);
@@ -474,13 +479,29 @@ impl Subscriber {
                     self.inner.has_handlers.store(true, Ordering::Release);
                 }
             }
-        }
+            subs.refusals
+        };
         let deadline = self.deadline();
         self.stream.write(&encode(&cmd), deadline);
-        self.wait(deadline, kind.subscribe(), |subs| {
+        let done = |subs: &Subs| {
             keys.iter()
                 .all(|k| subs.active.get(&(kind, k.clone())) == Some(&true))
-        })
+        };
+        let result = self.wait(deadline, kind.subscribe(), refusals, done);
+        if result
+            .as_ref()
+            .is_err_and(|e| e.kind() == ErrorKind::Server)
+        {
+            // Refused: not wanted any more (the next connection would be refused too).
+            let mut subs = self.inner.subs.lock();
+            for k in &keys {
+                if subs.active.get(&(kind, k.clone())) == Some(&false) {
+                    subs.active.remove(&(kind, k.clone()));
+                    subs.handlers.remove(&(kind, k.clone()));
+                }
+            }
+        }
+        result
     }
 
     fn remove(&self, kind: Kind, names: impl ToArgs) -> Result<()> {
@@ -489,14 +510,15 @@ impl Subscriber {
             .required("channels");
         cmd.request().check_valid()?;
         let keys = names_of(&cmd);
-        {
+        let refusals = {
             let mut subs = self.inner.subs.lock();
             for k in &keys {
                 subs.active.remove(&(kind, k.clone()));
                 subs.handlers.remove(&(kind, k.clone()));
                 subs.leaving.insert((kind, k.clone()), ());
             }
-        }
+            subs.refusals
+        };
         let deadline = self.deadline();
         if !self.stream.write(&encode(&cmd), deadline) {
             // Not connected: the next connection will not subscribe to them anyway.
@@ -506,17 +528,36 @@ impl Subscriber {
             }
             return Ok(());
         }
-        self.wait(deadline, kind.unsubscribe(), |subs| {
+        let result = self.wait(deadline, kind.unsubscribe(), refusals, |subs| {
             keys.iter()
                 .all(|k| !subs.leaving.contains_key(&(kind, k.clone())))
-        })
+        });
+        if result.is_err() {
+            let mut subs = self.inner.subs.lock();
+            for k in &keys {
+                subs.leaving.remove(&(kind, k.clone()));
+            }
+        }
+        result
     }
 
-    fn wait(&self, deadline: Instant, command: &str, done: impl Fn(&Subs) -> bool) -> Result<()> {
+    /// Waits until `done`, the deadline, or an error reply that came after `refusals` ones.
+    fn wait(
+        &self,
+        deadline: Instant,
+        command: &str,
+        refusals: u64,
+        done: impl Fn(&Subs) -> bool,
+    ) -> Result<()> {
         let mut subs = self.inner.subs.lock();
         while !done(&subs) {
             if self.inner.closed.load(Ordering::SeqCst) {
                 return Err(closed());
+            }
+            if subs.refusals != refusals {
+                if let Some(e) = &subs.last_refusal {
+                    return Err(e.clone().with_command(command));
+                }
             }
             if self
                 .inner
@@ -667,7 +708,11 @@ impl Reader {
             };
             let handler = self.inner.subs.lock().handlers.get(&(kind, name)).cloned();
             if let Some(h) = handler {
-                h(m);
+                // A panicking handler must not take the reader (and every subscription) down.
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(m)));
+                if run.is_err() {
+                    log::error!("coredis: a subscriber's message handler panicked");
+                }
                 return;
             }
         }
@@ -760,6 +805,11 @@ impl StreamHandler for Reader {
             Value::Push(items) | Value::Array(items) => items,
             Value::Error(e) => {
                 log::warn!("coredis: a subscriber's connection got an error reply: {e}");
+                let mut subs = self.inner.subs.lock();
+                subs.refusals += 1;
+                subs.last_refusal = Some(Error::server(e));
+                drop(subs);
+                self.inner.changed.notify_all();
                 return Ok(());
             }
             // A RESP3 PING reply while subscribed.

@@ -406,3 +406,64 @@ fn monitor_reports_parsed_commands_under_both_protocols() {
         assert_eq!(end.unwrap_err().kind(), ErrorKind::Closed, "RESP{p}");
     }
 }
+
+#[test]
+fn refusals_fail_the_call_at_once_and_are_not_resubscribed() {
+    let server = Server::start();
+    let admin = connect(&server);
+    admin
+        .execute(
+            coredis::cmd("ACL")
+                .arg("SETUSER")
+                .arg("limited")
+                .arg("on")
+                .arg(">pw"),
+        )
+        .unwrap();
+    for rule in ["~*", "resetchannels", "&allowed", "+@all", "-monitor"] {
+        admin
+            .execute(coredis::cmd("ACL").arg("SETUSER").arg("limited").arg(rule))
+            .unwrap();
+    }
+    for p in [3, 2] {
+        let url = format!(
+            "redis://limited:pw@127.0.0.1:{}?protocol={p}",
+            server.port()
+        );
+        let r = coredis::Redis::from_url(&url).unwrap();
+        let sub = r.pubsub().unwrap();
+        sub.subscribe("allowed").unwrap();
+        let started = Instant::now();
+        let e = sub.subscribe("forbidden").unwrap_err();
+        assert_eq!(
+            e.server_code(),
+            Some(coredis::ServerCode::NoPerm),
+            "RESP{p}: {e:#}"
+        );
+        assert!(started.elapsed() < PATIENCE / 2, "not a timeout");
+        assert_eq!(sub.subscriptions(), 1, "the refused channel is not held");
+        assert_eq!(r.publish("allowed", "ok").unwrap(), 1);
+        assert_eq!(next(&sub).payload::<String>().unwrap(), "ok");
+
+        let e = r.monitor().unwrap_err();
+        assert_eq!(
+            e.server_code(),
+            Some(coredis::ServerCode::NoPerm),
+            "RESP{p}: {e:#}"
+        );
+    }
+}
+
+#[test]
+fn a_panicking_handler_does_not_stop_the_subscriber() {
+    let server = Server::start();
+    let r = connect(&server);
+    let sub = r.pubsub().unwrap();
+    sub.subscribe_with("boom", |_| panic!("a handler bug"))
+        .unwrap();
+    sub.subscribe("fine").unwrap();
+    r.publish("boom", "x").unwrap();
+    r.publish("fine", "still here").unwrap();
+    assert_eq!(next(&sub).payload::<String>().unwrap(), "still here");
+    sub.ping().unwrap();
+}
