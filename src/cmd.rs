@@ -657,6 +657,17 @@ pub fn cmd(name: &str) -> Cmd<Value> {
     }
 }
 
+impl Cmd<Value> {
+    /// A command sending `request` whose reply is kept as a [`Value`] (the parts of a request
+    /// a cluster splits or fans out).
+    pub(crate) fn from_request(request: Request) -> Cmd<Value> {
+        Cmd {
+            request,
+            reply: Value::from_value,
+        }
+    }
+}
+
 /// The words of a command's encoded arguments (RESP bulk strings as [`ToArg`] writes them).
 struct EncodedArgs<'a>(&'a [u8]);
 

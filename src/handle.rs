@@ -20,6 +20,7 @@ use crate::cmd::{Decoder, Request};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pipe::{Pipe, Slot};
 use crate::pool::{Pool, Pooled};
+use crate::value::Value;
 
 /// A command that was sent and whose reply has not been collected yet.
 ///
@@ -51,6 +52,27 @@ struct Redirecting {
     hook: Arc<dyn Redirect>,
     request: Request,
     attempts: u32,
+    /// How many replies ahead of the request's own the current slot holds (`ASKING`'s `+OK`).
+    skip: usize,
+}
+
+/// Where a redirected request was sent again: the pipe, its reply slot, and how many replies
+/// of the slot come before the request's own (1 after an `ASKING` sent in the same batch).
+pub(crate) struct Resent {
+    pub(crate) pipe: Arc<Pipe>,
+    pub(crate) slot: Arc<Slot>,
+    pub(crate) skip: usize,
+}
+
+impl Resent {
+    /// The request's reply is the slot's only one.
+    pub(crate) fn alone(pipe: Arc<Pipe>, slot: Arc<Slot>) -> Resent {
+        Resent {
+            pipe,
+            slot,
+            skip: 0,
+        }
+    }
 }
 
 /// Where a router plugs in to follow `MOVED`, `ASK` and `TRYAGAIN`: called when a handle's
@@ -66,7 +88,11 @@ pub(crate) trait Redirect: Send + Sync {
         request: &Request,
         error: &crate::error::ServerError,
         attempt: u32,
-    ) -> Option<Result<(Arc<Pipe>, Arc<Slot>)>>;
+    ) -> Option<Result<Resent>>;
+
+    /// The request failed on `from` without a reply (connection lost, timeout): a router may
+    /// want to look at the topology again. The error still reaches the caller.
+    fn failed(&self, _from: &Arc<Pipe>, _error: &Error) {}
 }
 
 /// Where the reply comes from.
@@ -75,10 +101,23 @@ enum State {
     Shared { pipe: Arc<Pipe>, slot: Arc<Slot> },
     /// A dedicated connection that owes this command's reply.
     Dedicated(Box<Mutex<Pooled>>),
+    /// A request split across nodes (cluster multi-key commands and fan-outs): the parts and
+    /// how their replies merge into one.
+    Many(Box<Parts>),
     /// Sending failed; the error is the result.
     Failed(Error),
     /// The result was handed out.
     Taken,
+}
+
+/// How the replies of the parts of a split request become its reply.
+pub(crate) type Merge = Box<dyn FnOnce(Vec<Result<Value>>) -> Result<Value> + Send + Sync>;
+
+/// The parts of a split request: one handle per part until its reply is in, then its result.
+pub(crate) struct Parts {
+    pending: Vec<Option<Handle<Value>>>,
+    done: Vec<Option<Result<Value>>>,
+    merge: Option<Merge>,
 }
 
 /// Whether the submitter waits for the reply right away.
@@ -94,7 +133,7 @@ impl<T> fmt::Debug for Handle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.state {
             State::Shared { slot, .. } if slot.is_done() => "ready",
-            State::Shared { .. } | State::Dedicated(_) => "pending",
+            State::Shared { .. } | State::Dedicated(_) | State::Many(_) => "pending",
             State::Failed(_) => "failed",
             State::Taken => "taken",
         };
@@ -182,12 +221,38 @@ impl<T> Handle<T> {
     ) -> Handle<T> {
         let kept = request.clone();
         let mut h = Handle::shared(pipe, request, decoder, deadline, how);
+        if let State::Failed(e) = &h.state {
+            hook.failed(pipe, e);
+        }
         h.redirect = Some(Box::new(Redirecting {
             hook,
             request: kept,
             attempts: 1,
+            skip: 0,
         }));
         h
+    }
+
+    /// A handle whose result is `error` (the request was refused before sending).
+    pub(crate) fn failed(error: Error, decoder: Decoder<T>) -> Handle<T> {
+        Handle::new(State::Failed(error), decoder, Instant::now())
+    }
+
+    /// A request sent in `parts` (already sent, one handle each); `merge` turns their results,
+    /// in order, into the reply that `decoder` converts.
+    pub(crate) fn many(
+        parts: Vec<Handle<Value>>,
+        merge: Merge,
+        decoder: Decoder<T>,
+        deadline: Instant,
+    ) -> Handle<T> {
+        let done = parts.iter().map(|_| None).collect();
+        let parts = Parts {
+            pending: parts.into_iter().map(Some).collect(),
+            done,
+            merge: Some(merge),
+        };
+        Handle::new(State::Many(Box::new(parts)), decoder, deadline)
     }
 
     /// Sends `request` on a dedicated connection from `pool` (checked out by `checkout`).
@@ -256,6 +321,7 @@ impl<T> Handle<T> {
                 Instant::now() >= self.deadline
             }
             State::Dedicated(conn) => conn.lock().poll_ready() || Instant::now() >= self.deadline,
+            State::Many(parts) => parts.pending.iter().flatten().all(Handle::is_ready),
             State::Failed(_) | State::Taken => true,
         }
     }
@@ -289,27 +355,69 @@ impl<T> Handle<T> {
                     Ok(Some(frame)) => Ok(frame),
                     Err(e) => Err(e),
                 },
+                State::Many(_) => return self.wait_parts(until),
                 State::Failed(_) | State::Taken => Err(self.take_error()),
             };
-            if let (Ok(f), Some(_), State::Shared { pipe, .. }) =
-                (&frame, &self.redirect, &self.state)
-            {
-                let (pipe, limits) = (pipe.clone(), limits_of(&self.state));
-                let next = self
-                    .redirect
-                    .as_mut()
-                    .and_then(|r| redirected(r, &pipe, f, &limits));
-                if let Some(next) = next {
-                    self.state = match next {
-                        Ok((pipe, slot)) => State::Shared { pipe, slot },
-                        Err(e) => State::Failed(e),
+            let frame = match (frame, &mut self.redirect, &self.state) {
+                (Ok(f), Some(r), State::Shared { pipe, .. }) => {
+                    let (pipe, limits) = (pipe.clone(), limits_of(&self.state));
+                    let f = match skip_frames(f, r.skip, &limits) {
+                        Ok(f) => f,
+                        Err(e) => {
+                            self.state = State::Failed(e);
+                            continue;
+                        }
                     };
-                    continue;
+                    if let Some(next) = redirected(r, &pipe, &f, &limits) {
+                        self.state = match next {
+                            Ok(resent) => {
+                                r.skip = resent.skip;
+                                State::Shared {
+                                    pipe: resent.pipe,
+                                    slot: resent.slot,
+                                }
+                            }
+                            Err(e) => State::Failed(e),
+                        };
+                        continue;
+                    }
+                    Ok(f)
                 }
-            }
+                (Err(e), Some(r), State::Shared { pipe, .. }) => {
+                    r.hook.failed(pipe, &e);
+                    Err(e)
+                }
+                (frame, _, _) => frame,
+            };
             let origin = std::mem::replace(&mut self.state, State::Taken);
             return Some(self.finish(frame, &origin));
         }
+    }
+
+    /// Waits for the parts of a split request until `until`; merges and converts once all are
+    /// in.
+    fn wait_parts(&mut self, until: Instant) -> Option<Result<T>> {
+        let State::Many(parts) = &mut self.state else {
+            return None;
+        };
+        for (handle, done) in parts.pending.iter_mut().zip(parts.done.iter_mut()) {
+            if let Some(h) = handle {
+                *done = Some(h.wait_until(until)?);
+                *handle = None;
+            }
+        }
+        let results = parts.done.iter_mut().filter_map(Option::take).collect();
+        let merge = parts.merge.take();
+        self.state = State::Taken;
+        let merged = match merge {
+            Some(merge) => merge(results),
+            None => return Some(Err(already_taken(self.decoder.command()))),
+        };
+        Some(
+            merged
+                .and_then(|v| self.decoder.convert(v))
+                .map_err(|e| e.with_command(self.decoder.command())),
+        )
     }
 
     /// The error of a handle that failed to send, or was already taken.
@@ -331,10 +439,20 @@ impl<T> Handle<T> {
                 pipe.nudge();
                 match late {
                     Some(frame) => self.finish(frame, &origin),
-                    None => Err(self.timeout_error(pipe.config().response_timeout(), &origin)),
+                    None => {
+                        let e = self.timeout_error(pipe.config().response_timeout(), &origin);
+                        if let Some(r) = &self.redirect {
+                            r.hook.failed(pipe, &e);
+                        }
+                        Err(e)
+                    }
                 }
             }
             State::Dedicated(_) => Err(self.timeout_error(
+                self.deadline.saturating_duration_since(Instant::now()),
+                &origin,
+            )),
+            State::Many(_) => Err(self.timeout_error(
                 self.deadline.saturating_duration_since(Instant::now()),
                 &origin,
             )),
@@ -368,7 +486,7 @@ fn limits_of(state: &State) -> crate::resp::Limits {
     match state {
         State::Shared { pipe, .. } => *pipe.config().limits(),
         State::Dedicated(conn) => conn.lock().limits(),
-        State::Failed(_) | State::Taken => crate::resp::Limits::default(),
+        State::Many(_) | State::Failed(_) | State::Taken => crate::resp::Limits::default(),
     }
 }
 
@@ -377,7 +495,7 @@ fn with_node(e: Error, state: &State) -> Error {
     match state {
         State::Shared { pipe, .. } => e.with_node(&pipe.node()),
         State::Dedicated(conn) => e.with_node(conn.lock().node()),
-        State::Failed(_) | State::Taken => e,
+        State::Many(_) | State::Failed(_) | State::Taken => e,
     }
 }
 
@@ -388,7 +506,11 @@ fn redirected(
     from: &Arc<Pipe>,
     frame: &Bytes,
     limits: &crate::resp::Limits,
-) -> Option<Result<(Arc<Pipe>, Arc<Slot>)>> {
+) -> Option<Result<Resent>> {
+    // Only error replies are looked at: `-` (RESP2/3) or `!` (a RESP3 blob error).
+    if !matches!(frame.first(), Some(b'-' | b'!')) {
+        return None;
+    }
     match crate::resp::decode_with_limits(frame, limits)
         .ok()?
         .strip_attributes()
@@ -400,6 +522,18 @@ fn redirected(
         }
         _ => None,
     }
+}
+
+/// The reply after the first `skip` replies of `frame` (the replies of a batch, back to back).
+fn skip_frames(frame: Bytes, skip: usize, limits: &crate::resp::Limits) -> Result<Bytes> {
+    if skip == 0 {
+        return Ok(frame);
+    }
+    let frames = crate::pipeline::split_frames(frame, limits)?;
+    frames
+        .into_iter()
+        .nth(skip)
+        .ok_or_else(|| Error::protocol("a redirected request's reply is missing"))
 }
 
 fn already_taken(name: &str) -> Error {
@@ -445,14 +579,14 @@ mod tests {
             request: &Request,
             error: &ServerError,
             attempt: u32,
-        ) -> Option<Result<(Arc<Pipe>, Arc<Slot>)>> {
+        ) -> Option<Result<Resent>> {
             match error.kind() {
                 ServerCode::Moved { addr, .. } if addr == self.other_addr && attempt < 3 => {
                     let deadline = Instant::now() + Duration::from_secs(5);
                     Some(
                         self.other
                             .submit(request, deadline)
-                            .map(|slot| (self.other.clone(), slot)),
+                            .map(|slot| Resent::alone(self.other.clone(), slot)),
                     )
                 }
                 _ => None,

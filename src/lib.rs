@@ -80,6 +80,7 @@
 
 mod args;
 mod client;
+mod cluster;
 mod cmd;
 pub mod commands;
 mod config;
@@ -104,6 +105,10 @@ mod value;
 
 pub use args::{ToArg, ToArgs};
 pub use client::{Dedicated, Deferred, Redis};
+pub use cluster::{
+    ClusterConfig, ClusterConfigBuilder, ClusterDeferred, ClusterPipeline, ReadFrom, RedisCluster,
+    DEFAULT_MAX_REDIRECTS, DEFAULT_REFRESH_INTERVAL,
+};
 pub use cmd::{cmd, Cmd, Decoder, ReplyFn, Request};
 pub use commands::{BlockingExecutor, ExclusiveExecutor, Executor};
 pub use config::{Addr, Config, ConfigBuilder, TlsConfig, TlsConfigBuilder};
@@ -140,7 +145,7 @@ pub mod prelude {
     pub use crate::commands::{BlockingSortedSetCommands, BlockingStreamCommands};
     pub use crate::commands::{ClientStateCommands, PubSubCommands, ScriptingCommands};
     pub use crate::commands::{ClusterCommands, SentinelCommands};
-    pub use crate::{FromValue, Redis};
+    pub use crate::{FromValue, Redis, RedisCluster};
 }
 
 // The README's Rust examples compile as doc tests (`no_run`: they need a server).

@@ -87,6 +87,16 @@ impl Node {
     /// handle.
     pub(crate) fn submit<T>(&self, cmd: Cmd<T>, how: Submit) -> Handle<T> {
         let (request, decoder) = cmd.into_parts();
+        self.submit_parts(request, decoder, how)
+    }
+
+    /// [`Node::submit`] of a command taken apart.
+    pub(crate) fn submit_parts<T>(
+        &self,
+        request: crate::cmd::Request,
+        decoder: crate::cmd::Decoder<T>,
+        how: Submit,
+    ) -> Handle<T> {
         let timeout = self.config.response_timeout();
         if request.is_blocking() {
             let now = Instant::now();
@@ -105,19 +115,18 @@ impl Node {
     /// [`crate::handle::Redirect`]).
     pub(crate) fn submit_redirecting<T>(
         &self,
-        cmd: Cmd<T>,
+        request: crate::cmd::Request,
+        decoder: crate::cmd::Decoder<T>,
+        how: Submit,
         hook: Arc<dyn crate::handle::Redirect>,
     ) -> Handle<T> {
-        let (request, decoder) = cmd.into_parts();
         let deadline = Instant::now() + self.config.response_timeout();
-        Handle::shared_redirecting(
-            &self.pipe,
-            request,
-            decoder,
-            deadline,
-            Submit::Deferred,
-            hook,
-        )
+        Handle::shared_redirecting(&self.pipe, request, decoder, deadline, how, hook)
+    }
+
+    /// The shared pipe (for a router that sends a request again).
+    pub(crate) fn pipe(&self) -> &Arc<Pipe> {
+        &self.pipe
     }
 
     /// Sends a batch of `count` commands encoded back to back (a pipeline) on the shared pipe

@@ -155,6 +155,11 @@ impl<T> fmt::Debug for Queued<T> {
 }
 
 impl<T> Queued<T> {
+    /// The token of the command queued at `index` whose reply `decoder` converts.
+    pub(crate) fn new(index: usize, decoder: Decoder<T>) -> Queued<T> {
+        Queued { index, decoder }
+    }
+
     /// The command's position in its pipeline (0 for the first).
     pub fn index(&self) -> usize {
         self.index

@@ -17,8 +17,8 @@ use crate::cmd::{Cmd, Request};
 use crate::commands::{Executor, ScriptingCommands};
 use crate::error::{Error, ErrorKind, Result, ServerCode, ServerError};
 use crate::from_value::FromValue;
-use crate::handle::{Handle, Redirect};
-use crate::pipe::{Pipe, Slot};
+use crate::handle::{Handle, Redirect, Resent, Submit};
+use crate::pipe::Pipe;
 use crate::types::{FunctionInfo, FunctionLibrary, FunctionListOptions, FunctionLoadOptions};
 use crate::Redis;
 
@@ -129,8 +129,9 @@ impl Script {
         let hook: Arc<dyn Redirect> = Arc::new(NoScriptFallback {
             script: self.clone(),
         });
+        let (request, decoder) = self.evalsha::<T>(keys, args).into_parts();
         on.node()
-            .submit_redirecting(self.evalsha::<T>(keys, args), hook)
+            .submit_redirecting(request, decoder, Submit::Deferred, hook)
     }
 
     /// The `EVAL` (or `EVAL_RO`) of this script with the keys and arguments of `evalsha`, an
@@ -175,7 +176,7 @@ impl Redirect for NoScriptFallback {
         request: &Request,
         error: &ServerError,
         attempt: u32,
-    ) -> Option<Result<(Arc<Pipe>, Arc<Slot>)>> {
+    ) -> Option<Result<Resent>> {
         if error.kind() != ServerCode::NoScript || attempt > 1 {
             return None;
         }
@@ -183,7 +184,7 @@ impl Redirect for NoScriptFallback {
         let deadline = std::time::Instant::now() + from.config().response_timeout();
         Some(
             from.submit(eval.request(), deadline)
-                .map(|slot| (from.clone(), slot)),
+                .map(|slot| Resent::alone(from.clone(), slot)),
         )
     }
 }

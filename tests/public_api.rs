@@ -20,6 +20,10 @@ fn clients_handles_and_errors_are_thread_safe() {
     send_sync::<Dedicated>();
     send_sync::<Cmd<Value>>();
     clone::<Cmd<Value>>();
+    send_sync::<coredis::RedisCluster>();
+    clone::<coredis::RedisCluster>();
+    send_sync::<coredis::ClusterDeferred<'static>>();
+    send_sync::<coredis::ClusterConfig>();
     send_sync::<coredis::Subscriber>();
     send_sync::<coredis::Message>();
     clone::<coredis::Message>();

@@ -181,6 +181,8 @@ pub struct Config {
     reconnect_min_backoff: Duration,
     reconnect_max_backoff: Duration,
     limits: Limits,
+    /// Send `READONLY` after the handshake (a cluster client's replica connections).
+    read_only: bool,
 }
 
 impl Default for Config {
@@ -203,11 +205,26 @@ impl Default for Config {
             reconnect_min_backoff: DEFAULT_RECONNECT_MIN_BACKOFF,
             reconnect_max_backoff: DEFAULT_RECONNECT_MAX_BACKOFF,
             limits: Limits::default(),
+            read_only: false,
         }
     }
 }
 
 impl Config {
+    /// Whether connections send `READONLY` after the handshake (cluster replicas).
+    pub(crate) fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// This configuration for another address, optionally sending `READONLY` after the
+    /// handshake (a cluster node, a replica).
+    pub(crate) fn for_node(&self, addr: Addr, read_only: bool) -> Config {
+        let mut c = self.clone();
+        c.addr = addr;
+        c.read_only = read_only;
+        c
+    }
+
     /// A builder starting from the defaults.
     pub fn builder() -> ConfigBuilder {
         ConfigBuilder::default()

@@ -111,6 +111,11 @@ fn negotiate(io: &mut impl Requester, config: &Config, addr: &str) -> Result<Con
             return Err(refusal.into_error(config, "SELECT", addr));
         }
     }
+    if config.read_only() {
+        if let Err(refusal) = ask(io, config, "READONLY", &[b"READONLY".to_vec()])? {
+            return Err(refusal.into_error(config, "READONLY", addr));
+        }
+    }
     Ok(info)
 }
 

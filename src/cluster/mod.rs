@@ -1,0 +1,684 @@
+//! The Redis Cluster client.
+//!
+//! Owns: [`RedisCluster`] — a slot map, one [`Redis`] (shared pipe + pool) per node it talks
+//! to, opened on first use — and its deferred view [`ClusterDeferred`]; routing each command
+//! by the slot its keys hash to (computed when the command was built), splitting the
+//! multi-key commands that may be split and fanning out the keyless ones that must reach
+//! several nodes ([`router`]); following `MOVED` and `ASK` and retrying `TRYAGAIN`,
+//! `CLUSTERDOWN`, `LOADING` (through the handles' redirect hook, so deferred handles follow
+//! them too); and refreshing the slot map — on a background thread, parked when there is
+//! nothing to do, at most once per [`ClusterConfig::refresh_interval`].
+//!
+//! Must not: do socket I/O itself (the nodes do), or retry a command that failed without a
+//! reply (it may have run).
+
+mod config;
+mod pipeline;
+pub(crate) mod router;
+mod slots;
+
+pub use config::{
+    ClusterConfig, ClusterConfigBuilder, ReadFrom, DEFAULT_MAX_REDIRECTS, DEFAULT_REFRESH_INTERVAL,
+};
+pub use pipeline::ClusterPipeline;
+
+use parking_lot::{Mutex, RwLock};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use crate::client::Redis;
+use crate::cmd::{Cmd, Decoder, Request};
+use crate::commands::{BlockingExecutor, Build, ClusterCommands, Executor};
+use crate::config::{Addr, Config};
+use crate::connection::ConfiguredAddr;
+use crate::error::{Error, ErrorKind, Result, ServerCode, ServerError};
+use crate::exclusive::Exclusive;
+use crate::handle::{Handle, Redirect, Resent, Submit};
+use crate::pipe::Pipe;
+use crate::route::KeySlot;
+use crate::value::Value;
+use router::{Fan, MergeKind};
+use slots::SlotMap;
+
+/// A client for a Redis Cluster: `Send + Sync + Clone`, shared by every thread, with the same
+/// command methods as [`Redis`].
+///
+/// ```no_run
+/// use coredis::prelude::*;
+/// let c = coredis::RedisCluster::from_url("redis://127.0.0.1:7000,127.0.0.1:7001")?;
+/// c.set("user:{42}:name", "Ada")?;                        // goes to the slot's primary
+/// let name: Option<String> = c.get("user:{42}:name")?;
+/// let v: Vec<Option<String>> = c.mget(["a", "b", "c"])?;  // split per slot, merged in order
+/// let n = c.dbsize()?;                                     // summed over the primaries
+/// let h = c.deferred().incr("counter");                    // a handle, as on `Redis`
+/// h.wait()?;
+/// # Ok::<(), coredis::Error>(())
+/// ```
+///
+/// # Routing
+///
+/// A command with keys goes to the primary serving their slot (or a replica, for reads, per
+/// [`ReadFrom`]). Keys in different slots are refused before sending, except for `MGET`,
+/// `MSET`, `DEL`, `UNLINK`, `EXISTS` and `TOUCH`, which are split per slot and merged in the
+/// caller's order (`MSET` is then not atomic across slots). Keyless commands go to one primary,
+/// except: `DBSIZE` (summed over the primaries), `KEYS` (concatenated), `FLUSHALL`/`FLUSHDB`
+/// and `FUNCTION LOAD/DELETE/FLUSH/RESTORE` (every primary), `SCRIPT LOAD/FLUSH` (every node)
+/// and `SCRIPT EXISTS` (every node, a script exists where it exists everywhere). Commands that
+/// block their connection run on a dedicated connection of the slot's node.
+///
+/// # Failures
+///
+/// `MOVED` updates the slot map and sends the command to the new owner; `ASK` sends `ASKING`
+/// and the command to the importing node once; `TRYAGAIN`, `CLUSTERDOWN`, `LOADING`,
+/// `MASTERDOWN` and `READONLY` are retried with back-off after a map refresh — all within
+/// [`ClusterConfig::max_redirects`] attempts and the command's response timeout. A command that
+/// failed without a reply (connection lost, timeout) is not retried (it may have run); the map
+/// is refreshed so the next commands find the new primary after a failover.
+///
+/// # Cost
+///
+/// One multiplexed connection and one parked worker thread per node the client talks to
+/// (opened on first use: with [`ReadFrom::Primary`] only the primaries), dedicated connections
+/// only for blocking commands, and one parked thread that refreshes the slot map.
+#[derive(Clone)]
+pub struct RedisCluster {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    config: ClusterConfig,
+    map: RwLock<SlotMap>,
+    /// Read-write connections, by address.
+    primaries: RwLock<HashMap<Addr, Redis>>,
+    /// `READONLY` connections to replicas, by address.
+    replicas: RwLock<HashMap<Addr, Redis>>,
+    /// Wakes the refresh thread (bounded(1): requests coalesce).
+    refresh: crossbeam_channel::Sender<()>,
+    refreshed: Mutex<Instant>,
+    turn: AtomicUsize,
+}
+
+impl std::fmt::Debug for RedisCluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisCluster")
+            .field("map", &*self.inner.map.read())
+            .finish()
+    }
+}
+
+impl RedisCluster {
+    /// Connects to the cluster: asks the startup nodes in turn for the slot map (nodes that are
+    /// down are skipped). Connections to the nodes open on first use.
+    ///
+    /// # Errors
+    /// The last node's error when no startup node answers `CLUSTER SHARDS` (or `CLUSTER
+    /// SLOTS`) within the connect and response timeouts; [`ErrorKind::Config`] for a node
+    /// without cluster mode.
+    pub fn new(config: ClusterConfig) -> Result<RedisCluster> {
+        let map = fetch_map(&config, config.nodes())?;
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let inner = Arc::new(Inner {
+            config,
+            map: RwLock::new(map),
+            primaries: RwLock::new(HashMap::new()),
+            replicas: RwLock::new(HashMap::new()),
+            refresh: tx,
+            refreshed: Mutex::new(Instant::now()),
+            turn: AtomicUsize::new(0),
+        });
+        let weak = Arc::downgrade(&inner);
+        std::thread::Builder::new()
+            .name("coredis-cluster-refresh".into())
+            .spawn(move || refresh_loop(&weak, &rx))
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    "could not start the slot map's refresh thread",
+                )
+                .with_source(e)
+            })?;
+        Ok(RedisCluster { inner })
+    }
+
+    /// [`RedisCluster::new`] with a [`ClusterConfig::from_url`] URL:
+    /// `redis://[user:pass@]host:port[,host:port…]`.
+    ///
+    /// # Errors
+    /// Those of [`ClusterConfig::from_url`] and [`RedisCluster::new`].
+    pub fn from_url(url: &str) -> Result<RedisCluster> {
+        RedisCluster::new(ClusterConfig::from_url(url)?)
+    }
+
+    /// A view whose commands are sent at once and return [`Handle`]s, as [`Redis::deferred`].
+    pub fn deferred(&self) -> ClusterDeferred<'_> {
+        ClusterDeferred { cluster: self }
+    }
+
+    /// A pipeline: commands are grouped per node, each group sent as one batch, all groups at
+    /// once; the replies come back in the caller's order. See [`ClusterPipeline`].
+    pub fn pipeline(&self) -> ClusterPipeline<'_> {
+        ClusterPipeline::new(self)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClusterConfig {
+        &self.inner.config
+    }
+
+    /// The client of the primary serving `slot` (for what the cluster client does not route,
+    /// e.g. a transaction on keys of one slot, or a subscriber).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] when no node serves the slot in the current map.
+    pub fn node_for_slot(&self, slot: u16) -> Result<Redis> {
+        self.inner.node_for_slot(slot, false).map(|(r, _)| r)
+    }
+
+    /// The clients of every primary, one per shard.
+    ///
+    /// # Errors
+    /// When a node's client cannot be created (its worker thread does not start).
+    pub fn primaries(&self) -> Result<Vec<Redis>> {
+        self.inner.nodes(Fan::Primaries)
+    }
+
+    /// Asks the cluster for its slot map now (rate limits aside) and waits for the answer.
+    ///
+    /// # Errors
+    /// When no known node answers.
+    pub fn refresh_slots(&self) -> Result<()> {
+        self.inner.refresh_now()
+    }
+
+    /// Closes every node's connections (see [`Redis::close`]).
+    pub fn close(&self) {
+        for r in self.inner.all_clients() {
+            r.close();
+        }
+    }
+
+    pub(crate) fn inner(&self) -> &Arc<Inner> {
+        &self.inner
+    }
+}
+
+impl Executor for RedisCluster {
+    type Output<T> = Result<T>;
+
+    fn execute<T>(&self, cmd: Cmd<T>) -> Result<T> {
+        self.inner.submit(cmd, Submit::AndWait).wait()
+    }
+}
+
+impl BlockingExecutor for RedisCluster {}
+
+/// The deferred view of a [`RedisCluster`]: every command is sent at once and returns a
+/// [`Handle`] (which follows redirections by itself). From [`RedisCluster::deferred`].
+#[derive(Clone, Copy)]
+pub struct ClusterDeferred<'a> {
+    cluster: &'a RedisCluster,
+}
+
+impl std::fmt::Debug for ClusterDeferred<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ClusterDeferred")
+            .field(self.cluster)
+            .finish()
+    }
+}
+
+impl Executor for ClusterDeferred<'_> {
+    type Output<T> = Handle<T>;
+
+    fn execute<T>(&self, cmd: Cmd<T>) -> Handle<T> {
+        self.cluster.inner.submit(cmd, Submit::Deferred)
+    }
+}
+
+impl BlockingExecutor for ClusterDeferred<'_> {}
+
+impl Inner {
+    /// Routes and sends `cmd`.
+    fn submit<T>(self: &Arc<Inner>, cmd: Cmd<T>, how: Submit) -> Handle<T> {
+        let (request, decoder) = cmd.into_parts();
+        self.submit_parts(request, decoder, how)
+    }
+
+    /// [`Inner::submit`] of a command taken apart.
+    pub(crate) fn submit_parts<T>(
+        self: &Arc<Inner>,
+        request: Request,
+        decoder: Decoder<T>,
+        how: Submit,
+    ) -> Handle<T> {
+        match request.slot() {
+            KeySlot::One(slot) => match self.node_for_slot(slot, request.is_readonly()) {
+                Ok((node, _)) => self.send_to(&node, request, decoder, how),
+                Err(e) => Handle::failed(e.with_command(request.name()), decoder),
+            },
+            KeySlot::None => match router::keyless(&request) {
+                (Fan::One, _) => match self.any_primary() {
+                    Ok(node) => self.send_to(&node, request, decoder, how),
+                    Err(e) => Handle::failed(e.with_command(request.name()), decoder),
+                },
+                (fan, merge) => self.fan_out(request, decoder, fan, merge, how),
+            },
+            KeySlot::Cross => match router::split_rule(&request) {
+                Some((name, step, merge)) => {
+                    let (parts, merge) = router::split(&request, name, step, merge);
+                    let deadline = Instant::now() + self.config.node_config().response_timeout();
+                    let handles = parts
+                        .into_iter()
+                        .map(|(_, part)| {
+                            let (request, decoder) = part.into_parts();
+                            self.submit_parts(request, decoder, how)
+                        })
+                        .collect();
+                    Handle::many(handles, merger(merge), decoder, deadline)
+                }
+                None => Handle::failed(router::cross_slot(&request), decoder),
+            },
+        }
+    }
+
+    /// Sends a request to `node`: on its shared pipe with this cluster's redirect hook, or on
+    /// a dedicated connection when it blocks.
+    fn send_to<T>(
+        self: &Arc<Inner>,
+        node: &Redis,
+        request: Request,
+        decoder: Decoder<T>,
+        how: Submit,
+    ) -> Handle<T> {
+        if request.is_blocking() {
+            return node.node().submit_parts(request, decoder, how);
+        }
+        let hook: Arc<dyn Redirect> = self.clone();
+        node.node().submit_redirecting(request, decoder, how, hook)
+    }
+
+    /// Sends `cmd` to every node of `fan` and merges the replies.
+    fn fan_out<T>(
+        self: &Arc<Inner>,
+        request: Request,
+        decoder: Decoder<T>,
+        fan: Fan,
+        merge: MergeKind,
+        how: Submit,
+    ) -> Handle<T> {
+        let nodes = match self.nodes(fan) {
+            Ok(n) if !n.is_empty() => n,
+            Ok(_) => return Handle::failed(no_node(&request), decoder),
+            Err(e) => return Handle::failed(e.with_command(request.name()), decoder),
+        };
+        let deadline = Instant::now() + self.config.node_config().response_timeout();
+        let handles = nodes
+            .iter()
+            .map(|node| {
+                let (request, decoder) = Cmd::from_request(request.clone()).into_parts();
+                self.send_to(node, request, decoder, how)
+            })
+            .collect();
+        Handle::many(handles, merger(merge), decoder, deadline)
+    }
+
+    /// The client for `slot` (a replica's for reads, per [`ReadFrom`]) and whether it is a
+    /// replica.
+    fn node_for_slot(&self, slot: u16, readonly: bool) -> Result<(Redis, bool)> {
+        let addr = {
+            let map = self.map.read();
+            let Some(shard) = map.shard(slot) else {
+                drop(map);
+                self.request_refresh();
+                return Err(Error::new(
+                    ErrorKind::Io,
+                    format!("no node serves slot {slot} in the cluster's slot map"),
+                ));
+            };
+            let replica = if readonly && !shard.replicas.is_empty() {
+                let turn = self.turn.fetch_add(1, Ordering::Relaxed);
+                match self.config.read_from() {
+                    ReadFrom::Primary => None,
+                    ReadFrom::PreferReplica => shard.replicas.get(turn % shard.replicas.len()),
+                    ReadFrom::RoundRobin => match turn % (shard.replicas.len() + 1) {
+                        0 => None,
+                        i => shard.replicas.get(i - 1),
+                    },
+                }
+            } else {
+                None
+            };
+            let (addr, is_replica) = match replica {
+                Some(r) => (r, true),
+                None => (&shard.primary, false),
+            };
+            let table = if is_replica {
+                &self.replicas
+            } else {
+                &self.primaries
+            };
+            if let Some(node) = table.read().get(addr) {
+                return Ok((node.clone(), is_replica));
+            }
+            (addr.clone(), is_replica)
+        };
+        self.client(&addr.0, addr.1).map(|r| (r, addr.1))
+    }
+
+    /// The client of the node at `addr`, opened (lazily: it connects in the background) if
+    /// there is none yet.
+    fn client(&self, addr: &Addr, replica: bool) -> Result<Redis> {
+        let table = if replica {
+            &self.replicas
+        } else {
+            &self.primaries
+        };
+        if let Some(node) = table.read().get(addr) {
+            return Ok(node.clone());
+        }
+        let mut table = table.write();
+        if let Some(node) = table.get(addr) {
+            return Ok(node.clone());
+        }
+        let config = self.config.node_config().for_node(addr.clone(), replica);
+        let node = Redis::new_lazy(config)?;
+        table.insert(addr.clone(), node.clone());
+        Ok(node)
+    }
+
+    /// One primary, in turn.
+    fn any_primary(&self) -> Result<Redis> {
+        let addr = {
+            let map = self.map.read();
+            let primaries: Vec<&Addr> = map.shards().map(|s| &s.primary).collect();
+            if primaries.is_empty() {
+                return Err(Error::new(
+                    ErrorKind::Io,
+                    "the cluster's slot map names no primary",
+                ));
+            }
+            let turn = self.turn.fetch_add(1, Ordering::Relaxed);
+            primaries
+                .get(turn % primaries.len())
+                .map(|a| (*a).clone())
+                .ok_or_else(|| Error::new(ErrorKind::Io, "no primary"))?
+        };
+        self.client(&addr, false)
+    }
+
+    /// The clients of `fan`'s nodes.
+    fn nodes(&self, fan: Fan) -> Result<Vec<Redis>> {
+        let (primaries, replicas): (Vec<Addr>, Vec<Addr>) = {
+            let map = self.map.read();
+            let primaries = map.shards().map(|s| s.primary.clone()).collect();
+            let replicas = match fan {
+                Fan::AllNodes => map.shards().flat_map(|s| s.replicas.clone()).collect(),
+                Fan::One | Fan::Primaries => Vec::new(),
+            };
+            (primaries, replicas)
+        };
+        let mut out = Vec::with_capacity(primaries.len() + replicas.len());
+        for a in &primaries {
+            out.push(self.client(a, false)?);
+        }
+        for a in &replicas {
+            out.push(self.client(a, true)?);
+        }
+        Ok(out)
+    }
+
+    fn all_clients(&self) -> Vec<Redis> {
+        let mut out: Vec<Redis> = self.primaries.read().values().cloned().collect();
+        out.extend(self.replicas.read().values().cloned());
+        out
+    }
+
+    /// Asks the refresh thread for a new slot map (coalesced and rate limited there).
+    fn request_refresh(&self) {
+        let _ = self.refresh.try_send(());
+    }
+
+    /// Fetches the slot map from the nodes of the current map (then the startup nodes),
+    /// installs it, and closes the connections to nodes it no longer names.
+    fn refresh_now(&self) -> Result<()> {
+        let mut candidates = self.map.read().addrs();
+        for a in self.config.nodes() {
+            if !candidates.contains(a) {
+                candidates.push(a.clone());
+            }
+        }
+        let map = fetch_map(&self.config, &candidates)?;
+        *self.refreshed.lock() = Instant::now();
+        let keep = map.addrs();
+        let changed = {
+            let mut current = self.map.write();
+            let changed = *current != map;
+            *current = map;
+            changed
+        };
+        if changed {
+            log::info!("coredis: the cluster's slot map changed");
+            for table in [&self.primaries, &self.replicas] {
+                let gone: Vec<Redis> = {
+                    let mut t = table.write();
+                    let gone_addrs: Vec<Addr> =
+                        t.keys().filter(|a| !keep.contains(a)).cloned().collect();
+                    gone_addrs.iter().filter_map(|a| t.remove(a)).collect()
+                };
+                for r in gone {
+                    r.node().close();
+                }
+            }
+            // A primary demoted to replica keeps its address but must not take writes: its
+            // read-write connection is dropped from `primaries` above only when it left the
+            // map; a demoted node answers READONLY, which triggers a refresh and a re-route.
+        }
+        Ok(())
+    }
+
+    /// Back-off before retry `attempt` (1-based): 20 ms doubling, at most 500 ms.
+    fn backoff(attempt: u32) -> Duration {
+        Duration::from_millis(20u64 << attempt.min(5)).min(Duration::from_millis(500))
+    }
+}
+
+/// The merge of a split request's parts.
+fn merger(kind: MergeKind) -> crate::handle::Merge {
+    Box::new(move |results| router::merge(&kind, results))
+}
+
+fn no_node(request: &Request) -> Error {
+    Error::new(ErrorKind::Io, "the cluster's slot map names no node").with_command(request.name())
+}
+
+impl Redirect for Inner {
+    fn redirect(
+        &self,
+        from: &Arc<Pipe>,
+        request: &Request,
+        error: &ServerError,
+        attempt: u32,
+    ) -> Option<Result<Resent>> {
+        let code = error.kind();
+        let retriable = matches!(
+            code,
+            ServerCode::Moved { .. }
+                | ServerCode::Ask { .. }
+                | ServerCode::TryAgain
+                | ServerCode::ClusterDown
+                | ServerCode::Loading
+                | ServerCode::MasterDown
+                | ServerCode::ReadOnly
+        );
+        if !retriable {
+            return None;
+        }
+        if attempt > self.config.max_redirects() {
+            return Some(Err(Error::new(
+                ErrorKind::Server,
+                format!(
+                    "gave up after {} redirections or retries; the last reply was: {error}",
+                    self.config.max_redirects()
+                ),
+            )
+            .with_command(request.name())
+            .with_node(&from.node())));
+        }
+        let deadline = Instant::now() + self.config.node_config().response_timeout();
+        let resend = |node: Result<Redis>, skip_asking: bool| -> Result<Resent> {
+            let node = node?;
+            let pipe = node.node().pipe().clone();
+            if skip_asking {
+                let mut encoded = Vec::with_capacity(request.encoded_len() + 20);
+                Cmd::<Value>::new("ASKING")
+                    .request()
+                    .encode_into(&mut encoded);
+                request.encode_into(&mut encoded);
+                let slot = pipe.submit_batch(&encoded, 2, deadline)?;
+                pipe.nudge();
+                Ok(Resent {
+                    pipe,
+                    slot,
+                    skip: 1,
+                })
+            } else {
+                let slot = pipe.submit(request, deadline)?;
+                pipe.nudge();
+                Ok(Resent::alone(pipe, slot))
+            }
+        };
+        let from_addr = from.config().addr().clone();
+        match code {
+            ServerCode::Moved { slot, addr } => {
+                let addr = slots::redirect_addr(&addr, &from_addr)?;
+                log::debug!("coredis: slot {slot} moved to {addr}");
+                self.map.write().moved(slot, addr.clone());
+                self.request_refresh();
+                Some(resend(self.client(&addr, false), false))
+            }
+            ServerCode::Ask { addr, .. } => {
+                let addr = slots::redirect_addr(&addr, &from_addr)?;
+                Some(resend(self.client(&addr, false), true))
+            }
+            _ => {
+                if !matches!(code, ServerCode::TryAgain | ServerCode::Loading) {
+                    self.request_refresh();
+                }
+                std::thread::sleep(Inner::backoff(attempt));
+                let target = match request.slot() {
+                    // A replica that lost its primary, or a demoted primary: go to the primary.
+                    KeySlot::One(slot) => self
+                        .node_for_slot(slot, request.is_readonly() && code == ServerCode::Loading)
+                        .map(|(r, _)| r),
+                    KeySlot::None | KeySlot::Cross => self.client(&from_addr, false),
+                };
+                Some(resend(target, false))
+            }
+        }
+    }
+
+    fn failed(&self, _from: &Arc<Pipe>, error: &Error) {
+        if matches!(
+            error.kind(),
+            ErrorKind::Io | ErrorKind::Closed | ErrorKind::Timeout
+        ) {
+            self.request_refresh();
+        }
+    }
+}
+
+/// The refresh thread: parked until asked, then refreshes at most once per interval. Ends when
+/// the client is gone.
+fn refresh_loop(inner: &Weak<Inner>, rx: &crossbeam_channel::Receiver<()>) {
+    while rx.recv().is_ok() {
+        let Some(cluster) = inner.upgrade() else {
+            return;
+        };
+        let since = cluster.refreshed.lock().elapsed();
+        let interval = cluster.config.refresh_interval();
+        drop(cluster);
+        if since < interval {
+            std::thread::sleep(interval - since);
+        }
+        let Some(cluster) = inner.upgrade() else {
+            return;
+        };
+        // Requests that came meanwhile are served by this refresh.
+        while rx.try_recv().is_ok() {}
+        if let Err(e) = cluster.refresh_now() {
+            log::warn!("coredis: could not refresh the cluster's slot map: {e}");
+            *cluster.refreshed.lock() = Instant::now();
+        }
+    }
+}
+
+/// Asks `nodes` in turn for the slot map; the first complete answer wins (an incomplete one
+/// is kept in case no node gives a complete one).
+fn fetch_map(config: &ClusterConfig, nodes: &[Addr]) -> Result<SlotMap> {
+    let mut last_error = None;
+    let mut partial: Option<SlotMap> = None;
+    for addr in nodes {
+        match fetch_map_from(config.node_config(), addr) {
+            Ok(map) if map.unassigned() == 0 => return Ok(map),
+            Ok(map) => {
+                if partial
+                    .as_ref()
+                    .map_or(true, |p| p.unassigned() > map.unassigned())
+                {
+                    partial = Some(map);
+                }
+            }
+            Err(e) => {
+                log::debug!("coredis: no slot map from {addr}: {e}");
+                last_error = Some(e);
+            }
+        }
+    }
+    match (partial, last_error) {
+        (Some(map), _) => Ok(map),
+        (None, Some(e)) => Err(e),
+        (None, None) => Err(Error::config(
+            "a cluster client needs at least one startup node",
+        )),
+    }
+}
+
+/// `CLUSTER SHARDS` (or `CLUSTER SLOTS`, before Redis 7.0) from one node, on a connection of
+/// its own that is closed afterwards.
+fn fetch_map_from(config: &Config, addr: &Addr) -> Result<SlotMap> {
+    let config = config.for_node(addr.clone(), false);
+    let mut conn = Exclusive::open(&ConfiguredAddr, &config)?;
+    let host = match addr {
+        Addr::Tcp { host, .. } => host.clone(),
+        Addr::Unix(_) => String::new(),
+    };
+    let mut ask = |cmd: Cmd<Value>| -> Result<Value> {
+        let (request, decoder) = cmd.into_parts();
+        let deadline = Instant::now() + config.response_timeout();
+        conn.send(&request, deadline)?;
+        let frame = conn.recv(deadline)?.ok_or_else(|| {
+            Error::new(ErrorKind::Timeout, "no reply within the response timeout")
+                .with_command(request.name())
+        })?;
+        decoder
+            .decode(&frame, conn.limits())
+            .map_err(|e| e.with_node(&addr.to_string()))
+    };
+    let tls = config.tls().is_some();
+    let map = match ask(Cmd::from_request(Build.cluster_shards().into_parts().0)) {
+        Ok(v) => {
+            let shards: Vec<crate::types::ClusterShard> = crate::FromValue::from_value(v)?;
+            SlotMap::from_shards(&shards, tls, &host)
+        }
+        Err(e) if e.server_code() == Some(ServerCode::Err) => {
+            let v = ask(Cmd::from_request(Build.cluster_slots().into_parts().0))?;
+            let ranges: Vec<crate::types::ClusterSlotRange> = crate::FromValue::from_value(v)?;
+            SlotMap::from_slots(&ranges, &host)
+        }
+        Err(e) => return Err(e),
+    };
+    conn.close();
+    Ok(map)
+}

@@ -1,0 +1,549 @@
+//! `RedisCluster` against live clusters started by the test support crate (3 primaries with a
+//! replica each, unless a test needs otherwise): routing of every key-based command group,
+//! hash tags, multi-key commands split per slot, keyless fan-outs, handles and pipelines,
+//! slot migration (ASK, then MOVED), failover under write load, startup with a node down,
+//! reads from replicas. Where a key landed is checked on the node itself, not through the
+//! client.
+
+use crate::util::protocol;
+use coredis::prelude::*;
+use coredis::{Addr, ClusterConfig, Config, ErrorKind, ReadFrom, RedisCluster};
+use coredis_test_support::cluster::key_slot;
+use coredis_test_support::Cluster;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Deadline of every wait for the cluster to change (gossip, failovers) on a busy machine.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+fn node_config() -> Config {
+    Config::builder()
+        .protocol_version(protocol())
+        .response_timeout(Duration::from_secs(5))
+        .connect_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap()
+}
+
+fn addrs(cluster: &Cluster) -> Vec<Addr> {
+    cluster.addrs().iter().map(|a| a.parse().unwrap()).collect()
+}
+
+fn client(cluster: &Cluster) -> RedisCluster {
+    client_with(cluster, ReadFrom::Primary)
+}
+
+fn client_with(cluster: &Cluster, read_from: ReadFrom) -> RedisCluster {
+    let config = ClusterConfig::builder()
+        .nodes(addrs(cluster))
+        .node_config(node_config())
+        .read_from(read_from)
+        .build()
+        .unwrap();
+    RedisCluster::new(config).unwrap()
+}
+
+/// Whether `key` exists on the node that owns it, asked directly.
+fn on_owner(cluster: &Cluster, key: &str) -> bool {
+    let owner = cluster.key_owner(key.as_bytes());
+    cluster.command(owner, &["EXISTS", key]) == "1"
+}
+
+/// Keys spread over every primary.
+fn keys(prefix: &str, n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("{prefix}:{i}")).collect()
+}
+
+#[test]
+fn every_key_group_is_routed_to_the_slot_owner() {
+    let cluster = Cluster::start(3, 1);
+    let c = client(&cluster);
+    let owners: std::collections::BTreeSet<usize> = keys("s", 30)
+        .iter()
+        .map(|k| cluster.key_owner(k.as_bytes()))
+        .collect();
+    assert_eq!(owners.len(), 3, "the keys reach every primary");
+    for k in keys("s", 30) {
+        c.set(&k, "v").unwrap();
+        assert_eq!(c.get::<Option<String>>(&k).unwrap().as_deref(), Some("v"));
+        assert_eq!(c.append(&k, "w").unwrap(), 2);
+        assert!(on_owner(&cluster, &k), "{k}");
+    }
+    for k in keys("h", 30) {
+        c.hset(&k, [("f", "1")]).unwrap();
+        assert_eq!(c.hget::<Option<i64>>(&k, "f").unwrap(), Some(1));
+        assert!(on_owner(&cluster, &k), "{k}");
+    }
+    for k in keys("l", 30) {
+        c.rpush(&k, ["a", "b"]).unwrap();
+        assert_eq!(c.lrange::<String>(&k, 0, -1).unwrap(), ["a", "b"]);
+        assert!(on_owner(&cluster, &k), "{k}");
+    }
+    for k in keys("set", 30) {
+        c.sadd(&k, ["a"]).unwrap();
+        assert_eq!(c.scard(&k).unwrap(), 1);
+        assert!(on_owner(&cluster, &k), "{k}");
+    }
+    for k in keys("z", 30) {
+        c.zadd(&k, [(1.5, "m")]).unwrap();
+        assert_eq!(c.zscore(&k, "m").unwrap(), Some(1.5));
+        assert!(on_owner(&cluster, &k), "{k}");
+    }
+    for k in keys("x", 30) {
+        c.xadd(&k, "*", [("f", "v")]).unwrap();
+        assert_eq!(c.xlen(&k).unwrap(), 1);
+        assert!(on_owner(&cluster, &k), "{k}");
+    }
+    for k in keys("g", 10) {
+        c.geoadd(
+            &k,
+            [
+                (13.361389, 38.115556, "Palermo"),
+                (15.087269, 37.502669, "Catania"),
+            ],
+        )
+        .unwrap();
+        let d = c.geodist(&k, "Palermo", "Catania").unwrap();
+        assert!(d.is_some_and(|d| (d - 166_274.0).abs() < 100.0), "{d:?}");
+        assert!(on_owner(&cluster, &k), "{k}");
+    }
+    for k in keys("hll", 10) {
+        c.pfadd(&k, ["a", "b"]).unwrap();
+        assert_eq!(c.pfcount([&k]).unwrap(), 2);
+        assert!(on_owner(&cluster, &k), "{k}");
+    }
+    for k in keys("bit", 10) {
+        c.setbit(&k, 7, true).unwrap();
+        assert!(c.getbit(&k, 7).unwrap());
+        assert!(c.expire(&k, Duration::from_secs(100)).unwrap());
+        assert!(c.ttl(&k).unwrap() > 0);
+        assert!(on_owner(&cluster, &k), "{k}");
+    }
+}
+
+#[test]
+fn hash_tags_keep_keys_together_and_cross_slot_commands_are_refused() {
+    let cluster = Cluster::start(3, 1);
+    let c = client(&cluster);
+    c.set("{user1}.a", 1).unwrap();
+    c.rename("{user1}.a", "{user1}.b").unwrap();
+    assert_eq!(c.get::<Option<i64>>("{user1}.b").unwrap(), Some(1));
+    let owner = cluster.key_owner(b"user1");
+    assert_eq!(cluster.command(owner, &["GET", "{user1}.b"]), "1");
+    assert!(c.msetnx([("{t}1", 1), ("{t}2", 2)]).unwrap());
+    // Keys in different slots: refused before sending, with a clear error.
+    assert_ne!(key_slot(b"a"), key_slot(b"b"));
+    let e = c.rename("a", "b").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
+    assert!(e.to_string().contains("CROSSSLOT"), "{e}");
+    let e = c.msetnx([("a", 1), ("b", 2)]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
+    let e = c.sunion::<String>(["a", "b"]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
+}
+
+#[test]
+fn multi_key_commands_are_split_per_slot_and_merged_in_order() {
+    let cluster = Cluster::start(3, 1);
+    let c = client(&cluster);
+    let ks = keys("m", 50);
+    c.mset(ks.iter().enumerate().map(|(i, k)| (k.clone(), i)))
+        .unwrap();
+    for k in &ks {
+        assert!(on_owner(&cluster, k), "{k}");
+    }
+    let mut asked: Vec<String> = ks.clone();
+    asked.insert(3, "missing:1".into());
+    asked.push("missing:2".into());
+    let got: Vec<Option<usize>> = c.mget(&asked).unwrap();
+    let mut want: Vec<Option<usize>> = (0..50).map(Some).collect();
+    want.insert(3, None);
+    want.push(None);
+    assert_eq!(got, want);
+    assert_eq!(c.exists(&asked).unwrap(), 50);
+    assert_eq!(c.touch(&ks[..10]).unwrap(), 10);
+    assert_eq!(c.del(&ks[..20]).unwrap(), 20);
+    assert_eq!(c.unlink(&asked).unwrap(), 30);
+    assert_eq!(c.exists(&asked).unwrap(), 0);
+    // Deferred: the same split, collected from a handle.
+    c.mset([("d:1", "a"), ("d:2", "b"), ("d:3", "c")]).unwrap();
+    let h = c.deferred().mget::<String>(["d:3", "d:1", "d:2"]);
+    assert_eq!(h.wait().unwrap(), ["c", "a", "b"]);
+}
+
+#[test]
+fn keyless_commands_fan_out_with_their_merge() {
+    let cluster = Cluster::start(3, 1);
+    let c = client(&cluster);
+    c.flushall().unwrap();
+    c.mset(keys("k", 40).into_iter().map(|k| (k, 1))).unwrap();
+    assert_eq!(c.dbsize().unwrap(), 40);
+    let mut all: Vec<String> = c.keys("k:*").unwrap();
+    all.sort();
+    let mut want = keys("k", 40);
+    want.sort();
+    assert_eq!(all, want);
+    let sha = c.script_load("return 1").unwrap();
+    for i in 0..cluster.len() {
+        assert_eq!(
+            cluster.command(i, &["SCRIPT", "EXISTS", &sha]),
+            "1",
+            "node {i} has the script"
+        );
+    }
+    assert_eq!(c.script_exists([&sha, "0000"]).unwrap(), [true, false]);
+    assert_eq!(c.ping().unwrap(), "PONG");
+    c.flushall().unwrap();
+    assert_eq!(c.dbsize().unwrap(), 0);
+    // The escape hatch routes the same way.
+    c.set("x", 1).unwrap();
+    let n: i64 = c.execute(coredis::cmd("DBSIZE").returns()).unwrap();
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn handles_and_pipelines_group_per_node_in_the_callers_order() {
+    let cluster = Cluster::start(3, 1);
+    let c = client(&cluster);
+    let handles: Vec<_> = keys("h", 300)
+        .iter()
+        .map(|k| c.deferred().incr(k))
+        .collect();
+    for h in handles {
+        assert_eq!(h.wait().unwrap(), 1);
+    }
+    let p = c.pipeline();
+    let sets: Vec<_> = keys("p", 200)
+        .iter()
+        .enumerate()
+        .map(|(i, k)| p.set(k, i))
+        .collect();
+    let refused = p.rename("a", "b");
+    let gets: Vec<_> = keys("p", 200)
+        .iter()
+        .map(|k| p.get::<Option<usize>>(k))
+        .collect();
+    let ping = p.ping();
+    let replies = p.exec().unwrap();
+    replies.get(sets).unwrap();
+    let got = replies.get(gets).unwrap();
+    assert_eq!(got, (0..200).map(Some).collect::<Vec<_>>());
+    assert_eq!(replies.get(ping).unwrap(), "PONG");
+    let e = replies.get(refused).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
+    for k in keys("p", 200) {
+        assert!(on_owner(&cluster, &k), "{k}");
+    }
+}
+
+#[test]
+fn startup_succeeds_when_some_startup_nodes_are_down() {
+    let mut cluster = Cluster::start(3, 1);
+    // A replica down, and a startup list that starts with it and a port nobody listens on.
+    let primary = cluster.primaries()[0];
+    let replica = cluster.replicas_of(primary)[0];
+    let dead: Addr = cluster.addrs()[replica].parse().unwrap();
+    cluster.kill_node(replica);
+    let unused = coredis_test_support::free_port();
+    let mut nodes = vec![dead, Addr::tcp("127.0.0.1", unused)];
+    nodes.extend(addrs(&cluster));
+    let config = ClusterConfig::builder()
+        .nodes(nodes)
+        .node_config(node_config())
+        .build()
+        .unwrap();
+    let c = RedisCluster::new(config).unwrap();
+    for k in keys("up", 30) {
+        c.set(&k, 1).unwrap();
+    }
+    assert_eq!(c.dbsize().unwrap(), 30);
+    // No startup node up: a clear error.
+    let config = ClusterConfig::builder()
+        .node(Addr::tcp("127.0.0.1", unused))
+        .node_config(node_config())
+        .build()
+        .unwrap();
+    let e = RedisCluster::new(config).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io, "{e}");
+}
+
+/// `GET` calls a node has served, from `INFO commandstats`.
+fn get_calls(cluster: &Cluster, i: usize) -> u64 {
+    let info = cluster.command(i, &["INFO", "commandstats"]);
+    info.lines()
+        .find_map(|l| l.strip_prefix("cmdstat_get:calls="))
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn reads_go_to_replicas_when_asked() {
+    let cluster = Cluster::start(3, 1);
+    let c = client_with(&cluster, ReadFrom::PreferReplica);
+    let key = "replica-read";
+    c.set(key, "v").unwrap();
+    let owner = cluster.key_owner(key.as_bytes());
+    let replica = cluster.replicas_of(owner)[0];
+    // Replication is asynchronous: wait until the replica has the key.
+    let deadline = Instant::now() + DEADLINE;
+    while !matches!(c.get::<Option<String>>(key).unwrap().as_deref(), Some("v")) {
+        assert!(Instant::now() < deadline, "the replica never got the key");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (before_p, before_r) = (get_calls(&cluster, owner), get_calls(&cluster, replica));
+    for _ in 0..20 {
+        assert_eq!(c.get::<Option<String>>(key).unwrap().as_deref(), Some("v"));
+    }
+    assert_eq!(
+        get_calls(&cluster, owner),
+        before_p,
+        "no read on the primary"
+    );
+    assert!(get_calls(&cluster, replica) >= before_r + 20);
+    // Writes still go to the primary.
+    c.set(key, "w").unwrap();
+    assert_eq!(cluster.command(owner, &["GET", key]), "w");
+}
+
+#[test]
+fn blocking_commands_run_on_the_slot_owner() {
+    let cluster = Cluster::start(3, 1);
+    let c = client(&cluster);
+    let pusher = {
+        let c = c.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            c.rpush("queue", ["job"]).unwrap();
+        })
+    };
+    let got: Option<(String, String)> = c.blpop(["queue"], Duration::from_secs(30)).unwrap();
+    assert_eq!(got, Some(("queue".into(), "job".into())));
+    pusher.join().unwrap();
+}
+
+#[test]
+fn a_slot_migrated_during_reads_and_writes_is_followed_through_ask_then_moved() {
+    let cluster = Cluster::start(3, 0);
+    let c = client(&cluster);
+    let slot = key_slot(b"{mig}");
+    let from = cluster.slot_owner(slot);
+    let to = cluster
+        .primaries()
+        .into_iter()
+        .find(|&p| p != from)
+        .unwrap();
+    let (from_id, to_id) = (
+        cluster.node_id(from).to_owned(),
+        cluster.node_id(to).to_owned(),
+    );
+    let ks: Vec<String> = (0..20).map(|i| format!("{{mig}}:{i}")).collect();
+    for k in &ks {
+        c.set(k, "before").unwrap();
+    }
+    let s = slot.to_string();
+    assert_eq!(
+        cluster.command(to, &["CLUSTER", "SETSLOT", &s, "IMPORTING", &from_id]),
+        "OK"
+    );
+    assert_eq!(
+        cluster.command(from, &["CLUSTER", "SETSLOT", &s, "MIGRATING", &to_id]),
+        "OK"
+    );
+    // Half the keys move: reads of those get ASK, the rest stay on the source.
+    let to_port = cluster.node(to).port().to_string();
+    for k in &ks[..10] {
+        assert_eq!(
+            cluster.command(from, &["MIGRATE", "127.0.0.1", &to_port, k, "0", "5000"]),
+            "OK"
+        );
+    }
+    for k in &ks {
+        assert_eq!(
+            c.get::<Option<String>>(k).unwrap().as_deref(),
+            Some("before"),
+            "{k}"
+        );
+    }
+    // A new key of a migrating slot is created on the target (ASK).
+    c.set("{mig}:new", "during").unwrap();
+    assert_eq!(
+        cluster.command(to, &["CLUSTER", "COUNTKEYSINSLOT", &s]),
+        "11"
+    );
+    let h = c.deferred().get::<Option<String>>("{mig}:0");
+    assert_eq!(h.wait().unwrap().as_deref(), Some("before"));
+    // Pipelines follow ASK too.
+    let p = c.pipeline();
+    let got: Vec<_> = ks.iter().map(|k| p.get::<Option<String>>(k)).collect();
+    let got = p.exec().unwrap().get(got).unwrap();
+    assert!(
+        got.iter().all(|v| v.as_deref() == Some("before")),
+        "{got:?}"
+    );
+    // Finish: the rest moves, the slot is assigned to the target everywhere (MOVED path).
+    for k in &ks[10..] {
+        assert_eq!(
+            cluster.command(from, &["MIGRATE", "127.0.0.1", &to_port, k, "0", "5000"]),
+            "OK"
+        );
+    }
+    for i in cluster.primaries() {
+        assert_eq!(
+            cluster.command(i, &["CLUSTER", "SETSLOT", &s, "NODE", &to_id]),
+            "OK"
+        );
+    }
+    for k in &ks {
+        c.set(k, "after").unwrap();
+        assert_eq!(
+            c.get::<Option<String>>(k).unwrap().as_deref(),
+            Some("after")
+        );
+        assert_eq!(cluster.command(to, &["GET", k]), "after");
+    }
+}
+
+/// The replication offset of node `i` (`master_repl_offset` of `INFO replication`).
+fn repl_offset(cluster: &Cluster, i: usize) -> u64 {
+    cluster
+        .command(i, &["INFO", "replication"])
+        .lines()
+        .find_map(|l| l.strip_prefix("master_repl_offset:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Writes unique keys from `threads` threads until `stop`, recording every acknowledged write.
+fn write_load(
+    c: &RedisCluster,
+    threads: usize,
+    stop: &Arc<AtomicBool>,
+    acked: &Arc<Mutex<BTreeMap<String, usize>>>,
+    errors: &Arc<Mutex<Vec<String>>>,
+) -> Vec<std::thread::JoinHandle<()>> {
+    (0..threads)
+        .map(|t| {
+            let (c, stop, acked, errors) = (c.clone(), stop.clone(), acked.clone(), errors.clone());
+            std::thread::spawn(move || {
+                let mut i = 0usize;
+                while !stop.load(Ordering::Relaxed) {
+                    let k = format!("w:{t}:{i}");
+                    match c.set(&k, i) {
+                        Ok(()) => {
+                            acked.lock().unwrap().insert(k, i);
+                        }
+                        Err(e) => {
+                            errors.lock().unwrap().push(e.to_string());
+                            std::thread::sleep(Duration::from_millis(20));
+                        }
+                    }
+                    i += 1;
+                }
+            })
+        })
+        .collect()
+}
+
+/// Waits until `c` can write to every primary again.
+fn wait_for_writes(c: &RedisCluster) {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let ok = keys("probe", 30).iter().all(|k| c.set(k, 1).is_ok());
+        if ok {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "writes did not resume: {:?}",
+            keys("probe", 30)
+                .iter()
+                .map(|k| c.set(k, 1))
+                .collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_manual_failover_under_write_load_loses_no_acknowledged_write() {
+    let cluster = Cluster::start(3, 1);
+    let c = client(&cluster);
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked = Arc::new(Mutex::new(BTreeMap::new()));
+    let errors = Arc::new(Mutex::new(Vec::new()));
+    let writers = write_load(&c, 4, &stop, &acked, &errors);
+    std::thread::sleep(Duration::from_millis(300));
+    let primary = cluster.primaries()[0];
+    let replica = cluster.replicas_of(primary)[0];
+    assert_eq!(cluster.command(replica, &["CLUSTER", "FAILOVER"]), "OK");
+    let deadline = Instant::now() + DEADLINE;
+    while !cluster.primaries().contains(&replica) {
+        assert!(Instant::now() < deadline, "the replica was not promoted");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    wait_for_writes(&c);
+    std::thread::sleep(Duration::from_millis(300));
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        w.join().unwrap();
+    }
+    let acked = acked.lock().unwrap();
+    assert!(acked.len() > 100, "only {} writes", acked.len());
+    let ks: Vec<&String> = acked.keys().collect();
+    for chunk in ks.chunks(500) {
+        let got: Vec<Option<usize>> = c.mget(chunk).unwrap();
+        for (k, v) in chunk.iter().zip(got) {
+            assert_eq!(v, acked.get(*k).copied(), "{k}");
+        }
+    }
+}
+
+#[test]
+fn a_killed_primary_is_replaced_and_the_client_continues_without_help() {
+    let mut cluster = Cluster::builder(3, 1)
+        .node_timeout(Duration::from_millis(1500))
+        .start();
+    let c = client(&cluster);
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked = Arc::new(Mutex::new(BTreeMap::new()));
+    let errors = Arc::new(Mutex::new(Vec::new()));
+    let writers = write_load(&c, 4, &stop, &acked, &errors);
+    std::thread::sleep(Duration::from_millis(300));
+    let primary = cluster.primaries()[0];
+    let replica = cluster.replicas_of(primary)[0];
+    // Writes acknowledged before the kill are on the replica once it caught up.
+    let before: BTreeMap<String, usize> = acked.lock().unwrap().clone();
+    let target = repl_offset(&cluster, primary);
+    let deadline = Instant::now() + DEADLINE;
+    while repl_offset(&cluster, replica) < target {
+        assert!(Instant::now() < deadline, "the replica did not catch up");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    cluster.kill_node(primary);
+    let deadline = Instant::now() + DEADLINE;
+    while !cluster.primaries().contains(&replica) {
+        assert!(Instant::now() < deadline, "the replica was not promoted");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    wait_for_writes(&c);
+    let after_recovery = acked.lock().unwrap().len();
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        w.join().unwrap();
+    }
+    let acked = acked.lock().unwrap();
+    assert!(
+        acked.len() > after_recovery,
+        "the writers continued after the failover"
+    );
+    for (k, v) in &before {
+        assert_eq!(c.get::<Option<usize>>(k).unwrap(), Some(*v), "{k}");
+    }
+    for (k, v) in acked.iter().rev().take(100) {
+        assert_eq!(c.get::<Option<usize>>(k).unwrap(), Some(*v), "{k}");
+    }
+}
