@@ -106,8 +106,8 @@ mod value;
 pub use args::{ToArg, ToArgs};
 pub use client::{Dedicated, Deferred, Redis};
 pub use cluster::{
-    ClusterConfig, ClusterConfigBuilder, ClusterDeferred, ClusterPipeline, ReadFrom, RedisCluster,
-    DEFAULT_MAX_REDIRECTS, DEFAULT_REFRESH_INTERVAL,
+    ClusterConfig, ClusterConfigBuilder, ClusterDeferred, ClusterPipeline, ClusterSubscriber,
+    ReadFrom, RedisCluster, DEFAULT_MAX_REDIRECTS, DEFAULT_REFRESH_INTERVAL,
 };
 pub use cmd::{cmd, Cmd, Decoder, ReplyFn, Request};
 pub use commands::{BlockingExecutor, ExclusiveExecutor, Executor};

@@ -109,6 +109,11 @@ impl Default for SubscriberOptions {
 }
 
 impl SubscriberOptions {
+    /// The capacity of the message channel.
+    pub(crate) fn channel_capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// The defaults: a channel of 10,000 messages, back-pressure, no events.
     pub fn new() -> SubscriberOptions {
         SubscriberOptions::default()
@@ -216,7 +221,22 @@ struct Inner {
     has_handlers: AtomicBool,
     dropped: AtomicU64,
     closed: AtomicBool,
+    /// Told about what a cluster subscriber must react to (see [`Watched`]).
+    watch: Option<Watch>,
 }
+
+/// What a cluster subscriber is told about one of its node subscribers.
+#[derive(Debug, Clone)]
+pub(crate) enum Watched {
+    /// The connection was lost.
+    Disconnected,
+    /// The server dropped a sharded subscription by itself (its slot moved away), or refused
+    /// one with `MOVED`.
+    ShardMoved,
+}
+
+/// Where a subscriber reports [`Watched`] events.
+pub(crate) type Watch = Arc<dyn Fn(Watched) + Send + Sync>;
 
 /// A pub/sub subscriber, from [`Redis::pubsub`]: its own connection and reader thread.
 ///
@@ -267,7 +287,28 @@ impl Redis {
     /// # Errors
     /// Those of connecting (see [`Redis::new`]).
     pub fn pubsub_with(&self, options: SubscriberOptions) -> Result<Subscriber> {
-        let (tx, rx) = crossbeam_channel::bounded(options.capacity);
+        let node = self.node();
+        Subscriber::start(
+            self.config().clone(),
+            node.connector(),
+            &options,
+            crossbeam_channel::bounded(options.capacity),
+            None,
+        )
+    }
+}
+
+impl Subscriber {
+    /// A subscriber connected through `connector` (now), delivering into `channel` (which
+    /// several subscribers of a cluster share), reporting to `watch`.
+    pub(crate) fn start(
+        config: crate::config::Config,
+        connector: Arc<dyn crate::connection::Connector>,
+        options: &SubscriberOptions,
+        channel: (Sender<Message>, Receiver<Message>),
+        watch: Option<Watch>,
+    ) -> Result<Subscriber> {
+        let (tx, rx) = channel;
         let inner = Arc::new(Inner {
             subs: Mutex::new(Subs::default()),
             changed: Condvar::new(),
@@ -278,22 +319,43 @@ impl Redis {
             has_handlers: AtomicBool::new(false),
             dropped: AtomicU64::new(0),
             closed: AtomicBool::new(false),
+            watch,
         });
         let handler: Arc<dyn StreamHandler> = Arc::new(Reader {
             inner: inner.clone(),
         });
-        let node = self.node();
-        let stream = Streaming::start(
-            self.config().clone(),
-            node.connector(),
-            handler,
-            &format!("coredis-pubsub {}", node.addr()),
-        )?;
+        let name = format!("coredis-pubsub {}", config.addr());
+        let stream = Streaming::start(config, connector, handler, &name)?;
         Ok(Subscriber { inner, rx, stream })
     }
-}
 
-impl Subscriber {
+    /// Whether the current connection confirmed every subscription (false while
+    /// disconnected).
+    pub(crate) fn all_confirmed(&self) -> bool {
+        self.inner.subs.lock().active.values().all(|c| *c)
+    }
+
+    /// The sharded channels held.
+    pub(crate) fn shard_channels(&self) -> Vec<Bytes> {
+        self.inner
+            .subs
+            .lock()
+            .active
+            .keys()
+            .filter(|(k, _)| *k == Kind::Shard)
+            .map(|(_, n)| n.clone())
+            .collect()
+    }
+
+    /// Drops sharded channels from what is held without asking the server (their slot moved
+    /// to another node, which a cluster subscriber subscribes on instead).
+    pub(crate) fn forget_shard_channels(&self, names: &[Bytes]) {
+        let mut subs = self.inner.subs.lock();
+        for n in names {
+            subs.active.remove(&(Kind::Shard, n.clone()));
+        }
+    }
+
     /// Subscribes to `channels` and returns once the server confirmed every one (within the
     /// response timeout). Messages published to them from then on are received.
     ///
@@ -753,6 +815,12 @@ impl Reader {
             let _ = tx.try_send(e);
         }
     }
+
+    fn watched(&self, w: Watched) {
+        if let Some(watch) = &self.inner.watch {
+            watch(w);
+        }
+    }
 }
 
 impl StreamHandler for Reader {
@@ -771,13 +839,18 @@ impl StreamHandler for Reader {
             let mut subs = self.inner.subs.lock();
             subs.leaving.clear();
             for kind in [Kind::Channel, Kind::Pattern, Kind::Shard] {
-                let names: Vec<Bytes> = subs
-                    .active
-                    .keys()
-                    .filter(|(k, _)| *k == kind)
-                    .map(|(_, n)| n.clone())
-                    .collect();
-                if !names.is_empty() {
+                // Sharded channels one slot at a time (a cluster refuses SSUBSCRIBE across
+                // slots); the others in one command.
+                let mut groups: BTreeMap<u16, Vec<Bytes>> = BTreeMap::new();
+                for (_, n) in subs.active.keys().filter(|(k, _)| *k == kind) {
+                    let group = if kind == Kind::Shard {
+                        crate::route::key_slot(n)
+                    } else {
+                        0
+                    };
+                    groups.entry(group).or_default().push(n.clone());
+                }
+                for names in groups.into_values() {
                     let cmd = Cmd::<Value>::new(kind.subscribe()).args(names);
                     cmd.request().encode_into(&mut out);
                 }
@@ -805,6 +878,9 @@ impl StreamHandler for Reader {
             Value::Push(items) | Value::Array(items) => items,
             Value::Error(e) => {
                 log::warn!("coredis: a subscriber's connection got an error reply: {e}");
+                if matches!(e.kind(), crate::error::ServerCode::Moved { .. }) {
+                    self.watched(Watched::ShardMoved);
+                }
                 let mut subs = self.inner.subs.lock();
                 subs.refusals += 1;
                 subs.last_refusal = Some(Error::server(e));
@@ -881,8 +957,16 @@ impl StreamHandler for Reader {
                     _ => Kind::Shard,
                 };
                 if let Some(name) = text() {
-                    self.inner.subs.lock().leaving.remove(&(kind, name));
+                    let mut subs = self.inner.subs.lock();
+                    let key = (kind, name);
+                    let asked = subs.leaving.remove(&key).is_some();
+                    // A sharded channel the server dropped by itself: its slot moved away.
+                    let moved = !asked && kind == Kind::Shard && subs.active.remove(&key).is_some();
+                    drop(subs);
                     self.inner.changed.notify_all();
+                    if moved {
+                        self.watched(Watched::ShardMoved);
+                    }
                 }
             }
             // A RESP2 PING reply while subscribed: ["pong", ""].
@@ -899,7 +983,11 @@ impl StreamHandler for Reader {
     }
 
     fn on_disconnect(&self, error: &Error) {
+        for confirmed in self.inner.subs.lock().active.values_mut() {
+            *confirmed = false;
+        }
         self.event(SubscriberEvent::Disconnected(error.clone()));
+        self.watched(Watched::Disconnected);
     }
 
     fn on_close(&self) {

@@ -14,6 +14,7 @@
 
 mod config;
 mod pipeline;
+mod pubsub;
 pub(crate) mod router;
 mod slots;
 
@@ -21,6 +22,7 @@ pub use config::{
     ClusterConfig, ClusterConfigBuilder, ReadFrom, DEFAULT_MAX_REDIRECTS, DEFAULT_REFRESH_INTERVAL,
 };
 pub use pipeline::ClusterPipeline;
+pub use pubsub::ClusterSubscriber;
 
 use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;

@@ -547,3 +547,109 @@ fn a_killed_primary_is_replaced_and_the_client_continues_without_help() {
         assert_eq!(c.get::<Option<usize>>(k).unwrap(), Some(*v), "{k}");
     }
 }
+
+/// Receives until a message on `channel` with `payload` arrives, publishing it again with
+/// `publish` every 100 ms (subscriptions settle asynchronously after a topology change).
+fn receive_eventually(
+    sub: &coredis::ClusterSubscriber,
+    channel: &str,
+    payload: &str,
+    publish: impl Fn() -> coredis::Result<i64>,
+) -> coredis::Message {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let _ = publish();
+        while let Some(m) = sub.recv_timeout(Duration::from_millis(100)).unwrap() {
+            if m.channel_str() == channel && m.payload::<String>().unwrap() == payload {
+                return m;
+            }
+        }
+        assert!(Instant::now() < deadline, "no {payload:?} on {channel}");
+    }
+}
+
+#[test]
+fn cluster_pubsub_receives_publishes_from_every_node() {
+    let cluster = Cluster::start(3, 1);
+    let c = client(&cluster);
+    let sub = c.pubsub().unwrap();
+    sub.subscribe("news").unwrap();
+    sub.psubscribe("alerts:*").unwrap();
+    for i in 0..cluster.len() {
+        let payload = format!("from-{i}");
+        assert_eq!(cluster.command(i, &["PUBLISH", "news", &payload]).len(), 1);
+        let m = sub.recv_timeout(DEADLINE).unwrap().unwrap();
+        assert_eq!(
+            (m.channel_str(), m.payload::<String>().unwrap()),
+            ("news".into(), payload)
+        );
+    }
+    c.publish("alerts:disk", "full").unwrap();
+    let m = sub.recv_timeout(DEADLINE).unwrap().unwrap();
+    assert_eq!(m.pattern.as_deref(), Some(&b"alerts:*"[..]));
+    sub.unsubscribe("news").unwrap();
+}
+
+/// Sharded channels on every primary.
+fn shard_channels() -> Vec<String> {
+    (0..12).map(|i| format!("orders:{i}")).collect()
+}
+
+#[test]
+fn sharded_pubsub_subscribes_on_each_slot_owner() {
+    let cluster = Cluster::start(3, 1);
+    let c = client(&cluster);
+    let sub = c.pubsub().unwrap();
+    let channels = shard_channels();
+    sub.ssubscribe(&channels).unwrap();
+    let nodes: std::collections::HashSet<Addr> =
+        sub.shard_channels().into_iter().map(|(_, a)| a).collect();
+    assert_eq!(nodes.len(), 3, "one connection per primary");
+    for ch in &channels {
+        let owner = cluster.key_owner(ch.as_bytes());
+        assert_eq!(
+            cluster.command(owner, &["PUBSUB", "SHARDNUMSUB", ch]),
+            format!("{ch}\n1")
+        );
+        assert_eq!(c.spublish(ch, "hello").unwrap(), 1);
+        let m = sub.recv_timeout(DEADLINE).unwrap().unwrap();
+        assert!(m.sharded);
+        assert_eq!(m.channel_str(), *ch);
+    }
+    sub.sunsubscribe(&channels[..6]).unwrap();
+    assert_eq!(sub.shard_channels().len(), 6);
+    assert_eq!(c.spublish(&channels[0], "x").unwrap(), 0);
+}
+
+#[test]
+fn sharded_pubsub_follows_a_failover() {
+    let cluster = Cluster::start(3, 1);
+    let c = client(&cluster);
+    let sub = c.pubsub().unwrap();
+    let channels = shard_channels();
+    sub.ssubscribe(&channels).unwrap();
+    let primary = cluster.primaries()[0];
+    let replica = cluster.replicas_of(primary)[0];
+    let moved: Vec<&String> = channels
+        .iter()
+        .filter(|ch| cluster.key_owner(ch.as_bytes()) == primary)
+        .collect();
+    assert!(!moved.is_empty());
+    assert_eq!(cluster.command(replica, &["CLUSTER", "FAILOVER"]), "OK");
+    let deadline = Instant::now() + DEADLINE;
+    while !cluster.primaries().contains(&replica) {
+        assert!(Instant::now() < deadline, "the replica was not promoted");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for ch in &channels {
+        let payload = format!("after-{ch}");
+        let m = receive_eventually(&sub, ch, &payload, || c.spublish(ch, &payload));
+        assert!(m.sharded);
+    }
+    let new_addr: Addr = cluster.addrs()[replica].parse().unwrap();
+    for (ch, addr) in sub.shard_channels() {
+        if moved.iter().any(|m| m.as_bytes() == &ch[..]) {
+            assert_eq!(addr, new_addr, "{ch:?} moved to the new primary");
+        }
+    }
+}
