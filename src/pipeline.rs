@@ -71,6 +71,8 @@ pub(crate) struct Batch {
     pub(crate) refused: Vec<Option<Error>>,
     /// Scripts to load ahead of the commands (`SCRIPT LOAD`), each once.
     pub(crate) scripts: Vec<Script>,
+    /// The slot the queued commands' keys share (a cluster transaction runs on its node).
+    pub(crate) slot: crate::route::KeySlot,
 }
 
 impl Batch {
@@ -120,6 +122,11 @@ impl Batch {
         if refusal.is_none() {
             request.encode_into(&mut self.encoded);
             self.sent += 1;
+            self.slot = match (self.slot, request.slot()) {
+                (crate::route::KeySlot::None, s) | (s, crate::route::KeySlot::None) => s,
+                (a, b) if a == b => a,
+                _ => crate::route::KeySlot::Cross,
+            };
         }
         self.refused.push(refusal);
         Queued { index, decoder }

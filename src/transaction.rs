@@ -63,6 +63,8 @@ enum TxConn<'a> {
     Client(&'a Redis),
     /// The connection that holds its `WATCH`es.
     Watching(&'a Dedicated),
+    /// A dedicated connection to the primary of the slot every key of the transaction is in.
+    Cluster(&'a crate::cluster::RedisCluster),
 }
 
 impl fmt::Debug for Transaction<'_> {
@@ -85,6 +87,13 @@ impl<'a> Transaction<'a> {
     pub(crate) fn new(client: &'a Redis) -> Transaction<'a> {
         Transaction {
             conn: TxConn::Client(client),
+            batch: RefCell::new(Batch::default()),
+        }
+    }
+
+    pub(crate) fn for_cluster(cluster: &'a crate::cluster::RedisCluster) -> Transaction<'a> {
+        Transaction {
+            conn: TxConn::Cluster(cluster),
             batch: RefCell::new(Batch::default()),
         }
     }
@@ -147,6 +156,20 @@ impl<'a> Transaction<'a> {
         match self.conn {
             TxConn::Client(client) => run_on(&client.dedicated()?, batch),
             TxConn::Watching(conn) => run_on(conn, batch),
+            TxConn::Cluster(cluster) => {
+                let node = match batch.slot {
+                    crate::route::KeySlot::One(slot) => cluster.node_for_slot(slot)?,
+                    crate::route::KeySlot::None => cluster.any_node()?,
+                    crate::route::KeySlot::Cross => {
+                        return Err(Error::new(
+                            ErrorKind::Usage,
+                            "the keys of a cluster transaction must all be in one slot (use a                              {hash tag}); nothing was sent",
+                        )
+                        .with_command("MULTI"))
+                    }
+                };
+                run_on(&node.dedicated()?, batch)
+            }
         }
     }
 }

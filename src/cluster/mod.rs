@@ -178,6 +178,86 @@ impl RedisCluster {
         self.inner.node_for_slot(slot, false).map(|(r, _)| r)
     }
 
+    /// A client of one primary (in turn), for keyless commands the cluster client does not
+    /// route (a transaction without keys).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] when the slot map names no primary.
+    pub fn any_node(&self) -> Result<Redis> {
+        self.inner.any_primary()
+    }
+
+    /// A transaction (`MULTI` … `EXEC`) on the primary of the slot its keys are in: every key
+    /// must be in one slot (use a `{hash tag}`), else [`crate::Transaction::exec`] fails with
+    /// [`ErrorKind::Usage`] and nothing is sent. See [`crate::Transaction`].
+    ///
+    /// ```no_run
+    /// use coredis::prelude::*;
+    /// let c = coredis::RedisCluster::from_url("redis://127.0.0.1:7000")?;
+    /// let tx = c.transaction();
+    /// let a = tx.decrby("{acct}:a", 10);
+    /// let b = tx.incrby("{acct}:b", 10);
+    /// let (a, b) = tx.exec()?.get((a, b))?;
+    /// # Ok::<(), coredis::Error>(())
+    /// ```
+    pub fn transaction(&self) -> crate::Transaction<'_> {
+        crate::Transaction::for_cluster(self)
+    }
+
+    /// Optimistic locking on the primary of `keys`' slot (see [`Redis::transaction_with`]):
+    /// `keys` must share one slot, and so must the keys `f` reads and queues.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Usage`] when `keys` span slots or are empty; otherwise those of
+    /// [`Redis::transaction_with`].
+    pub fn transaction_with<R>(
+        &self,
+        keys: impl crate::ToArgs,
+        f: impl FnMut(&crate::Dedicated, &crate::Transaction<'_>) -> Result<R>,
+    ) -> Result<(R, crate::Replies)> {
+        let watch: Cmd<()> = Cmd::new("WATCH").keys(keys).required("keys");
+        watch.request().check_valid()?;
+        let slot = match watch.slot() {
+            KeySlot::One(slot) => slot,
+            _ => return Err(router::cross_slot(watch.request())),
+        };
+        let node = self.node_for_slot(slot)?;
+        let keys: Vec<Vec<u8>> = watch.request().args().skip(1).map(<[u8]>::to_vec).collect();
+        node.transaction_with(keys, f)
+    }
+
+    /// `SCAN` over the whole cluster: every primary's keys in turn, as one iterator (see
+    /// [`crate::commands::ScanCommands::scan_iter`]). The primaries are those of the slot map
+    /// when the walk starts; a key moved between nodes during the walk may be missed or seen
+    /// twice, as `SCAN` allows for any change.
+    ///
+    /// ```no_run
+    /// use coredis::prelude::*;
+    /// use coredis::types::ScanOptions;
+    /// let c = coredis::RedisCluster::from_url("redis://127.0.0.1:7000")?;
+    /// for key in c.scan_iter::<String>(ScanOptions::new().pattern("user:*")) {
+    ///     let key = key?;
+    /// }
+    /// # Ok::<(), coredis::Error>(())
+    /// ```
+    pub fn scan_iter<T: crate::FromValue>(
+        &self,
+        options: crate::types::ScanOptions,
+    ) -> ClusterScan<T> {
+        let (nodes, error) = match self.inner.nodes(Fan::Primaries) {
+            Ok(n) => (n, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        ClusterScan {
+            nodes: nodes.into_iter(),
+            current: None,
+            options,
+            cursor: 0,
+            items: Vec::new().into_iter(),
+            error,
+        }
+    }
+
     /// The clients of every primary, one per shard.
     ///
     /// # Errors
@@ -203,6 +283,63 @@ impl RedisCluster {
 
     pub(crate) fn inner(&self) -> &Arc<Inner> {
         &self.inner
+    }
+}
+
+/// A `SCAN` over every primary of a cluster, from [`RedisCluster::scan_iter`]: yields
+/// `Result<T>`, reading the next page only when the current one is consumed, and ends after
+/// the first error.
+pub struct ClusterScan<T> {
+    nodes: std::vec::IntoIter<Redis>,
+    current: Option<Redis>,
+    options: crate::types::ScanOptions,
+    cursor: u64,
+    items: std::vec::IntoIter<T>,
+    error: Option<Error>,
+}
+
+impl<T> std::fmt::Debug for ClusterScan<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterScan")
+            .field("node", &self.current)
+            .field("cursor", &self.cursor)
+            .field("nodes_left", &self.nodes.len())
+            .finish()
+    }
+}
+
+impl<T: crate::FromValue> Iterator for ClusterScan<T> {
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Result<T>> {
+        use crate::commands::ScanCommands;
+        loop {
+            if let Some(item) = self.items.next() {
+                return Some(Ok(item));
+            }
+            if let Some(e) = self.error.take() {
+                self.nodes = Vec::new().into_iter();
+                self.current = None;
+                return Some(Err(e));
+            }
+            let node = match self.current.take() {
+                Some(n) => n,
+                None => {
+                    self.cursor = 0;
+                    self.nodes.next()?
+                }
+            };
+            match node.scan_with::<T>(self.cursor, self.options.clone()) {
+                Ok(page) => {
+                    self.cursor = page.cursor;
+                    self.items = page.items.into_iter();
+                    if page.cursor != 0 {
+                        self.current = Some(node);
+                    }
+                }
+                Err(e) => self.error = Some(e),
+            }
+        }
     }
 }
 
@@ -265,6 +402,7 @@ impl Inner {
                     Ok(node) => self.send_to(&node, request, decoder, how),
                     Err(e) => Handle::failed(e.with_command(request.name()), decoder),
                 },
+                (Fan::Refused, _) => Handle::failed(router::refused(&request), decoder),
                 (fan, merge) => self.fan_out(request, decoder, fan, merge, how),
             },
             KeySlot::Cross => match router::split_rule(&request) {
@@ -417,7 +555,7 @@ impl Inner {
             let primaries = map.shards().map(|s| s.primary.clone()).collect();
             let replicas = match fan {
                 Fan::AllNodes => map.shards().flat_map(|s| s.replicas.clone()).collect(),
-                Fan::One | Fan::Primaries => Vec::new(),
+                Fan::One | Fan::Primaries | Fan::Refused => Vec::new(),
             };
             (primaries, replicas)
         };

@@ -29,6 +29,9 @@ pub(crate) enum Fan {
     Primaries,
     /// Every node the client knows: primaries and replicas.
     AllNodes,
+    /// Nowhere: the command makes no sense on a cluster as one request (`SCAN`'s cursor
+    /// belongs to one node: use `RedisCluster::scan_iter`).
+    Refused,
 }
 
 /// How the replies of a request's parts become one reply.
@@ -53,6 +56,7 @@ pub(crate) fn keyless(request: &Request) -> (Fan, MergeKind) {
     let first = upper(words.next().unwrap_or_default());
     let mut second = || upper(words.next().unwrap_or_default());
     match first.as_str() {
+        "SCAN" => (Fan::Refused, MergeKind::AllOk),
         "DBSIZE" => (Fan::Primaries, MergeKind::Sum),
         "KEYS" => (Fan::Primaries, MergeKind::Concat),
         "FLUSHALL" | "FLUSHDB" => (Fan::Primaries, MergeKind::AllOk),
@@ -128,6 +132,16 @@ pub(crate) fn split(
         parts.into_iter().map(|(_, slot, c, _)| (slot, c)).collect(),
         merge,
     )
+}
+
+/// The error for a keyless command a cluster client does not send (see [`Fan::Refused`]).
+pub(crate) fn refused(request: &Request) -> Error {
+    Error::new(
+        ErrorKind::Usage,
+        "SCAN's cursor belongs to one node: use RedisCluster::scan_iter for the whole cluster, \
+         or a node's client (RedisCluster::primaries) for one node",
+    )
+    .with_command(request.name())
 }
 
 /// The error for a command whose keys span slots and that cannot be split.

@@ -653,3 +653,82 @@ fn sharded_pubsub_follows_a_failover() {
         }
     }
 }
+
+#[test]
+fn transactions_run_on_the_slot_owner_and_refuse_cross_slot_keys() {
+    let cluster = Cluster::start(3, 1);
+    let c = client(&cluster);
+    c.set("{acct}:a", 100).unwrap();
+    let tx = c.transaction();
+    let a = tx.decrby("{acct}:a", 10);
+    let b = tx.incrby("{acct}:b", 10);
+    let (a, b) = tx.exec().unwrap().get((a, b)).unwrap();
+    assert_eq!((a, b), (90, 10));
+    let owner = cluster.key_owner(b"acct");
+    assert_eq!(cluster.command(owner, &["GET", "{acct}:b"]), "10");
+    let tx = c.transaction();
+    let _ = tx.incr("a");
+    let _ = tx.incr("b");
+    let e = tx.exec().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
+    assert_eq!(c.exists(["a", "b"]).unwrap(), 0, "nothing was sent");
+    let (old, _) = c
+        .transaction_with("{acct}:a", |conn, tx| {
+            let old: i64 = conn.get::<Option<i64>>("{acct}:a")?.unwrap_or(0);
+            let _ = tx.set("{acct}:a", old * 2);
+            Ok(old)
+        })
+        .unwrap();
+    assert_eq!(old, 90);
+    assert_eq!(c.get::<Option<i64>>("{acct}:a").unwrap(), Some(180));
+    let e = c.transaction_with(["a", "b"], |_, _| Ok(())).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
+}
+
+#[test]
+fn scan_walks_every_primary_and_a_plain_scan_is_refused() {
+    let cluster = Cluster::start(3, 1);
+    let c = client(&cluster);
+    c.mset(keys("scan", 300).into_iter().map(|k| (k, 1))).unwrap();
+    c.set("other", 1).unwrap();
+    let mut seen: Vec<String> = c
+        .scan_iter::<String>(coredis::types::ScanOptions::new().pattern("scan:*").count(20))
+        .collect::<coredis::Result<_>>()
+        .unwrap();
+    seen.sort();
+    seen.dedup();
+    let mut want = keys("scan", 300);
+    want.sort();
+    assert_eq!(seen, want);
+    let e = c.scan::<String>(0).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
+}
+
+#[test]
+fn scripts_and_functions_run_where_their_keys_are() {
+    let cluster = Cluster::start(3, 1);
+    let c = client(&cluster);
+    let script = coredis::Script::new("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+    // Not loaded anywhere: EVALSHA fails with NOSCRIPT and EVAL loads it on the key's node.
+    for k in keys("sc", 20) {
+        let n: i64 = script.run(&c, [&k], [5]).unwrap();
+        assert_eq!(n, 5);
+        assert!(on_owner(&cluster, &k), "{k}");
+        let owner = cluster.key_owner(k.as_bytes());
+        assert_eq!(cluster.command(owner, &["SCRIPT", "EXISTS", script.sha1()]), "1");
+    }
+    let lib = coredis::Library::new(
+        "#!lua name=clib\nredis.register_function('bump', function(keys, args) \
+         return redis.call('INCR', keys[1]) end)",
+    )
+    .unwrap();
+    lib.load(&c).unwrap(); // FUNCTION LOAD REPLACE, on every primary
+    for i in cluster.primaries() {
+        assert!(cluster.command(i, &["FUNCTION", "LIST"]).contains("clib"), "node {i}");
+    }
+    for k in keys("fn", 20) {
+        let n: i64 = c.fcall("bump", [&k], Vec::<String>::new()).unwrap();
+        assert_eq!(n, 1);
+        assert!(on_owner(&cluster, &k), "{k}");
+    }
+}
