@@ -343,6 +343,28 @@ fn a_slot_migrated_during_reads_and_writes_is_followed_through_ask_then_moved() 
     for k in &ks {
         c.set(k, "before").unwrap();
     }
+    // Counters of the same slot, incremented by two threads through the whole migration.
+    let counters: Vec<String> = (0..4).map(|i| format!("{{mig}}:counter:{i}")).collect();
+    for k in &counters {
+        c.set(k, 0).unwrap();
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let incrementers: Vec<_> = (0..2)
+        .map(|t| {
+            let (c, stop, counters) = (c.clone(), stop.clone(), counters.clone());
+            std::thread::spawn(move || {
+                let mut acked = vec![0i64; counters.len()];
+                let mut i = t;
+                while !stop.load(Ordering::Relaxed) {
+                    let at = i % counters.len();
+                    c.incr(&counters[at]).unwrap();
+                    acked[at] += 1;
+                    i += 1;
+                }
+                acked
+            })
+        })
+        .collect();
     let s = slot.to_string();
     assert_eq!(
         cluster.command(to, &["CLUSTER", "SETSLOT", &s, "IMPORTING", &from_id]),
@@ -384,6 +406,12 @@ fn a_slot_migrated_during_reads_and_writes_is_followed_through_ask_then_moved() 
         "{got:?}"
     );
     // Finish: the rest moves, the slot is assigned to the target everywhere (MOVED path).
+    for k in &counters {
+        assert_eq!(
+            cluster.command(from, &["MIGRATE", "127.0.0.1", &to_port, k, "0", "5000"]),
+            "OK"
+        );
+    }
     for k in &ks[10..] {
         assert_eq!(
             cluster.command(from, &["MIGRATE", "127.0.0.1", &to_port, k, "0", "5000"]),
@@ -403,6 +431,22 @@ fn a_slot_migrated_during_reads_and_writes_is_followed_through_ask_then_moved() 
             Some("after")
         );
         assert_eq!(cluster.command(to, &["GET", k]), "after");
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    stop.store(true, Ordering::Relaxed);
+    let mut acked = vec![0i64; counters.len()];
+    for h in incrementers {
+        for (a, n) in acked.iter_mut().zip(h.join().unwrap()) {
+            *a += n;
+        }
+    }
+    for (k, n) in counters.iter().zip(acked) {
+        assert!(n > 0);
+        assert_eq!(
+            cluster.command(to, &["GET", k]),
+            n.to_string(),
+            "{k}: every INCR counted once"
+        );
     }
 }
 
@@ -689,10 +733,15 @@ fn transactions_run_on_the_slot_owner_and_refuse_cross_slot_keys() {
 fn scan_walks_every_primary_and_a_plain_scan_is_refused() {
     let cluster = Cluster::start(3, 1);
     let c = client(&cluster);
-    c.mset(keys("scan", 300).into_iter().map(|k| (k, 1))).unwrap();
+    c.mset(keys("scan", 300).into_iter().map(|k| (k, 1)))
+        .unwrap();
     c.set("other", 1).unwrap();
     let mut seen: Vec<String> = c
-        .scan_iter::<String>(coredis::types::ScanOptions::new().pattern("scan:*").count(20))
+        .scan_iter::<String>(
+            coredis::types::ScanOptions::new()
+                .pattern("scan:*")
+                .count(20),
+        )
         .collect::<coredis::Result<_>>()
         .unwrap();
     seen.sort();
@@ -715,7 +764,10 @@ fn scripts_and_functions_run_where_their_keys_are() {
         assert_eq!(n, 5);
         assert!(on_owner(&cluster, &k), "{k}");
         let owner = cluster.key_owner(k.as_bytes());
-        assert_eq!(cluster.command(owner, &["SCRIPT", "EXISTS", script.sha1()]), "1");
+        assert_eq!(
+            cluster.command(owner, &["SCRIPT", "EXISTS", script.sha1()]),
+            "1"
+        );
     }
     let lib = coredis::Library::new(
         "#!lua name=clib\nredis.register_function('bump', function(keys, args) \
@@ -724,7 +776,10 @@ fn scripts_and_functions_run_where_their_keys_are() {
     .unwrap();
     lib.load(&c).unwrap(); // FUNCTION LOAD REPLACE, on every primary
     for i in cluster.primaries() {
-        assert!(cluster.command(i, &["FUNCTION", "LIST"]).contains("clib"), "node {i}");
+        assert!(
+            cluster.command(i, &["FUNCTION", "LIST"]).contains("clib"),
+            "node {i}"
+        );
     }
     for k in keys("fn", 20) {
         let n: i64 = c.fcall("bump", [&k], Vec::<String>::new()).unwrap();
