@@ -1338,21 +1338,61 @@ fn report(s: &Settings, cells: &[Cell]) -> String {
 // ---------------------------------------------------------------------------------------
 
 /// What the process holds at one moment.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Held {
+    /// File descriptors that are sockets (a socket shared by several descriptors, as with
+    /// `try_clone`, counts once per descriptor).
+    socket_fds: usize,
+    /// Distinct sockets (inodes).
     sockets: usize,
+    /// The remote port of every TCP connection, one entry per connection.
+    tcp_peers: Vec<u16>,
     threads: usize,
     rss_kb: i64,
 }
 
+/// Inode → remote port of every TCP socket of the network namespace (IPv4 and IPv6).
+fn tcp_remote_ports() -> BTreeMap<u64, u16> {
+    let mut out = BTreeMap::new();
+    for table in ["/proc/self/net/tcp", "/proc/self/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let port = f
+                .get(2)
+                .and_then(|r| r.rsplit_once(':'))
+                .and_then(|(_, p)| u16::from_str_radix(p, 16).ok());
+            let inode = f.get(9).and_then(|i| i.parse::<u64>().ok());
+            if let (Some(port), Some(inode)) = (port, inode) {
+                out.insert(inode, port);
+            }
+        }
+    }
+    out
+}
+
 fn held() -> Held {
-    let sockets = std::fs::read_dir("/proc/self/fd")
+    let inodes: Vec<u64> = std::fs::read_dir("/proc/self/fd")
         .map(|d| {
             d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
-                .filter(|l| l.to_string_lossy().starts_with("socket:"))
-                .count()
+                .filter_map(|l| {
+                    let l = l.to_string_lossy().into_owned();
+                    l.strip_prefix("socket:[")?.strip_suffix(']')?.parse().ok()
+                })
+                .collect()
         })
-        .unwrap_or(0);
+        .unwrap_or_default();
+    let mut distinct = inodes.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let remote = tcp_remote_ports();
+    let mut tcp_peers: Vec<u16> = distinct
+        .iter()
+        .filter_map(|i| remote.get(i).copied())
+        .collect();
+    tcp_peers.sort_unstable();
     let threads = std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count);
     let rss_kb = std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -1363,14 +1403,35 @@ fn held() -> Held {
         })
         .unwrap_or(-1);
     Held {
-        sockets,
+        socket_fds: inodes.len(),
+        sockets: distinct.len(),
+        tcp_peers,
         threads,
         rss_kb,
     }
 }
 
-/// The threads of the process other than the main one and the bench's watchdog (so: the
-/// client's): their names, summed CPU time (ns, `/proc/.../schedstat`) and context switches.
+impl Held {
+    /// TCP connections to the cluster's primaries and to its replicas.
+    fn to_nodes(&self, owners: &SlotOwners) -> (usize, usize) {
+        let shards = owners.shards();
+        let primaries = self
+            .tcp_peers
+            .iter()
+            .filter(|p| shards.contains_key(p))
+            .count();
+        let replicas = self
+            .tcp_peers
+            .iter()
+            .filter(|p| shards.values().any(|r| r.contains(p)))
+            .count();
+        (primaries, replicas)
+    }
+}
+
+/// The threads of the process other than the main one, the bench's watchdog and the
+/// harness's process spawner (so: the client's): their names, summed CPU time (ns,
+/// `/proc/.../schedstat`) and context switches.
 struct ClientThreads {
     names: BTreeMap<String, usize>,
     cpu_ns: u64,
@@ -1396,7 +1457,8 @@ fn client_threads() -> ClientThreads {
         let name = name
             .trim()
             .trim_end_matches(|c: char| c.is_ascii_digit() || c == ' ' || c == '.' || c == ':');
-        if name == "bench-watchdog" {
+        // The bench's watchdog and the harness's process spawner are not the client's.
+        if name == "bench-watchdog" || name.starts_with("coredis-test") {
             continue;
         }
         *out.names.entry(name.to_owned()).or_default() += 1;
@@ -1708,7 +1770,10 @@ fn cost(wd: &'static Watchdog) -> (String, bool) {
         Err(e) => problems.push(e),
     }
     drop(cluster);
-    (cost_report(&costs, &problems, up), problems.is_empty())
+    (
+        cost_report(&costs, &problems, &owners, up),
+        problems.is_empty(),
+    )
 }
 
 /// Waits until every replica holds as many keys as its primary.
@@ -1745,7 +1810,7 @@ fn wait_replicated(owners: &SlotOwners, expect_total: i64) -> Result<(), String>
     }
 }
 
-fn cost_report(costs: &[Cost], problems: &[String], up: Duration) -> String {
+fn cost_report(costs: &[Cost], problems: &[String], owners: &SlotOwners, up: Duration) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -1764,17 +1829,22 @@ fn cost_report(costs: &[Cost], problems: &[String], up: Duration) -> String {
     );
     let _ = writeln!(
         out,
-        "| client | Δ sockets | threads before → after | Δ RSS | idle CPU, process | idle \
-         CPU, client threads | client threads' wake-ups in idle | after drop: Δ sockets, Δ \
-         threads |"
+        "| client | Δ socket fds (distinct sockets) | TCP to primaries / replicas | \
+         threads before → after | Δ RSS | idle CPU, process | idle CPU, client threads | \
+         client threads' wake-ups in idle | after drop: Δ socket fds, Δ threads |"
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for c in costs {
+        let (p0, r0) = c.before.to_nodes(owners);
+        let (p1, r1) = c.after.to_nodes(owners);
         let _ = writeln!(
             out,
-            "| {} | {} | {} → {} | {:+} KiB | {} | {:.2} ms | {} | {:+}, {:+} |",
+            "| {} | {:+} ({:+}) | {} / {} | {} → {} | {:+} KiB | {} | {:.2} ms | {} | {:+}, {:+} |",
             c.label,
+            c.after.socket_fds as i64 - c.before.socket_fds as i64,
             c.after.sockets as i64 - c.before.sockets as i64,
+            p1 - p0.min(p1),
+            r1 - r0.min(r1),
             c.before.threads,
             c.after.threads,
             c.after.rss_kb - c.before.rss_kb,
@@ -1782,7 +1852,7 @@ fn cost_report(costs: &[Cost], problems: &[String], up: Duration) -> String {
                 .map_or_else(|| "n/a".to_owned(), |d| format!("{} ms", d.as_millis())),
             c.idle_threads_cpu.as_secs_f64() * 1e3,
             c.idle_switches,
-            c.dropped.sockets as i64 - c.before.sockets as i64,
+            c.dropped.socket_fds as i64 - c.before.socket_fds as i64,
             c.dropped.threads as i64 - c.before.threads as i64,
         );
     }
@@ -1790,15 +1860,15 @@ fn cost_report(costs: &[Cost], problems: &[String], up: Duration) -> String {
         out,
         "\nidle CPU, process: `utime + stime` at {} Hz ticks (so 0 or 10 ms steps; includes \
          the bench's watchdog, which wakes every 100 ms); client threads: every thread but \
-         the main one and the watchdog, `schedstat` nanoseconds, and their voluntary + \
-         involuntary context switches.\n",
+         the main one, the watchdog and the harness's process spawner, `schedstat` \
+         nanoseconds, and their voluntary + involuntary context switches.\n",
         clock_ticks()
     );
     for c in costs {
         let names: Vec<String> = c.names.iter().map(|(n, k)| format!("{n} ×{k}")).collect();
         let _ = writeln!(
             out,
-            "- {}: threads besides main and watchdog: {}",
+            "- {}: the client's threads: {}",
             c.label,
             if names.is_empty() {
                 "none".to_owned()
