@@ -56,7 +56,18 @@ impl SlotMap {
     pub(crate) fn from_shards(shards: &[ClusterShard], tls: bool, asked: &str) -> SlotMap {
         let mut map = SlotMap::empty();
         for shard in shards {
-            let Some(primary) = shard.primary().and_then(|n| shard_addr(n, tls, asked)) else {
+            // A shard may list a failed former primary next to the promoted one (Valkey
+            // groups nodes by shard id): the one serving is the one online.
+            let primaries = || {
+                shard
+                    .nodes
+                    .iter()
+                    .filter(|n| n.role == ClusterShardRole::Primary)
+            };
+            let primary = primaries()
+                .find(|n| n.health == ClusterNodeHealth::Online)
+                .or_else(|| primaries().next());
+            let Some(primary) = primary.and_then(|n| shard_addr(n, tls, asked)) else {
                 continue;
             };
             let replicas = shard
@@ -241,6 +252,43 @@ mod tests {
         assert_eq!(map.shard(6).unwrap().primary, Addr::tcp("127.0.0.1", 7000));
         assert_eq!(map.addrs().len(), 4);
         assert!(SlotMap::empty().shard(3).is_none());
+    }
+
+    #[test]
+    fn a_shard_serves_from_its_online_primary() {
+        use crate::value::Value;
+        let b = |s: &str| Value::Bulk(s.to_string().into());
+        let node = |port: i64, role: &str, health: &str| {
+            Value::Map(vec![
+                (b("id"), b(&format!("id{port}"))),
+                (b("port"), Value::Int(port)),
+                (b("ip"), b("127.0.0.1")),
+                (b("endpoint"), b("127.0.0.1")),
+                (b("role"), b(role)),
+                (b("replication-offset"), Value::Int(0)),
+                (b("health"), b(health)),
+            ])
+        };
+        let shard = Value::Map(vec![
+            (
+                b("slots"),
+                Value::Array(vec![Value::Int(0), Value::Int(16383)]),
+            ),
+            (
+                b("nodes"),
+                Value::Array(vec![
+                    node(7000, "master", "failed"),
+                    node(7001, "master", "online"),
+                    node(7002, "replica", "failed"),
+                ]),
+            ),
+        ]);
+        let shards: Vec<ClusterShard> =
+            crate::from_value::FromValue::from_value(Value::Array(vec![shard])).unwrap();
+        let map = SlotMap::from_shards(&shards, false, "127.0.0.1");
+        let s = map.shard(42).unwrap();
+        assert_eq!(s.primary, Addr::tcp("127.0.0.1", 7001));
+        assert!(s.replicas.is_empty(), "a failed replica is not read from");
     }
 
     #[test]

@@ -9,11 +9,24 @@ use crate::util::protocol;
 use coredis::prelude::*;
 use coredis::{Addr, ClusterConfig, Config, ErrorKind, ReadFrom, RedisCluster};
 use coredis_test_support::cluster::key_slot;
-use coredis_test_support::Cluster;
+use coredis_test_support::{server_major_minor, skip, Cluster};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// True (and the skip reported) when the server is older than Redis 7.0, which brought
+/// sharded pub/sub and functions.
+fn before_7(test: &str, what: &str) -> bool {
+    if server_major_minor() < (7, 0) {
+        skip(
+            &format!("cluster::{test}"),
+            &format!("{what} need Redis 7.0"),
+        );
+        return true;
+    }
+    false
+}
 
 /// Deadline of every wait for the cluster to change (gossip, failovers) on a busy machine.
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -641,6 +654,12 @@ fn shard_channels() -> Vec<String> {
 
 #[test]
 fn sharded_pubsub_subscribes_on_each_slot_owner() {
+    if before_7(
+        "sharded_pubsub_subscribes_on_each_slot_owner",
+        "sharded channels",
+    ) {
+        return;
+    }
     let cluster = Cluster::start(3, 1);
     let c = client(&cluster);
     let sub = c.pubsub().unwrap();
@@ -667,6 +686,9 @@ fn sharded_pubsub_subscribes_on_each_slot_owner() {
 
 #[test]
 fn sharded_pubsub_follows_a_failover() {
+    if before_7("sharded_pubsub_follows_a_failover", "sharded channels") {
+        return;
+    }
     let cluster = Cluster::start(3, 1);
     let c = client(&cluster);
     let sub = c.pubsub().unwrap();
@@ -768,6 +790,12 @@ fn scripts_and_functions_run_where_their_keys_are() {
             cluster.command(owner, &["SCRIPT", "EXISTS", script.sha1()]),
             "1"
         );
+    }
+    if before_7(
+        "scripts_and_functions_run_where_their_keys_are",
+        "functions",
+    ) {
+        return;
     }
     let lib = coredis::Library::new(
         "#!lua name=clib\nredis.register_function('bump', function(keys, args) \
