@@ -28,9 +28,12 @@
 //! each call; for the in-flight workload from submit to reply), and client CPU µs/op (user +
 //! system CPU time of this whole process over the window, from `/proc/self/stat`, ÷ ops: it
 //! covers the bench's own bookkeeping, the same for every client, and the clients' background
-//! threads; the servers are other processes). Runs are interleaved: per repetition, the
-//! redis-rs runs, then coredis. **ratio** is coredis ops/s ÷ the first redis-rs row of the
-//! workload; "vs this" is coredis ÷ that row.
+//! threads; the servers are other processes), and context switches per operation (voluntary
+//! and involuntary, summed over the process's threads from `/proc/self/task/*/status` at the
+//! start and end of the window: how often a thread slept or was preempted, a proxy for
+//! thread hand-offs). Runs are interleaved: per repetition, the redis-rs runs, then coredis.
+//! **ratio** is coredis ops/s ÷ the first redis-rs row of the workload; "vs this" is coredis
+//! ÷ that row.
 //!
 //! # The cost mode
 //!
@@ -475,6 +478,33 @@ impl Drop for DoneGuard<'_> {
 struct Window {
     wall: Duration,
     cpu: Option<Duration>,
+    /// Context switches (voluntary + involuntary) of the process's threads over the window.
+    switches: u64,
+}
+
+/// Context switches so far of every live thread of the process (voluntary + involuntary,
+/// from `/proc/self/task/*/status`). Threads that ended are not counted: the bench reads this
+/// while every worker is still running.
+fn context_switches() -> u64 {
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    dir.flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path().join("status")).ok())
+        .map(|status| switches_in(&status))
+        .sum()
+}
+
+/// Voluntary + involuntary context switches in one thread's `status` file.
+fn switches_in(status: &str) -> u64 {
+    status
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("voluntary_ctxt_switches:")
+                .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))
+        })
+        .filter_map(|v| v.trim().parse::<u64>().ok())
+        .sum()
 }
 
 /// Waits for the workers to be ready, warms up, measures, stops, and waits for them to end.
@@ -493,10 +523,13 @@ fn drive(ctl: &Ctl, workers: usize, s: &Settings, wd: &Watchdog, what: &str) -> 
     wd.stage(format!("{what}: warming up"));
     sleep_unless_failed(ctl, s.warmup);
     wd.stage(format!("{what}: measuring"));
+    let switches0 = context_switches();
     let cpu0 = process_cpu();
     let t0 = Instant::now();
     ctl.phase.store(MEASURING, Ordering::Release);
     sleep_unless_failed(ctl, s.secs);
+    // Read before the stop: the workers' threads end soon after it.
+    let switches = context_switches().saturating_sub(switches0);
     ctl.phase.store(STOPPED, Ordering::Release);
     let wall = t0.elapsed();
     let cpu = process_cpu().zip(cpu0).map(|(b, a)| b.saturating_sub(a));
@@ -510,7 +543,11 @@ fn drive(ctl: &Ctl, workers: usize, s: &Settings, wd: &Watchdog, what: &str) -> 
         ));
         thread::sleep(Duration::from_millis(5));
     }
-    Window { wall, cpu }
+    Window {
+        wall,
+        cpu,
+        switches,
+    }
 }
 
 fn sleep_unless_failed(ctl: &Ctl, d: Duration) {
@@ -741,6 +778,7 @@ struct Measurement {
     ops: u64,
     wall: Duration,
     cpu: Option<Duration>,
+    switches: u64,
     lat_ns: Vec<u32>,
 }
 
@@ -756,6 +794,7 @@ impl Measurement {
             ops,
             wall: window.wall,
             cpu: window.cpu,
+            switches: window.switches,
             lat_ns,
         }
     }
@@ -770,6 +809,10 @@ impl Measurement {
         }
         let i = ((self.lat_ns.len() - 1) as f64 * q).round() as usize;
         f64::from(self.lat_ns[i]) / 1000.0
+    }
+
+    fn switches_per_op(&self) -> f64 {
+        self.switches as f64 / self.ops.max(1) as f64
     }
 
     fn cpu_us_per_op(&self) -> Option<f64> {
@@ -1193,11 +1236,12 @@ fn throughput(s: &Settings, wd: &'static Watchdog, workloads: &[Workload]) -> (S
                     Ok(m) => {
                         eprintln!(
                             "  {what:<72} {:>9.0} ops/s  p50 {:>7.1} µs  p99 {:>7.1} µs  \
-                             {:>6.2} CPU µs/op",
+                             {:>6.2} CPU µs/op  {:>5.2} switches/op",
                             m.ops_per_sec(),
                             m.percentile_us(0.50),
                             m.percentile_us(0.99),
-                            m.cpu_us_per_op().unwrap_or(f64::NAN)
+                            m.cpu_us_per_op().unwrap_or(f64::NAN),
+                            m.switches_per_op()
                         );
                         cell.runs.push(m);
                     }
@@ -1252,14 +1296,15 @@ fn report(s: &Settings, cells: &[Cell]) -> String {
     );
     let _ = writeln!(
         out,
-        "| workload | client | ops/s | p50 µs | p99 µs | client CPU µs/op | ratio |"
+        "| workload | client | ops/s | p50 µs | p99 µs | client CPU µs/op | context switches/op | \
+         ratio |"
     );
-    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|");
     for cell in cells {
         let w = cell.workload;
         let label = cell.client.label(w);
         let Some(m) = cell.median() else {
-            let _ = writeln!(out, "| {} | {label} | FAILED | | | | |", w.name());
+            let _ = writeln!(out, "| {} | {label} | FAILED | | | | | |", w.name());
             continue;
         };
         let baseline = w.clients()[0];
@@ -1278,11 +1323,12 @@ fn report(s: &Settings, cells: &[Cell]) -> String {
             .map_or_else(|| "n/a".to_owned(), |c| format!("{c:.2}"));
         let _ = writeln!(
             out,
-            "| {} | {label} | {} | {:.1} | {:.1} | {cpu} | {ratio} |",
+            "| {} | {label} | {} | {:.1} | {:.1} | {cpu} | {:.2} | {ratio} |",
             w.name(),
             fmt_ops(m.ops_per_sec()),
             m.percentile_us(0.50),
             m.percentile_us(0.99),
+            m.switches_per_op(),
         );
     }
     let _ = writeln!(
@@ -1469,14 +1515,7 @@ fn client_threads() -> ClientThreads {
             out.cpu_ns += ns;
         }
         if let Ok(status) = std::fs::read_to_string(p.join("status")) {
-            out.switches += status
-                .lines()
-                .filter_map(|l| {
-                    l.strip_prefix("voluntary_ctxt_switches:")
-                        .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))
-                })
-                .filter_map(|v| v.trim().parse::<u64>().ok())
-                .sum::<u64>();
+            out.switches += switches_in(&status);
         }
     }
     out
