@@ -15,6 +15,11 @@
 //! | `threads-64`  | 64 threads share one `RedisCluster`, 50/50 `GET`/`SET` | sync `cluster::ClusterConnection` per thread, same mix; async `cluster_async::ClusterConnection` cloned into 64 tokio tasks (2 workers) |
 //! | `inflight-64` | one thread keeping 64 deferred `GET` handles in flight (a ring: wait the oldest, submit a new one) | async `cluster_async::ClusterConnection` cloned into 64 tokio tasks looping `GET` (2 workers) |
 //!
+//! A diagnostic workload, `one-slot`, run only when a filter names it, is `inflight-64` on
+//! keys that all carry the hash tag `{0}` (`{0}key:000000123`): one slot, one primary. Set
+//! against `inflight-64` it separates the cost of the cluster layer (routing, redirect hooks)
+//! from the cost of spreading one caller's commands over several nodes.
+//!
 //! Thread (or task) `t` of 64 owns the keys `k` with `k % 64 == t`, so every `GET` reply is
 //! checked against the exact value that thread last wrote, or the preloaded one; in
 //! `inflight-64` every reply must equal the preloaded value. Values name their run, key,
@@ -53,6 +58,7 @@
 //! ```text
 //! cargo bench --bench cluster                      # threads-64 and inflight-64, about 1 min
 //! cargo bench --bench cluster -- inflight          # only workloads whose name contains this
+//! cargo bench --bench cluster -- one-slot          # the one-slot diagnostic
 //! cargo bench --bench cluster -- cost              # the 30-node cost measurement
 //! COREDIS_BENCH_SECS=0.5 COREDIS_BENCH_REPS=1 cargo bench --bench cluster   # quick look
 //! ```
@@ -115,16 +121,24 @@ type Val = [u8; VALUE_LEN];
 enum Workload {
     Threads,
     Inflight,
+    /// A diagnostic: `inflight-64` on keys that share one hash tag, so one node serves them.
+    OneSlot,
     Cost,
 }
 
-const WORKLOADS: [Workload; 3] = [Workload::Threads, Workload::Inflight, Workload::Cost];
+const WORKLOADS: [Workload; 4] = [
+    Workload::Threads,
+    Workload::Inflight,
+    Workload::OneSlot,
+    Workload::Cost,
+];
 
 impl Workload {
     fn name(self) -> String {
         match self {
             Workload::Threads => format!("threads-{CONCURRENCY}"),
             Workload::Inflight => format!("inflight-{CONCURRENCY}"),
+            Workload::OneSlot => "one-slot".to_owned(),
             Workload::Cost => "cost".to_owned(),
         }
     }
@@ -134,7 +148,7 @@ impl Workload {
     fn clients(self) -> Vec<Client> {
         match self {
             Workload::Threads => vec![Client::RsSync, Client::RsAsync, Client::Coredis],
-            Workload::Inflight => vec![Client::RsAsync, Client::Coredis],
+            Workload::Inflight | Workload::OneSlot => vec![Client::RsAsync, Client::Coredis],
             Workload::Cost => Vec::new(),
         }
     }
@@ -155,7 +169,7 @@ enum Client {
 impl Client {
     fn label(self, w: Workload) -> String {
         match (self, w) {
-            (Client::Coredis, Workload::Inflight) => {
+            (Client::Coredis, Workload::Inflight | Workload::OneSlot) => {
                 format!("coredis, 1 thread, {CONCURRENCY} handles in flight")
             }
             (Client::Coredis, _) => "coredis, one shared `RedisCluster`".to_owned(),
@@ -221,11 +235,12 @@ impl Settings {
         settings
     }
 
-    /// Whether the filters select `w`; `cost` runs only when a filter names it.
+    /// Whether the filters select `w`; `one-slot` and `cost` run only when a filter names
+    /// them.
     fn selects(&self, w: Workload) -> bool {
         let name = w.name();
         if self.filters.is_empty() {
-            return w != Workload::Cost;
+            return !matches!(w, Workload::OneSlot | Workload::Cost);
         }
         self.filters.iter().any(|f| {
             if self.exact {
@@ -368,12 +383,18 @@ fn show(bytes: &[u8]) -> String {
 }
 
 impl RunData {
-    fn new(id: u32) -> RunData {
+    /// The data set of run `id`: keys spread over the slots, or (`one_slot`) all with the
+    /// hash tag `{0}`, in one slot.
+    fn new(id: u32, one_slot: bool) -> RunData {
         let keys = (0..KEYS)
             .map(|i| {
                 let mut k = [0u8; KEY_LEN];
                 let mut out = &mut k[..];
-                let _ = write!(out, "key:{i:012}");
+                let _ = if one_slot {
+                    write!(out, "{{0}}key:{i:09}")
+                } else {
+                    write!(out, "key:{i:012}")
+                };
                 k
             })
             .collect();
@@ -1132,7 +1153,7 @@ fn run_one(
     run_id: u32,
 ) -> Result<Measurement, String> {
     let what = format!("{} / {}", w.name(), c.label(w));
-    let data = Arc::new(RunData::new(run_id));
+    let data = Arc::new(RunData::new(run_id, w == Workload::OneSlot));
     wd.stage(format!("{what}: preloading"));
     data.load(&t.owners).map_err(|e| format!("{what}: {e}"))?;
     let threads = CONCURRENCY;
@@ -1150,7 +1171,9 @@ fn run_one(
             let cluster = coredis_client(&t.urls, ReadFrom::Primary)
                 .map_err(|e| format!("{what}: connecting: {e}"))?;
             let m = match w {
-                Workload::Inflight => run_coredis_inflight(s, wd, &what, &cluster, &data),
+                Workload::Inflight | Workload::OneSlot => {
+                    run_coredis_inflight(s, wd, &what, &cluster, &data)
+                }
                 _ => run_blocking(s, wd, &what, &data, threads, w.sets(), || Ok(&cluster)),
             };
             wd.stage(format!("{what}: dropping the client"));
