@@ -101,9 +101,18 @@ pub struct ClusterBuilder {
     replicas: usize,
     node_timeout: Duration,
     args: Vec<String>,
+    tls: bool,
 }
 
 impl ClusterBuilder {
+    /// Nodes that listen with TLS (one CA for all: [`Cluster::tls_files`]) and run the
+    /// cluster bus and replication over TLS, so `CLUSTER SHARDS`/`SLOTS` announce the TLS
+    /// ports. The plain ports stay open (the harness and `redis-cli` use them).
+    pub fn tls(mut self, yes: bool) -> Self {
+        self.tls = yes;
+        self
+    }
+
     /// The cluster's `cluster-node-timeout` (default 5 s): how long a node may not answer
     /// before it is flagged failing and, if a primary, replaced by one of its replicas.
     /// Shorter makes failovers quicker and spurious failures on a busy machine likelier.
@@ -127,11 +136,26 @@ impl ClusterBuilder {
             self.primaries
         );
         let total = self.primaries * (1 + self.replicas);
-        let nodes: Vec<Server> = (0..total).map(|_| self.node_builder().start()).collect();
+        let dir = TempDir::new();
+        let tls = self.tls.then(|| {
+            crate::tls::generate_certs(dir.path())
+                .unwrap_or_else(|e| panic!("cannot generate TLS certificates: {e}"))
+        });
+        let nodes: Vec<Server> = (0..total)
+            .map(|_| match &tls {
+                Some(files) => self
+                    .node_builder()
+                    .tls_with(files.clone())
+                    .cluster_tls(true)
+                    .start(),
+                None => self.node_builder().start(),
+            })
+            .collect();
         let mut cluster = Cluster {
             nodes,
             ids: Vec::new(),
-            dir: TempDir::new(),
+            tls,
+            dir,
         };
         cluster.create(self.replicas);
         cluster.ids = (0..total)
@@ -245,6 +269,8 @@ impl NodeLine {
 pub struct Cluster {
     nodes: Vec<Server>,
     ids: Vec<String>,
+    /// The certificates of a TLS cluster (one CA for every node).
+    tls: Option<crate::tls::TlsFiles>,
     // Last: dropped after the nodes.
     dir: TempDir,
 }
@@ -263,6 +289,7 @@ impl Cluster {
             replicas: replicas_per_primary,
             node_timeout: Duration::from_secs(5),
             args: Vec::new(),
+            tls: false,
         }
     }
 
@@ -302,9 +329,30 @@ impl Cluster {
         &self.ids[i]
     }
 
-    /// The index of the node with this port, if it is one of ours.
+    /// The index of the node with this port (plain or TLS), if it is one of ours.
     pub fn index_of_port(&self, port: u16) -> Option<usize> {
-        self.nodes.iter().position(|n| n.port() == port)
+        self.nodes
+            .iter()
+            .position(|n| n.port() == port || n.tls_port() == Some(port))
+    }
+
+    /// The certificates of a TLS cluster ([`ClusterBuilder::tls`]): one CA for every node.
+    pub fn tls_files(&self) -> Option<&crate::tls::TlsFiles> {
+        self.tls.as_ref()
+    }
+
+    /// `"127.0.0.1:PORT"` of every node's TLS port, in start order (empty without TLS).
+    pub fn tls_addrs(&self) -> Vec<String> {
+        self.nodes
+            .iter()
+            .filter_map(|n| n.tls_port().map(|p| format!("127.0.0.1:{p}")))
+            .collect()
+    }
+
+    /// The plain port of the node a port names (a TLS cluster may announce TLS ports).
+    fn plain_port(&self, port: u16) -> u16 {
+        self.index_of_port(port)
+            .map_or(port, |i| self.nodes[i].port())
     }
 
     /// The indices of the current primaries that serve slots, by their first slot.
@@ -443,10 +491,13 @@ impl Cluster {
                 Ok(Reply::Text(info)) if info.contains("cluster_state:ok") => {}
                 other => return Some(format!("node {i}: CLUSTER INFO {other:?}")),
             }
-            let lines = match self.nodes_of(i) {
+            let mut lines = match self.nodes_of(i) {
                 Ok(lines) => lines,
                 Err(e) => return Some(e),
             };
+            for l in &mut lines {
+                l.port = self.plain_port(l.port);
+            }
             let mut summary = Summary::new();
             for line in lines.iter().filter(|l| ports.contains(&l.port)) {
                 if !line.healthy() {
@@ -475,7 +526,10 @@ impl Cluster {
         // Every running node is in every running node's CLUSTER SLOTS.
         for &i in &running {
             let listed = match self.call(i, &["CLUSTER", "SLOTS"]) {
-                Ok(Reply::Many(ranges)) => slots_ports(&ranges),
+                Ok(Reply::Many(ranges)) => slots_ports(&ranges)
+                    .into_iter()
+                    .map(|p| self.plain_port(p))
+                    .collect::<BTreeSet<u16>>(),
                 other => return Some(format!("node {i}: CLUSTER SLOTS {other:?}")),
             };
             let wanted: BTreeSet<u16> = ports

@@ -394,6 +394,10 @@ pub struct ServerBuilder {
     port: Option<u16>,
     cluster: bool,
     sentinel: Option<String>,
+    /// Certificates to use instead of generating new ones (shared by a cluster's nodes).
+    tls_files: Option<TlsFiles>,
+    /// A cluster node whose bus and replication use TLS too.
+    cluster_tls: bool,
 }
 
 impl ServerBuilder {
@@ -408,6 +412,22 @@ impl ServerBuilder {
     /// check [`tls_supported`] / [`tls_or_skip`] first.
     pub fn tls(mut self, yes: bool) -> Self {
         self.tls = yes;
+        self
+    }
+
+    /// TLS with these certificates instead of fresh ones (so that several servers — a
+    /// cluster's nodes — are trusted through one CA).
+    pub fn tls_with(mut self, files: TlsFiles) -> Self {
+        self.tls = true;
+        self.tls_files = Some(files);
+        self
+    }
+
+    /// For a TLS cluster node: the cluster bus and replication over TLS too
+    /// (`--tls-cluster yes`, `--tls-replication yes`, the client certificate for outgoing
+    /// links), so the nodes announce their TLS ports. The bus stays on the plain port + 10000.
+    pub fn cluster_tls(mut self, yes: bool) -> Self {
+        self.cluster_tls = yes;
         self
     }
 
@@ -483,9 +503,10 @@ impl ServerBuilder {
             );
         }
         let dir = TempDir::new();
-        let tls = self.tls.then(|| {
-            generate_certs(dir.path())
-                .unwrap_or_else(|e| panic!("cannot generate TLS certificates: {e}"))
+        let tls = self.tls.then(|| match &self.tls_files {
+            Some(files) => files.clone(),
+            None => generate_certs(dir.path())
+                .unwrap_or_else(|e| panic!("cannot generate TLS certificates: {e}")),
         });
         let (unix_path, external_socket) = if self.unix_socket {
             let in_dir = dir.path().join("redis.sock");
@@ -792,6 +813,16 @@ impl Server {
                 "optional"
             };
             opt("--tls-auth-clients", &auth);
+            if self.config.cluster && self.config.cluster_tls {
+                opt("--tls-cluster", &"yes");
+                opt("--tls-replication", &"yes");
+                opt("--tls-client-cert-file", &files.client_cert);
+                opt("--tls-client-key-file", &files.client_key);
+                opt(
+                    "--cluster-port",
+                    &(u32::from(self.port) + 10000).to_string(),
+                );
+            }
         }
         if let Some(password) = &self.config.password {
             opt("--requirepass", password);

@@ -815,3 +815,46 @@ fn scripts_and_functions_run_where_their_keys_are() {
         assert!(on_owner(&cluster, &k), "{k}");
     }
 }
+
+#[test]
+fn a_tls_cluster_is_reached_on_its_tls_ports() {
+    if !coredis_test_support::tls_or_skip("cluster::a_tls_cluster_is_reached_on_its_tls_ports") {
+        return;
+    }
+    let cluster = Cluster::builder(3, 1).tls(true).start();
+    let files = cluster.tls_files().unwrap();
+    let node_config = Config::builder()
+        .protocol_version(protocol())
+        .tls(
+            coredis::TlsConfig::builder()
+                .ca_file(&files.ca_cert)
+                .build(),
+        )
+        .build()
+        .unwrap();
+    // One TLS startup node is enough: the others are learned from CLUSTER SHARDS (SLOTS).
+    let config = ClusterConfig::builder()
+        .node(cluster.tls_addrs()[0].parse().unwrap())
+        .node_config(node_config)
+        .build()
+        .unwrap();
+    let c = RedisCluster::new(config).unwrap();
+    for k in keys("tls", 30) {
+        c.set(&k, "v").unwrap();
+        assert!(on_owner(&cluster, &k), "{k}");
+    }
+    let got: Vec<Option<String>> = c.mget(keys("tls", 30)).unwrap();
+    assert!(got.iter().all(|v| v.as_deref() == Some("v")));
+    // Every connection the client made is a TLS one: no plain port of ours was used.
+    let tls_ports: Vec<u16> = cluster
+        .nodes()
+        .iter()
+        .filter_map(|n| n.tls_port())
+        .collect();
+    for node in c.primaries().unwrap() {
+        match node.config().addr() {
+            Addr::Tcp { port, .. } => assert!(tls_ports.contains(port), "{port}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
