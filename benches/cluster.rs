@@ -1923,7 +1923,9 @@ fn cost_report(costs: &[Cost], problems: &[String], owners: &SlotOwners, up: Dur
         "\nidle CPU, process: `utime + stime` at {} Hz ticks (so 0 or 10 ms steps; includes \
          the bench's watchdog, which wakes every 100 ms); client threads: every thread but \
          the main one, the watchdog and the harness's process spawner, `schedstat` \
-         nanoseconds, and their voluntary + involuntary context switches.\n",
+         nanoseconds, and their voluntary + involuntary context switches. Δ RSS means \
+         something only when `cost` runs alone: after other runs in the same process, freed \
+         memory is reused.\n",
         clock_ticks()
     );
     for c in costs {
