@@ -153,14 +153,19 @@ impl<T> Handle<T> {
         deadline: Instant,
         how: Submit,
     ) -> Handle<T> {
-        let submitted = request
+        let submitted = Handle::<T>::submit_shared(pipe, &request, deadline);
+        Handle::submitted(pipe, submitted, decoder, deadline, how)
+    }
+
+    /// Checks `request` and puts it on `pipe`.
+    fn submit_shared(pipe: &Arc<Pipe>, request: &Request, deadline: Instant) -> Result<Arc<Slot>> {
+        request
             .check_valid()
             .and_then(|()| request.check_shareable())
             .and_then(|()| {
-                pipe.submit(&request, deadline)
+                pipe.submit(request, deadline)
                     .map_err(|e| e.with_command(request.name()).with_node(&pipe.node()))
-            });
-        Handle::submitted(pipe, submitted, decoder, deadline, how)
+            })
     }
 
     /// Sends a batch of `count` commands, encoded back to back, on the shared pipe as one
@@ -219,14 +224,15 @@ impl<T> Handle<T> {
         how: Submit,
         hook: Arc<dyn Redirect>,
     ) -> Handle<T> {
-        let kept = request.clone();
-        let mut h = Handle::shared(pipe, request, decoder, deadline, how);
-        if let State::Failed(e) = &h.state {
+        // The request is kept (not copied) to be sent again if redirected.
+        let submitted = Handle::<T>::submit_shared(pipe, &request, deadline);
+        if let Err(e) = &submitted {
             hook.failed(pipe, e);
         }
+        let mut h = Handle::submitted(pipe, submitted, decoder, deadline, how);
         h.redirect = Some(Box::new(Redirecting {
             hook,
-            request: kept,
+            request,
             attempts: 1,
             skip: 0,
         }));

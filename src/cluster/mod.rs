@@ -532,18 +532,18 @@ impl Inner {
     fn any_primary(&self) -> Result<Redis> {
         let addr = {
             let map = self.map.read();
-            let primaries: Vec<&Addr> = map.shards().map(|s| &s.primary).collect();
-            if primaries.is_empty() {
+            let count = map.shard_count();
+            let turn = self.turn.fetch_add(1, Ordering::Relaxed);
+            let Some(shard) = map.nth_shard(turn % count.max(1)) else {
                 return Err(Error::new(
                     ErrorKind::Io,
                     "the cluster's slot map names no primary",
                 ));
+            };
+            if let Some(node) = self.primaries.read().get(&shard.primary) {
+                return Ok(node.clone());
             }
-            let turn = self.turn.fetch_add(1, Ordering::Relaxed);
-            primaries
-                .get(turn % primaries.len())
-                .map(|a| (*a).clone())
-                .ok_or_else(|| Error::new(ErrorKind::Io, "no primary"))?
+            shard.primary.clone()
         };
         self.client(&addr, false)
     }

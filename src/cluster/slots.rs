@@ -28,6 +28,8 @@ pub(crate) struct SlotMap {
     shards: Vec<Shard>,
     /// Per slot, the index of its shard in `shards` (or [`UNASSIGNED`]).
     owner: Vec<u16>,
+    /// The indexes of the shards that serve at least one slot (kept by [`SlotMap::index`]).
+    serving: Vec<usize>,
 }
 
 impl std::fmt::Debug for SlotMap {
@@ -48,7 +50,22 @@ impl SlotMap {
         SlotMap {
             shards: Vec::new(),
             owner: vec![UNASSIGNED; usize::from(SLOT_COUNT)],
+            serving: Vec::new(),
         }
+    }
+
+    /// Recomputes which shards serve slots (after the map was built or patched): one pass
+    /// over the slots.
+    fn index(&mut self) {
+        let mut serves = vec![false; self.shards.len()];
+        for &o in &self.owner {
+            if let Some(s) = serves.get_mut(usize::from(o)) {
+                *s = true;
+            }
+        }
+        self.serving = (0..self.shards.len())
+            .filter(|i| serves.get(*i) == Some(&true))
+            .collect();
     }
 
     /// The map `CLUSTER SHARDS` describes. `tls`: connect to the TLS ports. `asked`: the host
@@ -82,6 +99,7 @@ impl SlotMap {
                 map.assign(range.start, range.end, index);
             }
         }
+        map.index();
         map
     }
 
@@ -103,6 +121,7 @@ impl SlotMap {
             };
             map.assign(range.slots.start, range.slots.end, index);
         }
+        map.index();
         map
     }
 
@@ -126,14 +145,17 @@ impl SlotMap {
 
     /// Every shard that serves at least one slot.
     pub(crate) fn shards(&self) -> impl Iterator<Item = &Shard> + '_ {
-        self.shards
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| {
-                let i = u16::try_from(*i).unwrap_or(UNASSIGNED);
-                self.owner.contains(&i)
-            })
-            .map(|(_, s)| s)
+        self.serving.iter().filter_map(|&i| self.shards.get(i))
+    }
+
+    /// How many shards serve slots.
+    pub(crate) fn shard_count(&self) -> usize {
+        self.serving.len()
+    }
+
+    /// The `n`-th shard serving slots (for picking one in turn).
+    pub(crate) fn nth_shard(&self, n: usize) -> Option<&Shard> {
+        self.shards.get(*self.serving.get(n)?)
     }
 
     /// Every address the map names: primaries, then replicas.
@@ -166,6 +188,7 @@ impl SlotMap {
         if let Some(o) = self.owner.get_mut(usize::from(slot)) {
             *o = index;
         }
+        self.index();
     }
 }
 
