@@ -642,17 +642,7 @@ impl Redirect for Inner {
         attempt: u32,
     ) -> Option<Result<Resent>> {
         let code = error.kind();
-        let retriable = matches!(
-            code,
-            ServerCode::Moved { .. }
-                | ServerCode::Ask { .. }
-                | ServerCode::TryAgain
-                | ServerCode::ClusterDown
-                | ServerCode::Loading
-                | ServerCode::MasterDown
-                | ServerCode::ReadOnly
-        );
-        if !retriable {
+        if !router::is_retriable(&code) {
             return None;
         }
         if attempt > self.config.max_redirects() {

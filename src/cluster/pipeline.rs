@@ -218,17 +218,7 @@ fn retriable(frame: &Bytes, limits: &crate::resp::Limits) -> Option<ServerCode> 
     match crate::resp::decode_with_limits(frame, limits).ok()? {
         crate::value::Value::Error(e) => {
             let code = e.kind();
-            matches!(
-                code,
-                ServerCode::Moved { .. }
-                    | ServerCode::Ask { .. }
-                    | ServerCode::TryAgain
-                    | ServerCode::ClusterDown
-                    | ServerCode::Loading
-                    | ServerCode::MasterDown
-                    | ServerCode::ReadOnly
-            )
-            .then_some(code)
+            router::is_retriable(&code).then_some(code)
         }
         _ => None,
     }

@@ -134,6 +134,23 @@ pub(crate) fn split(
     )
 }
 
+/// Whether a server error is a redirection (`MOVED`, `ASK`) or a cluster condition worth
+/// another attempt (`TRYAGAIN`, `CLUSTERDOWN`, `LOADING`, `MASTERDOWN`, `READONLY` after a
+/// failover demoted the node).
+pub(crate) fn is_retriable(code: &crate::error::ServerCode) -> bool {
+    use crate::error::ServerCode;
+    matches!(
+        code,
+        ServerCode::Moved { .. }
+            | ServerCode::Ask { .. }
+            | ServerCode::TryAgain
+            | ServerCode::ClusterDown
+            | ServerCode::Loading
+            | ServerCode::MasterDown
+            | ServerCode::ReadOnly
+    )
+}
+
 /// The error for a keyless command a cluster client does not send (see [`Fan::Refused`]).
 pub(crate) fn refused(request: &Request) -> Error {
     Error::new(

@@ -504,6 +504,49 @@ fn write_load(
         .collect()
 }
 
+/// Write load on a cluster client: 4 threads writing unique keys, recording every
+/// acknowledged write.
+struct Load {
+    stop: Arc<AtomicBool>,
+    acked: Arc<Mutex<BTreeMap<String, usize>>>,
+    writers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Load {
+    /// Starts the writers and lets them run for a moment.
+    fn start(c: &RedisCluster) -> Load {
+        let stop = Arc::new(AtomicBool::new(false));
+        let acked = Arc::new(Mutex::new(BTreeMap::new()));
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let writers = write_load(c, 4, &stop, &acked, &errors);
+        std::thread::sleep(Duration::from_millis(300));
+        Load {
+            stop,
+            acked,
+            writers,
+        }
+    }
+
+    /// Stops the writers and returns what was acknowledged.
+    fn stop(self) -> BTreeMap<String, usize> {
+        self.stop.store(true, Ordering::Relaxed);
+        for w in self.writers {
+            w.join().unwrap();
+        }
+        let acked = self.acked.lock().unwrap().clone();
+        acked
+    }
+}
+
+/// Waits until node `replica` serves slots as a primary.
+fn wait_for_promotion(cluster: &Cluster, replica: usize) {
+    let deadline = Instant::now() + DEADLINE;
+    while !cluster.primaries().contains(&replica) {
+        assert!(Instant::now() < deadline, "the replica was not promoted");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Waits until `c` can write to every primary again.
 fn wait_for_writes(c: &RedisCluster) {
     let deadline = Instant::now() + DEADLINE;
@@ -528,26 +571,14 @@ fn wait_for_writes(c: &RedisCluster) {
 fn a_manual_failover_under_write_load_loses_no_acknowledged_write() {
     let cluster = Cluster::start(3, 1);
     let c = client(&cluster);
-    let stop = Arc::new(AtomicBool::new(false));
-    let acked = Arc::new(Mutex::new(BTreeMap::new()));
-    let errors = Arc::new(Mutex::new(Vec::new()));
-    let writers = write_load(&c, 4, &stop, &acked, &errors);
-    std::thread::sleep(Duration::from_millis(300));
+    let load = Load::start(&c);
     let primary = cluster.primaries()[0];
     let replica = cluster.replicas_of(primary)[0];
     assert_eq!(cluster.command(replica, &["CLUSTER", "FAILOVER"]), "OK");
-    let deadline = Instant::now() + DEADLINE;
-    while !cluster.primaries().contains(&replica) {
-        assert!(Instant::now() < deadline, "the replica was not promoted");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_promotion(&cluster, replica);
     wait_for_writes(&c);
     std::thread::sleep(Duration::from_millis(300));
-    stop.store(true, Ordering::Relaxed);
-    for w in writers {
-        w.join().unwrap();
-    }
-    let acked = acked.lock().unwrap();
+    let acked = load.stop();
     assert!(acked.len() > 100, "only {} writes", acked.len());
     let ks: Vec<&String> = acked.keys().collect();
     for chunk in ks.chunks(500) {
@@ -564,15 +595,11 @@ fn a_killed_primary_is_replaced_and_the_client_continues_without_help() {
         .node_timeout(Duration::from_millis(1500))
         .start();
     let c = client(&cluster);
-    let stop = Arc::new(AtomicBool::new(false));
-    let acked = Arc::new(Mutex::new(BTreeMap::new()));
-    let errors = Arc::new(Mutex::new(Vec::new()));
-    let writers = write_load(&c, 4, &stop, &acked, &errors);
-    std::thread::sleep(Duration::from_millis(300));
+    let load = Load::start(&c);
     let primary = cluster.primaries()[0];
     let replica = cluster.replicas_of(primary)[0];
     // Writes acknowledged before the kill are on the replica once it caught up.
-    let before: BTreeMap<String, usize> = acked.lock().unwrap().clone();
+    let before: BTreeMap<String, usize> = load.acked.lock().unwrap().clone();
     let target = repl_offset(&cluster, primary);
     let deadline = Instant::now() + DEADLINE;
     while repl_offset(&cluster, replica) < target {
@@ -580,19 +607,11 @@ fn a_killed_primary_is_replaced_and_the_client_continues_without_help() {
         std::thread::sleep(Duration::from_millis(10));
     }
     cluster.kill_node(primary);
-    let deadline = Instant::now() + DEADLINE;
-    while !cluster.primaries().contains(&replica) {
-        assert!(Instant::now() < deadline, "the replica was not promoted");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_promotion(&cluster, replica);
     wait_for_writes(&c);
-    let after_recovery = acked.lock().unwrap().len();
+    let after_recovery = load.acked.lock().unwrap().len();
     std::thread::sleep(Duration::from_millis(500));
-    stop.store(true, Ordering::Relaxed);
-    for w in writers {
-        w.join().unwrap();
-    }
-    let acked = acked.lock().unwrap();
+    let acked = load.stop();
     assert!(
         acked.len() > after_recovery,
         "the writers continued after the failover"
@@ -702,11 +721,7 @@ fn sharded_pubsub_follows_a_failover() {
         .collect();
     assert!(!moved.is_empty());
     assert_eq!(cluster.command(replica, &["CLUSTER", "FAILOVER"]), "OK");
-    let deadline = Instant::now() + DEADLINE;
-    while !cluster.primaries().contains(&replica) {
-        assert!(Instant::now() < deadline, "the replica was not promoted");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_promotion(&cluster, replica);
     for ch in &channels {
         let payload = format!("after-{ch}");
         let m = receive_eventually(&sub, ch, &payload, || c.spublish(ch, &payload));
