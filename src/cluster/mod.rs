@@ -355,6 +355,11 @@ impl BlockingExecutor for RedisCluster {}
 
 /// The deferred view of a [`RedisCluster`]: every command is sent at once and returns a
 /// [`Handle`] (which follows redirections by itself). From [`RedisCluster::deferred`].
+///
+/// Unlike [`crate::Deferred`] on one server, no background thread is woken to read the
+/// replies meanwhile: they wait in the socket until a handle of that node is waited on,
+/// polled or dropped, and are then read many at a time. With handles spread over many nodes
+/// this saves a thread wake-up per command.
 #[derive(Clone, Copy)]
 pub struct ClusterDeferred<'a> {
     cluster: &'a RedisCluster,
@@ -436,6 +441,10 @@ impl Inner {
             return node.node().submit_parts(request, decoder, how);
         }
         let hook: Arc<dyn Redirect> = self.clone();
+        let how = match how {
+            Submit::Deferred => Submit::Quiet,
+            other => other,
+        };
         node.node().submit_redirecting(request, decoder, how, hook)
     }
 
