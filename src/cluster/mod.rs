@@ -347,7 +347,52 @@ impl Executor for RedisCluster {
     type Output<T> = Result<T>;
 
     fn execute<T>(&self, cmd: Cmd<T>) -> Result<T> {
+        if cmd.is_blocking() {
+            return self.execute_blocking(cmd);
+        }
         self.inner.submit(cmd, Submit::AndWait).wait()
+    }
+}
+
+impl RedisCluster {
+    /// A command that blocks its connection runs on a dedicated connection, which has no
+    /// redirect hook: a `MOVED` (the slot moved while the map was stale) or a retriable
+    /// cluster error is followed here, within [`ClusterConfig::max_redirects`]. An `ASK` (the
+    /// slot is being migrated) reaches the caller: a blocking command cannot be split between
+    /// two nodes.
+    fn execute_blocking<T>(&self, cmd: Cmd<T>) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            let result = self.inner.submit(cmd.clone(), Submit::AndWait).wait();
+            let Err(e) = &result else { return result };
+            let code = match e.server_code() {
+                Some(code) if attempt < self.inner.config.max_redirects() => code,
+                _ => return result,
+            };
+            attempt += 1;
+            match code {
+                ServerCode::Moved { slot, addr } => {
+                    let from = e
+                        .node()
+                        .and_then(|n| n.parse::<Addr>().ok())
+                        .unwrap_or_default();
+                    let Some(addr) = slots::redirect_addr(&addr, &from) else {
+                        return result;
+                    };
+                    self.inner.map.write().moved(slot, addr);
+                    self.inner.request_refresh();
+                }
+                ServerCode::TryAgain
+                | ServerCode::ClusterDown
+                | ServerCode::Loading
+                | ServerCode::MasterDown
+                | ServerCode::ReadOnly => {
+                    self.inner.request_refresh();
+                    std::thread::sleep(Inner::backoff(attempt));
+                }
+                _ => return result,
+            }
+        }
     }
 }
 

@@ -878,3 +878,42 @@ fn a_tls_cluster_is_reached_on_its_tls_ports() {
         }
     }
 }
+
+#[test]
+fn a_blocking_command_follows_a_slot_that_moved() {
+    let cluster = Cluster::start(3, 0);
+    let c = client(&cluster);
+    let key = "queue:{moving}";
+    let slot = key_slot(key.as_bytes());
+    let from = cluster.slot_owner(slot);
+    let to = cluster
+        .primaries()
+        .into_iter()
+        .find(|&p| p != from)
+        .unwrap();
+    // The (empty) slot moves behind the client's back: its map still names the old owner.
+    let s = slot.to_string();
+    let to_id = cluster.node_id(to).to_owned();
+    assert_eq!(
+        cluster.command(to, &["CLUSTER", "SETSLOT", &s, "NODE", &to_id]),
+        "OK"
+    );
+    assert_eq!(
+        cluster.command(from, &["CLUSTER", "SETSLOT", &s, "NODE", &to_id]),
+        "OK"
+    );
+    for i in cluster.primaries() {
+        cluster.command(i, &["CLUSTER", "SETSLOT", &s, "NODE", &to_id]);
+    }
+    let pusher = {
+        let target = cluster.node(to).addr();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            let r = coredis::Redis::from_url(&format!("redis://{target}")).unwrap();
+            r.rpush("queue:{moving}", ["job"]).unwrap();
+        })
+    };
+    let got: Option<(String, String)> = c.blpop([key], Duration::from_secs(30)).unwrap();
+    assert_eq!(got, Some((key.to_string(), "job".to_string())));
+    pusher.join().unwrap();
+}
