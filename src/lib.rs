@@ -26,6 +26,14 @@
 //! [`ErrorKind::Type`] error naming the command, never a panic. Anything without a method runs
 //! through [`cmd()`].
 //!
+//! ## Cluster
+//!
+//! [`RedisCluster`] has the same command methods, handles ([`RedisCluster::deferred`]),
+//! pipelines ([`ClusterPipeline`]), transactions within one slot, scripts and pub/sub
+//! ([`ClusterSubscriber`]) on a Redis Cluster: commands go to the node serving their keys' slot,
+//! redirections are followed, multi-key commands are split per slot where that is safe. See
+//! [`RedisCluster`] for the routing rules and [`ClusterConfig`] for the settings.
+//!
 //! ## Connecting
 //!
 //! [`Config`] (built with [`Config::builder`] or parsed by [`Config::from_url`]) covers TCP,
