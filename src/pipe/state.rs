@@ -176,6 +176,13 @@ impl Pipe {
         matches!(self.state.lock().status, Status::Closed | Status::Draining)
     }
 
+    /// True when connected with nothing queued or outstanding: the worker has nothing to do
+    /// until somebody wakes it.
+    pub(super) fn is_idle(&self) -> bool {
+        let st = self.state.lock();
+        matches!(st.status, Status::Connected) && st.fifo.is_empty() && st.pending.is_empty()
+    }
+
     /// True while requests are outstanding.
     pub(super) fn has_outstanding(&self) -> bool {
         !self.state.lock().fifo.is_empty()

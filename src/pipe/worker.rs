@@ -14,7 +14,10 @@ use std::time::{Duration, Instant};
 use super::state::Job;
 use super::Pipe;
 
-/// How long the worker sleeps when nobody wakes it.
+/// How long the worker sleeps when nobody wakes it while requests are outstanding (a safety
+/// net: their owners, or whoever polls or drops a handle, normally wake it). With nothing
+/// outstanding it sleeps until woken, so an idle client costs no CPU at all (a cluster client
+/// has one worker per node).
 const IDLE_PARK: Duration = Duration::from_secs(1);
 
 /// How long a reconnection waits for the reader and writer of the failed connection to let go
@@ -39,7 +42,13 @@ fn run(pipe: Arc<Pipe>) {
     log::debug!("coredis: worker for {} started", pipe.node());
     loop {
         if !pipe.worker_wanted.swap(false, Ordering::SeqCst) {
-            thread::park_timeout(IDLE_PARK);
+            if pipe.is_idle() {
+                // Every submitter, close and failure wakes the worker (`unpark` before `park`
+                // makes `park` return at once, so no wake-up is lost).
+                thread::park();
+            } else {
+                thread::park_timeout(IDLE_PARK);
+            }
         }
         match pipe.next_job() {
             Job::Lead => pipe.lead_if_needed(None),
