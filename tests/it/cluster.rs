@@ -917,3 +917,27 @@ fn a_blocking_command_follows_a_slot_that_moved() {
     assert_eq!(got, Some((key.to_string(), "job".to_string())));
     pusher.join().unwrap();
 }
+
+#[test]
+fn cluster_pubsub_moves_to_another_node_when_its_node_dies() {
+    let mut cluster = Cluster::builder(3, 1)
+        .node_timeout(Duration::from_millis(1500))
+        .start();
+    let c = client(&cluster);
+    let sub = c.pubsub().unwrap();
+    sub.subscribe("news").unwrap();
+    let home = (0..cluster.len())
+        .find(|&i| cluster.command(i, &["PUBSUB", "NUMSUB", "news"]) == "news\n1")
+        .expect("the subscriber is on some node");
+    let replica = cluster.replicas_of(home).first().copied();
+    cluster.kill_node(home);
+    if let Some(r) = replica {
+        wait_for_promotion(&cluster, r);
+    }
+    let m = receive_eventually(&sub, "news", "after", || c.publish("news", "after"));
+    assert!(!m.sharded);
+    let now_on = (0..cluster.len())
+        .filter(|&i| i != home)
+        .find(|&i| cluster.command(i, &["PUBSUB", "NUMSUB", "news"]) == "news\n1");
+    assert!(now_on.is_some(), "subscribed again on a live node");
+}
