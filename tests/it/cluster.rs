@@ -941,3 +941,28 @@ fn cluster_pubsub_moves_to_another_node_when_its_node_dies() {
         .find(|&i| cluster.command(i, &["PUBSUB", "NUMSUB", "news"]) == "news\n1");
     assert!(now_on.is_some(), "subscribed again on a live node");
 }
+
+#[test]
+fn sharded_pubsub_follows_a_killed_primary() {
+    if before_7(
+        "sharded_pubsub_follows_a_killed_primary",
+        "sharded channels",
+    ) {
+        return;
+    }
+    let mut cluster = Cluster::builder(3, 1)
+        .node_timeout(Duration::from_millis(1500))
+        .start();
+    let c = client(&cluster);
+    let sub = c.pubsub().unwrap();
+    let channels = shard_channels();
+    sub.ssubscribe(&channels).unwrap();
+    let primary = cluster.primaries()[0];
+    let replica = cluster.replicas_of(primary)[0];
+    cluster.kill_node(primary);
+    wait_for_promotion(&cluster, replica);
+    for ch in &channels {
+        let payload = format!("after-kill-{ch}");
+        receive_eventually(&sub, ch, &payload, || c.spublish(ch, &payload));
+    }
+}
