@@ -1,5 +1,17 @@
-//! What the benches share: CPU time of the process and of one thread.
+//! What the benches share. Here: CPU time of the process and of one thread, context switches,
+//! the load average. For the `GET`/`SET` comparisons (`compare`, `cluster`): the command line
+//! and environment (`settings`), the data set and its checks (`data`), run control, the hang
+//! watchdog and measurement (`run`), the workers and the runs that drive them (`workers`),
+//! and the cells of a comparison with their report (`cells`).
+//!
+//! Each bench includes the whole module (`mod common;`) and uses what it needs.
 #![allow(dead_code)]
+
+pub mod cells;
+pub mod data;
+pub mod run;
+pub mod settings;
+pub mod workers;
 
 use std::time::Duration;
 
@@ -37,4 +49,42 @@ pub fn thread_cpu() -> Option<Duration> {
     Some(Duration::from_nanos(
         stat.split_whitespace().next()?.parse().ok()?,
     ))
+}
+
+/// Context switches so far of every live thread of the process (voluntary + involuntary,
+/// from `/proc/self/task/*/status`). Threads that ended are not counted: the bench reads this
+/// while every worker is still running.
+pub fn context_switches() -> u64 {
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    dir.flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path().join("status")).ok())
+        .map(|status| switches_in(&status))
+        .sum()
+}
+
+/// Voluntary + involuntary context switches in one thread's `status` file.
+pub fn switches_in(status: &str) -> u64 {
+    status
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("voluntary_ctxt_switches:")
+                .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))
+        })
+        .filter_map(|v| v.trim().parse::<u64>().ok())
+        .sum()
+}
+
+/// The first `fields` of the 1-, 5- and 15-minute load averages, space-separated.
+pub fn load_average(fields: usize) -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| {
+            l.split_whitespace()
+                .take(fields)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|| "n/a".to_owned())
 }
