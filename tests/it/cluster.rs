@@ -379,14 +379,8 @@ fn a_slot_migrated_during_reads_and_writes_is_followed_through_ask_then_moved() 
         })
         .collect();
     let s = slot.to_string();
-    assert_eq!(
-        cluster.command(to, &["CLUSTER", "SETSLOT", &s, "IMPORTING", &from_id]),
-        "OK"
-    );
-    assert_eq!(
-        cluster.command(from, &["CLUSTER", "SETSLOT", &s, "MIGRATING", &to_id]),
-        "OK"
-    );
+    set_slot(&cluster, to, slot, "IMPORTING", &from_id);
+    set_slot(&cluster, from, slot, "MIGRATING", &to_id);
     // Half the keys move: reads of those get ASK, the rest stay on the source.
     let to_port = cluster.node(to).port().to_string();
     for k in &ks[..10] {
@@ -461,6 +455,16 @@ fn a_slot_migrated_during_reads_and_writes_is_followed_through_ask_then_moved() 
             "{k}: every INCR counted once"
         );
     }
+}
+
+/// `CLUSTER SETSLOT slot how id` on node `i`, which must say OK.
+fn set_slot(cluster: &Cluster, i: usize, slot: u16, how: &str, id: &str) {
+    let s = slot.to_string();
+    assert_eq!(
+        cluster.command(i, &["CLUSTER", "SETSLOT", &s, how, id]),
+        "OK",
+        "SETSLOT {how} on node {i}"
+    );
 }
 
 /// The replication offset of node `i` (`master_repl_offset` of `INFO replication`).
@@ -894,14 +898,8 @@ fn a_blocking_command_follows_a_slot_that_moved() {
     // The (empty) slot moves behind the client's back: its map still names the old owner.
     let s = slot.to_string();
     let to_id = cluster.node_id(to).to_owned();
-    assert_eq!(
-        cluster.command(to, &["CLUSTER", "SETSLOT", &s, "NODE", &to_id]),
-        "OK"
-    );
-    assert_eq!(
-        cluster.command(from, &["CLUSTER", "SETSLOT", &s, "NODE", &to_id]),
-        "OK"
-    );
+    set_slot(&cluster, to, slot, "NODE", &to_id);
+    set_slot(&cluster, from, slot, "NODE", &to_id);
     for i in cluster.primaries() {
         cluster.command(i, &["CLUSTER", "SETSLOT", &s, "NODE", &to_id]);
     }
