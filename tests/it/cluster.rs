@@ -964,3 +964,37 @@ fn sharded_pubsub_follows_a_killed_primary() {
         receive_eventually(&sub, ch, &payload, || c.spublish(ch, &payload));
     }
 }
+
+#[test]
+fn sharded_pubsub_follows_a_resharded_slot() {
+    if before_7(
+        "sharded_pubsub_follows_a_resharded_slot",
+        "sharded channels",
+    ) {
+        return;
+    }
+    let cluster = Cluster::start(3, 0);
+    let c = client(&cluster);
+    let sub = c.pubsub().unwrap();
+    let channel = "orders:{reshard}";
+    sub.ssubscribe(channel).unwrap();
+    let slot = key_slot(channel.as_bytes());
+    let from = cluster.slot_owner(slot);
+    let to = cluster
+        .primaries()
+        .into_iter()
+        .find(|&p| p != from)
+        .unwrap();
+    let (from_id, to_id) = (
+        cluster.node_id(from).to_owned(),
+        cluster.node_id(to).to_owned(),
+    );
+    // The slot (no keys in it) moves to another primary: the source drops its subscribers.
+    set_slot(&cluster, to, slot, "IMPORTING", &from_id);
+    set_slot(&cluster, from, slot, "MIGRATING", &to_id);
+    set_slot(&cluster, to, slot, "NODE", &to_id);
+    set_slot(&cluster, from, slot, "NODE", &to_id);
+    receive_eventually(&sub, channel, "moved", || c.spublish(channel, "moved"));
+    let to_addr: Addr = cluster.addrs()[to].parse().unwrap();
+    assert_eq!(sub.shard_channels(), [(channel.into(), to_addr)]);
+}
