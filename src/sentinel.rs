@@ -192,6 +192,8 @@ struct Shared {
     order: Mutex<Vec<Addr>>,
     /// Open clients of the Sentinels, by address.
     clients: Mutex<Vec<(Addr, Redis)>>,
+    /// Where the next round-robin pick of a replica starts (shared by every replica client).
+    next_replica: AtomicUsize,
 }
 
 impl fmt::Debug for Sentinel {
@@ -215,6 +217,7 @@ impl Sentinel {
                 config,
                 order: Mutex::new(order),
                 clients: Mutex::new(Vec::new()),
+                next_replica: AtomicUsize::new(0),
             }),
         })
     }
@@ -263,8 +266,8 @@ impl Sentinel {
     /// A client that reads from the replicas of the primary monitored as `name`, connected
     /// now. Every connection it opens asks the Sentinels for the replicas
     /// (`SENTINEL REPLICAS`), skips those flagged `s_down`, `o_down` or `disconnected`, and
-    /// takes the next one round robin (each connection, and each client, starts at the next
-    /// replica); when none can be reached it connects to the primary instead. Writes sent
+    /// takes the next one round robin (the connections of every replica client of this
+    /// `Sentinel` take turns); when none can be reached it connects to the primary instead. Writes sent
     /// through it fail with `READONLY` on a replica.
     ///
     /// # Errors
@@ -275,7 +278,6 @@ impl Sentinel {
                 sentinel: self.clone(),
                 name: name.to_owned(),
             },
-            next: AtomicUsize::new(0),
         });
         Redis::with_connector(
             self.inner.config.node_config.clone(),
@@ -440,8 +442,6 @@ impl Connector for PrimaryConnector {
 /// Connects to a healthy replica of `name`, round robin, else to the primary.
 struct ReplicaConnector {
     primary: PrimaryConnector,
-    /// Where the next round-robin pick starts.
-    next: AtomicUsize,
 }
 
 impl Connector for ReplicaConnector {
@@ -460,7 +460,12 @@ impl Connector for ReplicaConnector {
             .filter(|r| !UNHEALTHY_FLAGS.iter().any(|f| r.has_flag(f)))
             .map(|r| Addr::tcp(r.addr.0, r.addr.1))
             .collect();
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let start = self
+            .primary
+            .sentinel
+            .inner
+            .next_replica
+            .fetch_add(1, Ordering::Relaxed);
         let count = healthy.len();
         for i in 0..count {
             let Some(addr) = healthy.get(start.wrapping_add(i) % count) else {

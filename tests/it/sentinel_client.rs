@@ -1,0 +1,458 @@
+//! The Sentinel client against live Sentinel groups from the test support crate (a primary,
+//! replicas, three Sentinels with quorum 2, `down-after-milliseconds 1000`): discovery with a
+//! Sentinel down, the typed `SENTINEL` commands, a `SENTINEL FAILOVER` and a killed primary
+//! under write load (writes resume on the new primary by themselves, acknowledged writes
+//! survive, the old primary loses the client), reads from replicas (round robin, falling
+//! back to the primary), and the same with passwords on data nodes and Sentinels. Where a
+//! client is connected is checked on the server (`INFO server`, `CLIENT LIST`), not through
+//! the client's own view.
+//!
+//! Bounds are generous (30 s for writes to resume, 60 s for the group to change): the
+//! machine running them may be small and busy.
+
+use crate::util::protocol;
+use coredis::prelude::*;
+use coredis::{cmd, Addr, Config, ErrorKind, Redis, Sentinel, SentinelConfig};
+use coredis_test_support::SentinelGroup;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long writes may take to resume on the new primary after a failover completed (the
+/// Sentinels announce it, the client reconnects with back-off).
+const RESUME_BOUND: Duration = Duration::from_secs(30);
+
+/// Deadline of every wait for the group to change (failover, flags).
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// The name of the client's connections, to find them in `CLIENT LIST`.
+const CLIENT_NAME: &str = "coredis-sentinel-test";
+
+fn node_config(password: Option<&str>) -> Config {
+    let b = Config::builder()
+        .protocol_version(protocol())
+        .client_name(CLIENT_NAME)
+        .response_timeout(Duration::from_secs(5))
+        .connect_timeout(Duration::from_secs(2))
+        .reconnect_max_backoff(Duration::from_millis(500));
+    match password {
+        Some(p) => b.password(p),
+        None => b,
+    }
+    .build()
+    .unwrap()
+}
+
+fn sentinel_for(group: &SentinelGroup, password: Option<&str>) -> Sentinel {
+    let addrs = group
+        .sentinel_ports()
+        .into_iter()
+        .map(|p| Addr::tcp("127.0.0.1", p));
+    let sentinel_config = Config::builder()
+        .protocol_version(protocol())
+        .response_timeout(Duration::from_secs(5))
+        .connect_timeout(Duration::from_secs(2));
+    let sentinel_config = match password {
+        Some(p) => sentinel_config.password(p),
+        None => sentinel_config,
+    }
+    .build()
+    .unwrap();
+    Sentinel::new(
+        SentinelConfig::builder()
+            .sentinels(addrs)
+            .sentinel_config(sentinel_config)
+            .node_config(node_config(password))
+            .build()
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// The port of the server `r` is connected to, as the server says (`INFO server`).
+fn port_of(r: &Redis) -> u16 {
+    let info: String = r
+        .execute(cmd("INFO").arg("server").returns::<String>())
+        .unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix("tcp_port:"))
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no tcp_port in {info}"))
+}
+
+/// The role of the server `r` is connected to (`INFO replication`): `master` or `slave`.
+fn role_of(r: &Redis) -> String {
+    let info: String = r
+        .execute(cmd("INFO").arg("replication").returns::<String>())
+        .unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix("role:"))
+        .map(|r| r.trim().to_owned())
+        .unwrap_or_else(|| panic!("no role in {info}"))
+}
+
+/// How many connections named [`CLIENT_NAME`] data server `i` holds.
+fn our_connections(group: &SentinelGroup, i: usize) -> usize {
+    group.servers()[i]
+        .command(&["CLIENT", "LIST"])
+        .lines()
+        .filter(|l| l.contains(&format!("name={CLIENT_NAME} ")))
+        .count()
+}
+
+/// Waits until every Sentinel reports a primary other than `old`; returns it.
+fn wait_for_new_primary(group: &SentinelGroup, old: usize) -> usize {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let now: Vec<usize> = (0..group.sentinels().len())
+            .filter_map(|i| {
+                group.sentinels()[i]
+                    .command(&["SENTINEL", "GET-MASTER-ADDR-BY-NAME", group.name()])
+                    .lines()
+                    .nth(1)
+                    .and_then(|p| p.parse::<u16>().ok())
+            })
+            .filter_map(|port| group.servers().iter().position(|s| s.port() == port))
+            .collect();
+        if now.len() == group.sentinels().len() && now.iter().all(|&p| p != old && p == now[0]) {
+            return now[0];
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no new primary after {DEADLINE:?}: {now:?}\n{}",
+            group.log_tails()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Writers on a primary client: 2 threads writing unique keys until stopped, recording every
+/// acknowledged write and when the last one was acknowledged.
+struct Load {
+    stop: Arc<AtomicBool>,
+    acked: Arc<Mutex<BTreeMap<String, usize>>>,
+    errors: Arc<Mutex<Vec<String>>>,
+    writers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Load {
+    fn start(r: &Redis) -> Load {
+        let stop = Arc::new(AtomicBool::new(false));
+        let acked = Arc::new(Mutex::new(BTreeMap::new()));
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let writers = (0..2)
+            .map(|t| {
+                let (r, stop, acked, errors) =
+                    (r.clone(), stop.clone(), acked.clone(), errors.clone());
+                std::thread::spawn(move || {
+                    let mut i = 0usize;
+                    while !stop.load(Ordering::Relaxed) {
+                        let k = format!("w:{t}:{i}");
+                        match r.set(&k, i) {
+                            Ok(()) => {
+                                acked.lock().unwrap().insert(k, i);
+                            }
+                            Err(e) => {
+                                errors.lock().unwrap().push(e.to_string());
+                                std::thread::sleep(Duration::from_millis(20));
+                            }
+                        }
+                        i += 1;
+                    }
+                })
+            })
+            .collect();
+        let load = Load {
+            stop,
+            acked,
+            errors,
+            writers,
+        };
+        load.wait_for_more(50, "the writers did not start");
+        load
+    }
+
+    fn acked_count(&self) -> usize {
+        self.acked.lock().unwrap().len()
+    }
+
+    /// Waits (up to [`RESUME_BOUND`]) until `n` more writes are acknowledged.
+    fn wait_for_more(&self, n: usize, what: &str) -> Duration {
+        let started = Instant::now();
+        let target = self.acked_count() + n;
+        while self.acked_count() < target {
+            assert!(
+                started.elapsed() < RESUME_BOUND,
+                "{what} within {RESUME_BOUND:?}; last errors: {:?}",
+                self.errors
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .rev()
+                    .take(5)
+                    .collect::<Vec<_>>()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        started.elapsed()
+    }
+
+    fn stop(self) -> BTreeMap<String, usize> {
+        self.stop.store(true, Ordering::Relaxed);
+        for w in self.writers {
+            w.join().unwrap();
+        }
+        let acked = self.acked.lock().unwrap().clone();
+        acked
+    }
+}
+
+/// Every write in `acked` reads back with its value through `r`.
+fn assert_readable(r: &Redis, acked: &BTreeMap<String, usize>) {
+    let keys: Vec<&String> = acked.keys().collect();
+    for chunk in keys.chunks(500) {
+        let got: Vec<Option<usize>> = r.mget(chunk).unwrap();
+        for (k, v) in chunk.iter().zip(got) {
+            assert_eq!(v, acked.get(*k).copied(), "{k} was acknowledged");
+        }
+    }
+}
+
+#[test]
+fn discovery_works_with_a_sentinel_down_and_sentinel_commands_run() {
+    let mut group = SentinelGroup::start("disco", 1, 3);
+    group.sentinel_mut(0).kill();
+    let sentinel = sentinel_for(&group, None);
+    let primary = sentinel.primary_for("disco").unwrap();
+    primary.set("k", "v").unwrap();
+    assert_eq!(
+        primary.get::<Option<String>>("k").unwrap().as_deref(),
+        Some("v")
+    );
+    assert_eq!(port_of(&primary), group.servers()[group.primary()].port());
+    assert_eq!(role_of(&primary), "master");
+    assert_eq!(
+        primary.server_info().and_then(|i| i.role).as_deref(),
+        Some("master")
+    );
+
+    // The typed SENTINEL commands skip the dead Sentinel too.
+    let masters = sentinel.sentinel_masters().unwrap();
+    assert_eq!(masters.len(), 1);
+    assert_eq!(masters[0].name, "disco");
+    let addr = sentinel.sentinel_get_master_addr_by_name("disco").unwrap();
+    assert_eq!(
+        addr,
+        Some((
+            "127.0.0.1".to_owned(),
+            group.servers()[group.primary()].port()
+        ))
+    );
+    assert_eq!(sentinel.sentinel_replicas("disco").unwrap().len(), 1);
+    assert!(sentinel
+        .sentinel_ckquorum("disco")
+        .unwrap()
+        .starts_with("OK"));
+    assert_eq!(
+        sentinel.sentinel_get_master_addr_by_name("nobody").unwrap(),
+        None
+    );
+    let e = sentinel.primary_for("nobody").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Server, "{e}");
+}
+
+#[test]
+fn no_sentinel_reachable_is_an_error() {
+    let mut group = SentinelGroup::start("gone", 0, 1);
+    let sentinel = sentinel_for(&group, None);
+    group.sentinel_mut(0).kill();
+    let e = sentinel.primary_for("gone").unwrap_err();
+    assert!(e.is_connection_error(), "{e}");
+    assert!(sentinel
+        .sentinel_masters()
+        .unwrap_err()
+        .is_connection_error());
+}
+
+/// `SENTINEL FAILOVER` during a write loop. The data servers run with
+/// `min-replicas-to-write 1`: Redis replicates asynchronously and `SENTINEL FAILOVER` does not
+/// pause writers, so without it the old primary would go on acknowledging writes between the
+/// promotion of its replica and its own demotion, and the server would then drop them
+/// whatever the client does. With it, the old primary refuses writes (`NOREPLICAS`) as soon
+/// as its replica leaves, so an acknowledged write is one the new primary has.
+#[test]
+fn a_sentinel_failover_during_writes_is_followed_and_loses_no_acknowledged_write() {
+    let group = SentinelGroup::builder("fo")
+        .replicas(1)
+        .sentinels(3)
+        .data_arg("--min-replicas-to-write 1")
+        .start();
+    let sentinel = sentinel_for(&group, None);
+    let primary = sentinel.primary_for("fo").unwrap();
+    let old = group.primary();
+    assert_eq!(port_of(&primary), group.servers()[old].port());
+    let load = Load::start(&primary);
+
+    let new = group.failover();
+    assert_ne!(new, old);
+    let took = load.wait_for_more(100, "writes did not resume on the new primary");
+    eprintln!("sentinel_client: writes resumed {took:?} after the failover completed");
+    assert_eq!(port_of(&primary), group.servers()[new].port());
+    assert_eq!(role_of(&primary), "master");
+
+    // The old primary, now a replica, no longer holds the client's connection; later writes
+    // go to the new primary.
+    group.wait_until_healthy();
+    let deadline = Instant::now() + DEADLINE;
+    while our_connections(&group, old) > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the client is still connected to the old primary"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    load.wait_for_more(100, "writes did not go on");
+    let acked = load.stop();
+    assert_eq!(our_connections(&group, old), 0);
+    assert!(our_connections(&group, new) >= 1);
+    let last = acked.keys().next_back().unwrap().clone();
+    assert!(
+        group.servers()[new].command(&["EXISTS", &last]) == "1",
+        "{last} is not on the new primary"
+    );
+    assert_readable(&primary, &acked);
+}
+
+/// A killed primary: the Sentinels fail over by themselves (quorum 2 of 3, after
+/// `down-after-milliseconds`). Writes acknowledged once the replica had caught up survive
+/// (those acknowledged by the dead primary after its last replication cannot: that is
+/// asynchronous replication), and so do those acknowledged after the failover.
+#[test]
+fn a_killed_primary_is_replaced_and_writes_resume_without_help() {
+    let mut group = SentinelGroup::start("kill", 1, 3);
+    let sentinel = sentinel_for(&group, None);
+    let primary = sentinel.primary_for("kill").unwrap();
+    let old = group.primary();
+    let load = Load::start(&primary);
+    let before = load.acked.lock().unwrap().clone();
+    assert_eq!(
+        group.servers()[old].command(&["WAIT", "1", "10000"]),
+        "1",
+        "the replica did not catch up"
+    );
+    group.server_mut(old).kill();
+    let killed = Instant::now();
+    let new = wait_for_new_primary(&group, old);
+    eprintln!(
+        "sentinel_client: the Sentinels promoted server {new} {:?} after the kill",
+        killed.elapsed()
+    );
+    let took = load.wait_for_more(100, "writes did not resume on the new primary");
+    eprintln!("sentinel_client: writes resumed {took:?} after the Sentinels switched");
+    let after = load.acked_count();
+    load.wait_for_more(100, "writes did not go on");
+    let acked = load.stop();
+    assert_eq!(port_of(&primary), group.servers()[new].port());
+    assert_readable(&primary, &before);
+    let late: BTreeMap<String, usize> = acked
+        .iter()
+        .rev()
+        .take(acked.len() - after.min(acked.len()))
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
+    assert_readable(&primary, &late);
+}
+
+#[test]
+fn replica_clients_read_from_replicas_round_robin_and_fall_back_to_the_primary() {
+    let mut group = SentinelGroup::start("reads", 2, 3);
+    let sentinel = sentinel_for(&group, None);
+    let primary = sentinel.primary_for("reads").unwrap();
+    primary.set("rk", "rv").unwrap();
+    assert_eq!(
+        group.servers()[group.primary()].command(&["WAIT", "2", "10000"]),
+        "2"
+    );
+    let replicas: Vec<Redis> = (0..2)
+        .map(|_| sentinel.replica_for("reads").unwrap())
+        .collect();
+    let mut ports = Vec::new();
+    for r in &replicas {
+        assert_eq!(role_of(r), "slave");
+        assert_eq!(
+            r.server_info().and_then(|i| i.role).as_deref(),
+            Some("replica")
+        );
+        assert_eq!(
+            r.get::<Option<String>>("rk").unwrap().as_deref(),
+            Some("rv")
+        );
+        let e = r.set("rk", "x").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Server, "{e}");
+        ports.push(port_of(r));
+    }
+    ports.sort_unstable();
+    let mut expected: Vec<u16> = (0..3)
+        .filter(|&i| i != group.primary())
+        .map(|i| group.servers()[i].port())
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(ports, expected, "the two replica clients took turns");
+    drop(replicas);
+
+    // With every replica down (and flagged so by the Sentinels), reads go to the primary.
+    let p = group.primary();
+    for i in (0..3).filter(|&i| i != p) {
+        group.server_mut(i).kill();
+    }
+    let deadline = Instant::now() + DEADLINE;
+    while sentinel
+        .sentinel_replicas("reads")
+        .unwrap()
+        .iter()
+        .any(|r| !r.has_flag("s_down"))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the replicas are not flagged down"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let r = sentinel.replica_for("reads").unwrap();
+    assert_eq!(role_of(&r), "master");
+    assert_eq!(
+        r.get::<Option<String>>("rk").unwrap().as_deref(),
+        Some("rv")
+    );
+}
+
+#[test]
+fn passwords_on_data_nodes_and_sentinels() {
+    let group = SentinelGroup::builder("auth")
+        .replicas(1)
+        .sentinels(3)
+        .password("s3cret-pw")
+        .start();
+    // Without the Sentinels' password, nothing is discovered.
+    let bare = sentinel_for(&group, None);
+    let e = bare.sentinel_masters().unwrap_err();
+    assert!(!e.is_connection_error(), "{e}");
+
+    let sentinel = sentinel_for(&group, Some("s3cret-pw"));
+    assert_eq!(sentinel.sentinel_masters().unwrap().len(), 1);
+    let primary = sentinel.primary_for("auth").unwrap();
+    primary.set("ak", "av").unwrap();
+    let replica = sentinel.replica_for("auth").unwrap();
+    assert_eq!(role_of(&replica), "slave");
+    let load = Load::start(&primary);
+    let new = group.failover();
+    load.wait_for_more(100, "writes did not resume on the new primary");
+    let acked = load.stop();
+    assert_eq!(port_of(&primary), group.servers()[new].port());
+    assert_eq!(
+        primary.get::<Option<String>>("ak").unwrap().as_deref(),
+        Some("av")
+    );
+    assert!(!acked.is_empty());
+}
