@@ -521,3 +521,114 @@ fn passwords_on_data_nodes_and_sentinels() {
     );
     assert!(!acked.is_empty());
 }
+
+/// Sends `signal` (`STOP`, `CONT`) to a process.
+fn signal(pid: u32, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{signal} {pid}");
+}
+
+/// A frozen primary (SIGSTOP: its connections stay open, nobody kills them) is failed over by
+/// the Sentinels; the client cannot learn that from its own connection (the response timeout
+/// is set to 60 s here), so only the `+switch-master` watcher can move it: writes must resume
+/// well before that timeout.
+#[test]
+fn a_frozen_primary_is_left_on_the_sentinels_announcement() {
+    let mut group = SentinelGroup::start("frozen", 1, 3);
+    let mut sentinel_config = SentinelConfig::builder()
+        .sentinels(
+            group
+                .sentinel_ports()
+                .into_iter()
+                .map(|p| Addr::tcp("127.0.0.1", p)),
+        )
+        .sentinel_config(
+            Config::builder()
+                .protocol_version(protocol())
+                .response_timeout(Duration::from_secs(5))
+                .build()
+                .unwrap(),
+        );
+    sentinel_config = sentinel_config.node_config(
+        node_config(None)
+            .to_builder()
+            .response_timeout(Duration::from_secs(60))
+            .build()
+            .unwrap(),
+    );
+    let sentinel = Sentinel::new(sentinel_config.build().unwrap()).unwrap();
+    let primary = sentinel.primary_for("frozen").unwrap();
+    let old = group.primary();
+    let load = Load::start(&primary);
+    let pid = group.servers()[old].pid();
+    signal(pid, "STOP");
+    let stopped = Instant::now();
+    let new = wait_for_new_primary(&group, old);
+    let took = load.wait_for_more(100, "writes did not resume on the new primary");
+    eprintln!(
+        "sentinel_client: frozen primary: switched after {:?}, writes resumed {took:?} later",
+        stopped.elapsed() - took
+    );
+    assert!(
+        stopped.elapsed() < Duration::from_secs(45),
+        "the client waited for its own timeout instead of following the Sentinels"
+    );
+    wait_for_port(&primary, group.servers()[new].port());
+    signal(pid, "CONT");
+    let acked = load.stop();
+    assert!(!acked.is_empty());
+    group.server_mut(old).kill();
+}
+
+/// A primary demoted under the client without the Sentinels (`REPLICAOF` by hand, so nobody
+/// kills its connections): a write gets `READONLY` (the error reaches the caller, it is not
+/// retried), the client drops the connection, and refuses to connect to the node while it
+/// says it is a replica, although the Sentinels still name it; once it is a primary again the
+/// client is back.
+#[test]
+fn readonly_makes_the_primary_client_reconnect_and_a_replica_is_refused() {
+    let group = SentinelGroup::start("ro", 0, 1);
+    let other = coredis_test_support::Server::start();
+    let sentinel = sentinel_for(&group, None);
+    let primary = sentinel.primary_for("ro").unwrap();
+    primary.set("k", "v").unwrap();
+    let p = &group.servers()[0];
+    let first_id = primary.server_info().and_then(|i| i.client_id).unwrap();
+    assert_eq!(
+        p.command(&["REPLICAOF", "127.0.0.1", &other.port().to_string()]),
+        "OK"
+    );
+    let e = primary.set("k", "w").unwrap_err();
+    assert_eq!(e.server_code(), Some(coredis::ServerCode::ReadOnly), "{e}");
+
+    // The connection that got READONLY is closed; new ones are refused while the node is a
+    // replica.
+    let deadline = Instant::now() + DEADLINE;
+    while p
+        .command(&["CLIENT", "LIST"])
+        .contains(&format!("id={first_id} "))
+    {
+        assert!(Instant::now() < deadline, "the connection was not dropped");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let e = primary.get::<Option<String>>("k").unwrap_err();
+    assert!(
+        format!("{e:#}").contains("says it is a replica"),
+        "expected the role check to refuse the node: {e:#}"
+    );
+
+    assert_eq!(p.command(&["REPLICAOF", "NO", "ONE"]), "OK");
+    let deadline = Instant::now() + RESUME_BOUND;
+    loop {
+        match primary.set("k", "x") {
+            Ok(()) => break,
+            Err(e) => assert!(Instant::now() < deadline, "no way back: {e:#}"),
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(role_of(&primary), "master");
+}
