@@ -182,17 +182,20 @@ impl Load {
         let started = Instant::now();
         let target = self.acked_count() + n;
         while self.acked_count() < target {
-            assert!(
-                started.elapsed() < RESUME_BOUND,
-                "{what} within {RESUME_BOUND:?}; last errors: {:?}",
-                self.errors
+            if started.elapsed() >= RESUME_BOUND {
+                // Copied first: panicking while holding the lock would poison it for the
+                // writers.
+                let last: Vec<String> = self
+                    .errors
                     .lock()
                     .unwrap()
                     .iter()
                     .rev()
                     .take(5)
-                    .collect::<Vec<_>>()
-            );
+                    .cloned()
+                    .collect();
+                panic!("{what} within {RESUME_BOUND:?}; last errors: {last:?}");
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
         started.elapsed()
