@@ -145,6 +145,12 @@ impl Node {
         Handle::shared_redirecting(&self.pipe, request, decoder, deadline, how, hook)
     }
 
+    /// The pool of dedicated connections (for a topology client that closes its idle
+    /// connections when the node moved).
+    pub(crate) fn pool(&self) -> &Arc<Pool> {
+        &self.pool
+    }
+
     /// The shared pipe (for a router that sends a request again).
     pub(crate) fn pipe(&self) -> &Arc<Pipe> {
         &self.pipe

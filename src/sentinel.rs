@@ -9,7 +9,8 @@
 //! and pooled connections asks the Sentinels where to go (`SENTINEL GET-MASTER-ADDR-BY-NAME`,
 //! `SENTINEL REPLICAS`) and checks the role of the node it reached — and the watcher of a
 //! primary client: a thread subscribed to `+switch-master` on a Sentinel that makes the
-//! client reconnect as soon as the Sentinels announce a new primary. A `READONLY` reply on a
+//! client reconnect (and close its idle dedicated connections) as soon as the Sentinels
+//! announce a new primary. A `READONLY` reply on a
 //! primary client (the node was demoted under it) makes it reconnect too.
 //!
 //! Must not: retry a data command (a command in flight when the client moves fails with
@@ -33,6 +34,7 @@ use crate::connection::{connect, Connection, Connector};
 use crate::error::{Error, ErrorKind, Result, ServerCode, ServerError};
 use crate::handle::{Redirect, Resent};
 use crate::pipe::Pipe;
+use crate::pool::Pool;
 use crate::pubsub::{Subscriber, SubscriberEvent, SubscriberOptions};
 use crate::value::Value;
 
@@ -385,6 +387,7 @@ impl Sentinel {
             sentinel: self.clone(),
             name: name.to_owned(),
             pipe: Arc::downgrade(client.node().pipe()),
+            pool: Arc::downgrade(client.node().pool()),
             subscriber,
         };
         thread::Builder::new()
@@ -579,6 +582,8 @@ struct Watcher {
     sentinel: Sentinel,
     name: String,
     pipe: Weak<Pipe>,
+    /// The client's dedicated connections: the idle ones are closed when the primary moves.
+    pool: Weak<Pool>,
     subscriber: Subscriber,
 }
 
@@ -597,7 +602,7 @@ impl Watcher {
                             "coredis: the Sentinels switched the primary of {} to {addr}",
                             self.name
                         );
-                        move_to(&pipe, &addr, &self.name);
+                        self.move_to(&pipe, &addr);
                     }
                 }
                 Ok(None) => {}
@@ -617,7 +622,7 @@ impl Watcher {
             if resubscribed {
                 // Announcements made while the subscription was down are lost: ask.
                 match self.sentinel.primary_addr(&self.name) {
-                    Ok(addr) => move_to(&pipe, &addr.to_string(), &self.name),
+                    Ok(addr) => self.move_to(&pipe, &addr.to_string()),
                     Err(e) => log::debug!(
                         "coredis: could not ask for the primary of {}: {e:#}",
                         self.name
@@ -628,14 +633,24 @@ impl Watcher {
         self.subscriber.close();
         log::debug!("coredis: the Sentinel watcher of {} stopped", self.name);
     }
-}
 
-/// Makes `pipe` reconnect unless it is connected to `addr` already.
-fn move_to(pipe: &Pipe, addr: &str, name: &str) {
-    if pipe.node() != addr {
+    /// Makes the client reconnect (the shared pipe now, the dedicated connections as they are
+    /// next opened: the idle ones are closed) unless it is connected to `addr` already.
+    /// Dedicated connections checked out meanwhile stay where they are until they fail or
+    /// come back.
+    fn move_to(&self, pipe: &Pipe, addr: &str) {
+        if pipe.node() == addr {
+            return;
+        }
+        if let Some(pool) = self.pool.upgrade() {
+            pool.close_idle();
+        }
         pipe.reconnect(Error::new(
             ErrorKind::Closed,
-            format!("the Sentinels switched the primary of {name:?} to {addr}"),
+            format!(
+                "the Sentinels switched the primary of {:?} to {addr}",
+                self.name
+            ),
         ));
     }
 }

@@ -566,6 +566,11 @@ fn a_frozen_primary_is_left_on_the_sentinels_announcement() {
     let sentinel = Sentinel::new(sentinel_config.build().unwrap()).unwrap();
     let primary = sentinel.primary_for("frozen").unwrap();
     let old = group.primary();
+    // A dedicated connection (blocking commands) opened now and left idle in the pool.
+    let popped = primary
+        .blpop::<String, String>(["frozen-list"], Duration::from_millis(100))
+        .unwrap();
+    assert_eq!(popped, None);
     let load = Load::start(&primary);
     let pid = group.servers()[old].pid();
     signal(pid, "STOP");
@@ -581,6 +586,14 @@ fn a_frozen_primary_is_left_on_the_sentinels_announcement() {
         "the client waited for its own timeout instead of following the Sentinels"
     );
     wait_for_port(&primary, group.servers()[new].port());
+    // The idle dedicated connection to the frozen node was closed: a blocking command opens
+    // one to the new primary instead of waiting out the 60 s response timeout.
+    let started = Instant::now();
+    let popped = primary
+        .blpop::<String, String>(["frozen-list"], Duration::from_millis(100))
+        .unwrap();
+    assert_eq!(popped, None);
+    assert!(started.elapsed() < Duration::from_secs(20));
     signal(pid, "CONT");
     let acked = load.stop();
     assert!(!acked.is_empty());
