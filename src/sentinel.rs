@@ -10,8 +10,8 @@
 //! `SENTINEL REPLICAS`) and checks the role of the node it reached — and the watcher of a
 //! primary client: a thread subscribed to `+switch-master` on a Sentinel that makes the
 //! client reconnect (and close its idle dedicated connections) as soon as the Sentinels
-//! announce a new primary. A `READONLY` reply on a
-//! primary client (the node was demoted under it) makes it reconnect too.
+//! announce a new primary. A `READONLY` reply on a primary client (the node was demoted under
+//! it) makes it reconnect too.
 //!
 //! Must not: retry a data command (a command in flight when the client moves fails with
 //! [`ErrorKind::Closed`], a write refused with `READONLY` fails with that error: the caller

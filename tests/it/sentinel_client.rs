@@ -263,6 +263,51 @@ fn discovery_works_with_a_sentinel_down_and_sentinel_commands_run() {
     );
     let e = sentinel.primary_for("nobody").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Server, "{e}");
+    // The Sentinel that answered moved to the front, ahead of the dead one.
+    let shown = format!("{sentinel:?}");
+    let at = |i: usize| {
+        shown
+            .find(&format!("port: {}", group.sentinels()[i].port()))
+            .unwrap_or_else(|| panic!("{shown}"))
+    };
+    assert!(at(1) < at(0), "{shown}");
+}
+
+/// The `+switch-master` subscriptions of the watchers, counted on every Sentinel.
+fn watcher_subscriptions(group: &SentinelGroup) -> usize {
+    group
+        .sentinels()
+        .iter()
+        .map(|s| {
+            s.command(&["CLIENT", "LIST"])
+                .lines()
+                .filter(|l| l.contains(" sub=1 "))
+                .count()
+        })
+        .sum()
+}
+
+#[test]
+fn the_watcher_stops_with_its_client() {
+    let group = SentinelGroup::start("drop", 0, 1);
+    let base = watcher_subscriptions(&group);
+    let sentinel = sentinel_for(&group, None);
+    let primary = sentinel.primary_for("drop").unwrap();
+    let clone = primary.clone();
+    assert_eq!(watcher_subscriptions(&group), base + 1);
+    drop(primary);
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(
+        watcher_subscriptions(&group),
+        base + 1,
+        "a clone still lives"
+    );
+    drop(clone);
+    let deadline = Instant::now() + DEADLINE;
+    while watcher_subscriptions(&group) > base {
+        assert!(Instant::now() < deadline, "the watcher did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 #[test]
