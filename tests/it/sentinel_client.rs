@@ -512,13 +512,31 @@ fn replica_clients_read_from_replicas_round_robin_and_fall_back_to_the_primary()
         .collect();
     expected.sort_unstable();
     assert_eq!(ports, expected, "the two replica clients took turns");
-    drop(replicas);
-
-    // With every replica down (and flagged so by the Sentinels), reads go to the primary.
+    // The replica a client reads from dies: the client moves to the other one.
+    let r0 = &replicas[0];
     let p = group.primary();
-    for i in (0..3).filter(|&i| i != p) {
-        group.server_mut(i).kill();
+    let dead = group
+        .servers()
+        .iter()
+        .position(|s| s.port() == port_of(r0))
+        .unwrap();
+    let other = (0..3).find(|&i| i != p && i != dead).unwrap();
+    group.server_mut(dead).kill();
+    let deadline = Instant::now() + RESUME_BOUND;
+    loop {
+        if let Ok(v) = r0.get::<Option<String>>("rk") {
+            assert_eq!(v.as_deref(), Some("rv"));
+            if port_of(r0) == group.servers()[other].port() {
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "the replica client did not move");
+        std::thread::sleep(Duration::from_millis(100));
     }
+
+    // With every replica down (and flagged so by the Sentinels), reads go to the primary,
+    // for new replica clients and for the one whose replica died.
+    group.server_mut(other).kill();
     let deadline = Instant::now() + DEADLINE;
     while sentinel
         .sentinel_replicas("reads")
@@ -538,6 +556,15 @@ fn replica_clients_read_from_replicas_round_robin_and_fall_back_to_the_primary()
         r.get::<Option<String>>("rk").unwrap().as_deref(),
         Some("rv")
     );
+    let deadline = Instant::now() + RESUME_BOUND;
+    while r0.get::<Option<String>>("rk").is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the replica client did not fall back"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(role_of(r0), "master");
 }
 
 #[test]
