@@ -722,3 +722,76 @@ fn readonly_makes_the_primary_client_reconnect_and_a_replica_is_refused() {
     }
     assert_eq!(role_of(&primary), "master");
 }
+
+/// A fake Sentinel naming the fake node at `port` as the primary of `m` (connection 0: the
+/// `Sentinel`'s command client; 1: the watcher's subscription, confirmed; later ones: the
+/// same address again).
+fn fake_sentinel(port: u16) -> coredis_test_support::fake::FakeServer {
+    use coredis_test_support::fake::{FakeServer, Script};
+    let addr = format!(
+        "*2\r\n$9\r\n127.0.0.1\r\n${}\r\n{port}\r\n",
+        port.to_string().len()
+    );
+    FakeServer::start_with(move |i| {
+        if i == 1 {
+            Script::new().expect(
+                &["SUBSCRIBE", "+switch-master"],
+                "*3\r\n$9\r\nsubscribe\r\n$14\r\n+switch-master\r\n:1\r\n",
+            )
+        } else {
+            Script::new()
+                .expect(&["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "m"], &addr)
+                .expect(&["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "m"], &addr)
+        }
+    })
+}
+
+/// A server without `HELLO` (before 6.0) says nothing about its role in the handshake: the
+/// connector asks `ROLE` on a connection of its own, and refuses a replica.
+#[test]
+fn without_hello_the_role_comes_from_role() {
+    use coredis_test_support::fake::{bulk, FakeServer, Script};
+    for (role, accepted) in [("master", true), ("slave", false)] {
+        let reply = format!("*3\r\n${}\r\n{role}\r\n:0\r\n*0\r\n", role.len());
+        // Connection 0: the client's shared connection; 1: the ROLE probe.
+        let node = FakeServer::start_with(move |i| {
+            let s = Script::new().refuse_hello();
+            if i == 1 {
+                s.expect(&["ROLE"], &reply)
+            } else {
+                s.expect(&["GET", "k"], bulk("v"))
+            }
+        });
+        let sentinel_server = fake_sentinel(node.port());
+        let plain = Config::builder()
+            .protocol_version(2)
+            .response_timeout(Duration::from_secs(5))
+            .build()
+            .unwrap();
+        let sentinel = Sentinel::new(
+            SentinelConfig::builder()
+                .sentinel(Addr::tcp("127.0.0.1", sentinel_server.port()))
+                .sentinel_config(plain.clone())
+                .node_config(plain)
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        match sentinel.primary_for("m") {
+            Ok(primary) => {
+                assert!(accepted, "a {role} was accepted as the primary");
+                assert_eq!(
+                    primary.get::<Option<String>>("k").unwrap().as_deref(),
+                    Some("v")
+                );
+            }
+            Err(e) => {
+                assert!(!accepted, "the primary was refused: {e:#}");
+                assert!(format!("{e:#}").contains("says it is a slave"), "{e:#}");
+            }
+        }
+        let sent: Vec<String> = node.commands().iter().map(|c| c.name()).collect();
+        assert!(sent.contains(&"ROLE".to_owned()), "{sent:?}");
+        node.assert_no_mismatch();
+    }
+}
