@@ -110,6 +110,21 @@ impl Redis {
         Ok(Redis::from_node(Node::connect(config, true)?))
     }
 
+    /// A client whose connections are opened through `connector` (a topology that moves the
+    /// node: Sentinel), with `hook` asked about the error replies of its shared connection.
+    pub(crate) fn with_connector(
+        config: Config,
+        connector: Arc<dyn crate::connection::Connector>,
+        lazy: bool,
+        hook: Option<Arc<dyn crate::handle::Redirect>>,
+    ) -> Result<Redis> {
+        let node = Node::connect_with(config, connector, lazy)?;
+        Ok(Redis::from_node(match hook {
+            Some(h) => node.with_hook(h),
+            None => node,
+        }))
+    }
+
     fn from_node(node: Node) -> Redis {
         Redis {
             inner: Arc::new(Inner { node }),

@@ -106,6 +106,7 @@ mod pubsub;
 mod resp;
 mod route;
 mod script;
+mod sentinel;
 mod stream;
 mod transaction;
 pub mod types;
@@ -129,6 +130,7 @@ pub use pubsub::{Message, Overflow, Subscriber, SubscriberEvent, SubscriberOptio
 pub use resp::Limits;
 pub use route::{key_slot, KeySlot, SLOT_COUNT};
 pub use script::{Library, Script};
+pub use sentinel::{Sentinel, SentinelConfig, SentinelConfigBuilder};
 pub use transaction::{Transaction, TRANSACTION_ATTEMPTS};
 pub use types::{
     ExpireCondition, Expiry, FlushMode, Info, KeyspaceStats, ServerInfo, SetCondition, SetOptions,

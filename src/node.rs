@@ -29,6 +29,9 @@ pub(crate) struct Node {
     connector: Arc<dyn Connector>,
     pipe: Arc<Pipe>,
     pool: Arc<Pool>,
+    /// Asked about the error replies of commands on the shared pipe (a Sentinel primary
+    /// client reconnects on `READONLY`); `None` for plain clients.
+    hook: Option<Arc<dyn crate::handle::Redirect>>,
 }
 
 impl Node {
@@ -60,7 +63,15 @@ impl Node {
             connector,
             pipe,
             pool,
+            hook: None,
         })
+    }
+
+    /// This node with `hook` asked about the error replies of every command sent on the
+    /// shared pipe (see [`crate::handle::Redirect`]).
+    pub(crate) fn with_hook(mut self, hook: Arc<dyn crate::handle::Redirect>) -> Node {
+        self.hook = Some(hook);
+        self
     }
 
     /// Where the node's connections go (for connections of their own: subscribers, `MONITOR`).
@@ -108,6 +119,16 @@ impl Node {
             return Handle::dedicated(&self.pool, request, decoder, checkout, deadline);
         }
         let deadline = Instant::now() + timeout;
+        if let Some(hook) = &self.hook {
+            return Handle::shared_redirecting(
+                &self.pipe,
+                request,
+                decoder,
+                deadline,
+                how,
+                hook.clone(),
+            );
+        }
         Handle::shared(&self.pipe, request, decoder, deadline, how)
     }
 
@@ -122,6 +143,12 @@ impl Node {
     ) -> Handle<T> {
         let deadline = Instant::now() + self.config.response_timeout();
         Handle::shared_redirecting(&self.pipe, request, decoder, deadline, how, hook)
+    }
+
+    /// The pool of dedicated connections (for a topology client that closes its idle
+    /// connections when the node moved).
+    pub(crate) fn pool(&self) -> &Arc<Pool> {
+        &self.pool
     }
 
     /// The shared pipe (for a router that sends a request again).

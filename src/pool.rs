@@ -151,6 +151,20 @@ impl Pool {
         }
     }
 
+    /// Closes the idle connections (the node moved: they lead to the old one); the pool stays
+    /// open, and connections checked out now come back as usual.
+    pub(crate) fn close_idle(&self) {
+        let idle = {
+            let mut st = self.state.lock();
+            st.open -= st.idle.len();
+            std::mem::take(&mut st.idle)
+        };
+        self.freed.notify_all();
+        for c in idle {
+            c.close();
+        }
+    }
+
     /// Closes the idle connections and refuses new checkouts; checked-out connections are
     /// closed when they come back.
     pub(crate) fn close(&self) {

@@ -73,7 +73,7 @@ pub use cluster::{Cluster, ClusterBuilder};
 pub use fake::{FakeServer, Script};
 pub use process::Watchdog;
 pub use proxy::Proxy;
-pub use sentinel::SentinelGroup;
+pub use sentinel::{SentinelGroup, SentinelGroupBuilder};
 pub use server::{
     free_cluster_port, free_port, parse_version_output, server_bin, server_major_minor,
     server_version, tls_or_skip, tls_supported, Server, ServerBuilder,

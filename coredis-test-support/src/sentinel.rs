@@ -34,6 +34,114 @@ const POLL_TIMEOUT: Duration = Duration::from_secs(5);
 /// Pause between polls.
 const POLL_PAUSE: Duration = Duration::from_millis(50);
 
+/// Builds a [`SentinelGroup`]: by default one replica and three Sentinels, no password.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct SentinelGroupBuilder {
+    name: String,
+    replicas: usize,
+    sentinels: usize,
+    password: Option<String>,
+    data_args: Vec<String>,
+}
+
+impl SentinelGroupBuilder {
+    /// How many replicas the primary gets.
+    pub fn replicas(mut self, n: usize) -> Self {
+        self.replicas = n;
+        self
+    }
+
+    /// How many Sentinels monitor it (quorum 2, or 1 with one Sentinel).
+    pub fn sentinels(mut self, n: usize) -> Self {
+        self.sentinels = n;
+        self
+    }
+
+    /// `requirepass` on every data server and every Sentinel (replicas get `masterauth`, the
+    /// Sentinels `sentinel auth-pass` and `sentinel sentinel-pass`); the harness's own polls
+    /// authenticate.
+    pub fn password(mut self, p: &str) -> Self {
+        self.password = Some(p.to_owned());
+        self
+    }
+
+    /// One more argument for every data server's command line (`"--min-replicas-to-write 1"`).
+    pub fn data_arg(mut self, a: &str) -> Self {
+        self.data_args.push(a.to_owned());
+        self
+    }
+
+    /// Starts the group and waits until it is healthy (see [`SentinelGroup::start`]).
+    pub fn start(self) -> SentinelGroup {
+        let SentinelGroupBuilder {
+            name,
+            replicas,
+            sentinels,
+            password,
+            data_args,
+        } = self;
+        let name = name.as_str();
+        assert!(
+            sentinels >= 1,
+            "a SentinelGroup needs at least one sentinel"
+        );
+        assert!(
+            !name.is_empty() && !name.contains(char::is_whitespace),
+            "the master name must be one word: {name:?}"
+        );
+        let data = || {
+            let mut b = Server::builder().arg("--repl-diskless-sync-delay").arg("0");
+            for a in &data_args {
+                b = b.arg(a);
+            }
+            if let Some(p) = &password {
+                b = b.password(p).arg("--masterauth").arg(p);
+            }
+            b
+        };
+        let primary = data().start();
+        let port = primary.port().to_string();
+        let mut servers = vec![primary];
+        for _ in 0..replicas {
+            let replica = data()
+                .arg("--replicaof")
+                .arg("127.0.0.1")
+                .arg(&port)
+                .start();
+            servers.push(replica);
+        }
+        let quorum = sentinels.min(2);
+        let mut config = format!(
+            "sentinel monitor {name} 127.0.0.1 {port} {quorum}\n\
+             sentinel down-after-milliseconds {name} 1000\n\
+             sentinel failover-timeout {name} 3000"
+        );
+        if let Some(p) = &password {
+            config.push_str(&format!(
+                "\nsentinel auth-pass {name} {p}\nsentinel sentinel-pass {p}"
+            ));
+        }
+        let sentinels = (0..sentinels)
+            .map(|_| {
+                let b = Server::builder().sentinel(&config);
+                match &password {
+                    Some(p) => b.password(p),
+                    None => b,
+                }
+                .start()
+            })
+            .collect();
+        let group = SentinelGroup {
+            name: name.to_owned(),
+            servers,
+            sentinels,
+        };
+        group.wait_for(0);
+        group
+    }
+}
+
 /// A primary, its replicas and the Sentinels that monitor them (see the module docs).
 ///
 /// The data servers are numbered in start order: 0 is the first primary, `1..` its replicas.
@@ -50,42 +158,21 @@ impl SentinelGroup {
     /// under `name`, and waits until the group is healthy (up to 60 s; Sentinels find each
     /// other through hello messages sent every 2 s). Panics with the log tails otherwise.
     pub fn start(name: &str, replicas: usize, sentinels: usize) -> SentinelGroup {
-        assert!(
-            sentinels >= 1,
-            "a SentinelGroup needs at least one sentinel"
-        );
-        assert!(
-            !name.is_empty() && !name.contains(char::is_whitespace),
-            "the master name must be one word: {name:?}"
-        );
-        let data = || Server::builder().arg("--repl-diskless-sync-delay").arg("0");
-        let primary = data().start();
-        let port = primary.port().to_string();
-        let mut servers = vec![primary];
-        for _ in 0..replicas {
-            let replica = data()
-                .arg("--replicaof")
-                .arg("127.0.0.1")
-                .arg(&port)
-                .start();
-            servers.push(replica);
-        }
-        let quorum = sentinels.min(2);
-        let config = format!(
-            "sentinel monitor {name} 127.0.0.1 {port} {quorum}\n\
-             sentinel down-after-milliseconds {name} 1000\n\
-             sentinel failover-timeout {name} 3000"
-        );
-        let sentinels = (0..sentinels)
-            .map(|_| Server::builder().sentinel(&config).start())
-            .collect();
-        let group = SentinelGroup {
+        SentinelGroup::builder(name)
+            .replicas(replicas)
+            .sentinels(sentinels)
+            .start()
+    }
+
+    /// A builder, for a group with a password or extra data-server arguments.
+    pub fn builder(name: &str) -> SentinelGroupBuilder {
+        SentinelGroupBuilder {
             name: name.to_owned(),
-            servers,
-            sentinels,
-        };
-        group.wait_for(0);
-        group
+            replicas: 1,
+            sentinels: 3,
+            password: None,
+            data_args: Vec::new(),
+        }
     }
 
     /// The name the Sentinels monitor the primary under.
@@ -324,7 +411,11 @@ fn primary_port_per(sentinel: &Server, name: &str) -> Option<u16> {
 
 fn call(server: &Server, args: &[&str]) -> std::io::Result<Reply> {
     let addr = SocketAddr::from(([127, 0, 0, 1], server.port()));
-    Conn::connect(addr, POLL_TIMEOUT)?.call(args)
+    let mut conn = Conn::connect(addr, POLL_TIMEOUT)?;
+    if let Some(p) = server.password() {
+        conn.call(&["AUTH", p])?;
+    }
+    conn.call(args)
 }
 
 /// A reply of field names and values (a RESP2 flat array or a RESP3 map), as a map.

@@ -172,7 +172,7 @@ impl Pipe {
     }
 
     /// True once the client was closed.
-    pub(super) fn is_closed(&self) -> bool {
+    pub(crate) fn is_closed(&self) -> bool {
         matches!(self.state.lock().status, Status::Closed | Status::Draining)
     }
 
@@ -186,6 +186,22 @@ impl Pipe {
     /// True while requests are outstanding.
     pub(super) fn has_outstanding(&self) -> bool {
         !self.state.lock().fifo.is_empty()
+    }
+
+    /// Drops the current connection as if it had failed with `cause` (outstanding requests
+    /// fail with [`ErrorKind::Closed`], the socket is shut down) so that the worker connects
+    /// again through the pipe's connector: for a topology client that learned the node moved
+    /// (a Sentinel announced a new primary, a write got `READONLY`). Does nothing while the
+    /// pipe is not connected (it is already reconnecting, or closed).
+    pub(crate) fn reconnect(&self, cause: Error) {
+        let gen = {
+            let st = self.state.lock();
+            if !matches!(st.status, Status::Connected) {
+                return;
+            }
+            st.generation
+        };
+        self.fail(gen, cause);
     }
 
     /// The connection of generation `gen` failed: every outstanding request completes with an

@@ -17,6 +17,7 @@ mod node;
 mod pipeline;
 mod pubsub;
 mod script;
+mod sentinel_client;
 mod session;
 mod tls_pem;
 mod transaction;
