@@ -5,14 +5,14 @@
 //! reads from replicas. Where a key landed is checked on the node itself, not through the
 //! client.
 
-use crate::util::protocol;
+use crate::util::{protocol, WriteLoad};
 use coredis::prelude::*;
 use coredis::{Addr, ClusterConfig, Config, ErrorKind, ReadFrom, RedisCluster};
 use coredis_test_support::cluster::key_slot;
 use coredis_test_support::{server_major_minor, skip, Cluster};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// True (and the skip reported) when the server is older than Redis 7.0, which brought
@@ -477,71 +477,6 @@ fn repl_offset(cluster: &Cluster, i: usize) -> u64 {
         .unwrap_or(0)
 }
 
-/// Writes unique keys from `threads` threads until `stop`, recording every acknowledged write.
-fn write_load(
-    c: &RedisCluster,
-    threads: usize,
-    stop: &Arc<AtomicBool>,
-    acked: &Arc<Mutex<BTreeMap<String, usize>>>,
-    errors: &Arc<Mutex<Vec<String>>>,
-) -> Vec<std::thread::JoinHandle<()>> {
-    (0..threads)
-        .map(|t| {
-            let (c, stop, acked, errors) = (c.clone(), stop.clone(), acked.clone(), errors.clone());
-            std::thread::spawn(move || {
-                let mut i = 0usize;
-                while !stop.load(Ordering::Relaxed) {
-                    let k = format!("w:{t}:{i}");
-                    match c.set(&k, i) {
-                        Ok(()) => {
-                            acked.lock().unwrap().insert(k, i);
-                        }
-                        Err(e) => {
-                            errors.lock().unwrap().push(e.to_string());
-                            std::thread::sleep(Duration::from_millis(20));
-                        }
-                    }
-                    i += 1;
-                }
-            })
-        })
-        .collect()
-}
-
-/// Write load on a cluster client: 4 threads writing unique keys, recording every
-/// acknowledged write.
-struct Load {
-    stop: Arc<AtomicBool>,
-    acked: Arc<Mutex<BTreeMap<String, usize>>>,
-    writers: Vec<std::thread::JoinHandle<()>>,
-}
-
-impl Load {
-    /// Starts the writers and lets them run for a moment.
-    fn start(c: &RedisCluster) -> Load {
-        let stop = Arc::new(AtomicBool::new(false));
-        let acked = Arc::new(Mutex::new(BTreeMap::new()));
-        let errors = Arc::new(Mutex::new(Vec::new()));
-        let writers = write_load(c, 4, &stop, &acked, &errors);
-        std::thread::sleep(Duration::from_millis(300));
-        Load {
-            stop,
-            acked,
-            writers,
-        }
-    }
-
-    /// Stops the writers and returns what was acknowledged.
-    fn stop(self) -> BTreeMap<String, usize> {
-        self.stop.store(true, Ordering::Relaxed);
-        for w in self.writers {
-            w.join().unwrap();
-        }
-        let acked = self.acked.lock().unwrap().clone();
-        acked
-    }
-}
-
 /// Waits until node `replica` serves slots as a primary.
 fn wait_for_promotion(cluster: &Cluster, replica: usize) {
     let deadline = Instant::now() + DEADLINE;
@@ -575,7 +510,7 @@ fn wait_for_writes(c: &RedisCluster) {
 fn a_manual_failover_under_write_load_loses_no_acknowledged_write() {
     let cluster = Cluster::start(3, 1);
     let c = client(&cluster);
-    let load = Load::start(&c);
+    let load = WriteLoad::start(&c, 4, DEADLINE);
     let primary = cluster.primaries()[0];
     let replica = cluster.replicas_of(primary)[0];
     assert_eq!(cluster.command(replica, &["CLUSTER", "FAILOVER"]), "OK");
@@ -599,11 +534,11 @@ fn a_killed_primary_is_replaced_and_the_client_continues_without_help() {
         .node_timeout(Duration::from_millis(1500))
         .start();
     let c = client(&cluster);
-    let load = Load::start(&c);
+    let load = WriteLoad::start(&c, 4, DEADLINE);
     let primary = cluster.primaries()[0];
     let replica = cluster.replicas_of(primary)[0];
     // Writes acknowledged before the kill are on the replica once it caught up.
-    let before: BTreeMap<String, usize> = load.acked.lock().unwrap().clone();
+    let before: BTreeMap<String, usize> = load.snapshot();
     let target = repl_offset(&cluster, primary);
     let deadline = Instant::now() + DEADLINE;
     while repl_offset(&cluster, replica) < target {
@@ -615,15 +550,11 @@ fn a_killed_primary_is_replaced_and_the_client_continues_without_help() {
     wait_for_writes(&c);
     // The writers go on by themselves (a writer may first sit out a command sent to the dead
     // node, up to its response timeout).
-    let after_recovery = load.acked.lock().unwrap().len();
-    let deadline = Instant::now() + DEADLINE;
-    while load.acked.lock().unwrap().len() < after_recovery + 100 {
-        assert!(
-            Instant::now() < deadline,
-            "the writers did not continue after the failover"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    load.wait_for_more(
+        100,
+        DEADLINE,
+        "the writers did not continue after the failover",
+    );
     let acked = load.stop();
     for (k, v) in &before {
         assert_eq!(c.get::<Option<usize>>(k).unwrap(), Some(*v), "{k}");

@@ -10,13 +10,11 @@
 //! Bounds are generous (30 s for writes to resume, 60 s for the group to change): the
 //! machine running them may be small and busy.
 
-use crate::util::protocol;
+use crate::util::{protocol, WriteLoad};
 use coredis::prelude::*;
 use coredis::{cmd, Addr, Config, ErrorKind, Redis, Sentinel, SentinelConfig};
 use coredis_test_support::SentinelGroup;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long writes may take to resume on the new primary after a failover completed (the
@@ -127,87 +125,21 @@ fn wait_for_new_primary(group: &SentinelGroup, old: usize) -> usize {
     }
 }
 
-/// Writers on a primary client: 2 threads writing unique keys until stopped, recording every
-/// acknowledged write and when the last one was acknowledged.
-struct Load {
-    stop: Arc<AtomicBool>,
-    acked: Arc<Mutex<BTreeMap<String, usize>>>,
-    errors: Arc<Mutex<Vec<String>>>,
-    writers: Vec<std::thread::JoinHandle<()>>,
-}
+/// Writers on a primary client: 2 threads writing unique keys until stopped.
+struct Load(WriteLoad);
 
 impl Load {
     fn start(r: &Redis) -> Load {
-        let stop = Arc::new(AtomicBool::new(false));
-        let acked = Arc::new(Mutex::new(BTreeMap::new()));
-        let errors = Arc::new(Mutex::new(Vec::new()));
-        let writers = (0..2)
-            .map(|t| {
-                let (r, stop, acked, errors) =
-                    (r.clone(), stop.clone(), acked.clone(), errors.clone());
-                std::thread::spawn(move || {
-                    let mut i = 0usize;
-                    while !stop.load(Ordering::Relaxed) {
-                        let k = format!("w:{t}:{i}");
-                        match r.set(&k, i) {
-                            Ok(()) => {
-                                acked.lock().unwrap().insert(k, i);
-                            }
-                            Err(e) => {
-                                errors.lock().unwrap().push(e.to_string());
-                                std::thread::sleep(Duration::from_millis(20));
-                            }
-                        }
-                        i += 1;
-                    }
-                })
-            })
-            .collect();
-        let load = Load {
-            stop,
-            acked,
-            errors,
-            writers,
-        };
-        load.wait_for_more(50, "the writers did not start");
-        load
-    }
-
-    fn acked_count(&self) -> usize {
-        self.acked.lock().unwrap().len()
+        Load(WriteLoad::start(r, 2, RESUME_BOUND))
     }
 
     /// Waits (up to [`RESUME_BOUND`]) until `n` more writes are acknowledged.
     fn wait_for_more(&self, n: usize, what: &str) -> Duration {
-        let started = Instant::now();
-        let target = self.acked_count() + n;
-        while self.acked_count() < target {
-            if started.elapsed() >= RESUME_BOUND {
-                // Copied first: panicking while holding the lock would poison it for the
-                // writers.
-                let last: Vec<String> = self
-                    .errors
-                    .lock()
-                    .unwrap()
-                    .iter()
-                    .rev()
-                    .take(5)
-                    .cloned()
-                    .collect();
-                panic!("{what} within {RESUME_BOUND:?}; last errors: {last:?}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        started.elapsed()
+        self.0.wait_for_more(n, RESUME_BOUND, what)
     }
 
     fn stop(self) -> BTreeMap<String, usize> {
-        self.stop.store(true, Ordering::Relaxed);
-        for w in self.writers {
-            w.join().unwrap();
-        }
-        let acked = self.acked.lock().unwrap().clone();
-        acked
+        self.0.stop()
     }
 }
 
@@ -325,7 +257,7 @@ fn no_sentinel_reachable_is_an_error() {
 
 /// The keys acknowledged so far.
 fn snapshot(load: &Load) -> BTreeMap<String, usize> {
-    load.acked.lock().unwrap().clone()
+    load.0.snapshot()
 }
 
 /// The writes of `all` that are not in `earlier`.

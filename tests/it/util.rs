@@ -98,3 +98,106 @@ pub fn connected_clients(server: &Server) -> i64 {
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or_else(|| panic!("no connected_clients in {info:?}"))
 }
+
+/// Writers for failover tests: threads writing unique keys (`w:<thread>:<n>`) through one
+/// client until stopped, recording every acknowledged write (and the errors, for messages).
+pub struct WriteLoad {
+    stop: std::sync::Arc<AtomicBool>,
+    /// Every acknowledged write: key → value.
+    pub acked: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, usize>>>,
+    errors: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    writers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl WriteLoad {
+    /// Starts `threads` writers on clones of `client` and waits until they acknowledged 50
+    /// writes (up to `bound`).
+    pub fn start<C>(client: &C, threads: usize, bound: std::time::Duration) -> WriteLoad
+    where
+        C: Executor<Output<()> = coredis::Result<()>> + Clone + Send + 'static,
+    {
+        use std::sync::{Arc, Mutex};
+        let stop = Arc::new(AtomicBool::new(false));
+        let acked = Arc::new(Mutex::new(std::collections::BTreeMap::new()));
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let writers = (0..threads)
+            .map(|t| {
+                let (c, stop, acked, errors) =
+                    (client.clone(), stop.clone(), acked.clone(), errors.clone());
+                std::thread::spawn(move || {
+                    let mut i = 0usize;
+                    while !stop.load(Ordering::Relaxed) {
+                        let k = format!("w:{t}:{i}");
+                        match c.set(&k, i) {
+                            Ok(()) => {
+                                acked.lock().unwrap().insert(k, i);
+                            }
+                            Err(e) => {
+                                errors.lock().unwrap().push(e.to_string());
+                                std::thread::sleep(std::time::Duration::from_millis(20));
+                            }
+                        }
+                        i += 1;
+                    }
+                })
+            })
+            .collect();
+        let load = WriteLoad {
+            stop,
+            acked,
+            errors,
+            writers,
+        };
+        load.wait_for_more(50, bound, "the writers did not start");
+        load
+    }
+
+    /// How many writes were acknowledged so far.
+    pub fn acked_count(&self) -> usize {
+        self.acked.lock().unwrap().len()
+    }
+
+    /// A copy of the acknowledged writes so far.
+    pub fn snapshot(&self) -> std::collections::BTreeMap<String, usize> {
+        self.acked.lock().unwrap().clone()
+    }
+
+    /// Waits (up to `bound`) until `n` more writes are acknowledged; how long it took.
+    pub fn wait_for_more(
+        &self,
+        n: usize,
+        bound: std::time::Duration,
+        what: &str,
+    ) -> std::time::Duration {
+        let started = std::time::Instant::now();
+        let target = self.acked_count() + n;
+        while self.acked_count() < target {
+            if started.elapsed() >= bound {
+                // Copied first: panicking while holding the lock would poison it for the
+                // writers.
+                let last: Vec<String> = self
+                    .errors
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .rev()
+                    .take(5)
+                    .cloned()
+                    .collect();
+                panic!("{what} within {bound:?}; last errors: {last:?}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        started.elapsed()
+    }
+
+    /// Stops the writers and returns every acknowledged write.
+    pub fn stop(self) -> std::collections::BTreeMap<String, usize> {
+        self.stop.store(true, Ordering::Relaxed);
+        for w in self.writers {
+            w.join().unwrap();
+        }
+        let acked = self.acked.lock().unwrap().clone();
+        acked
+    }
+}
