@@ -110,6 +110,18 @@ impl Redis {
         Ok(Redis::from_node(Node::connect(config, true)?))
     }
 
+    /// [`Redis::new_lazy`] filling `cache` (a cluster client's, shared by its nodes) when the
+    /// configuration asks for client-side caching.
+    pub(crate) fn new_lazy_caching(
+        config: Config,
+        cache: Option<Arc<crate::cache::Cache>>,
+    ) -> Result<Redis> {
+        let connector = Arc::new(crate::connection::ConfiguredAddr);
+        Ok(Redis::from_node(Node::connect_caching(
+            config, connector, true, cache,
+        )?))
+    }
+
     /// A client whose connections are opened through `connector` (a topology that moves the
     /// node: Sentinel), with `hook` asked about the error replies of its shared connection.
     pub(crate) fn with_connector(
@@ -216,6 +228,19 @@ impl Redis {
     /// ```
     pub fn server_info(&self) -> Option<crate::types::ServerInfo> {
         self.inner.node.server_info()
+    }
+
+    /// What the client-side cache did so far; `None` when caching is off (see
+    /// [`crate::ConfigBuilder::cache`]).
+    pub fn cache_stats(&self) -> Option<crate::CacheStats> {
+        self.inner.node.cache().map(|c| c.stats())
+    }
+
+    /// Drops every entry of the client-side cache (no-op when caching is off).
+    pub fn clear_cache(&self) {
+        if let Some(c) = self.inner.node.cache() {
+            c.clear();
+        }
     }
 
     /// The configuration this client was built with.

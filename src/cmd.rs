@@ -177,6 +177,17 @@ impl Request {
         EncodedArgs(&self.args)
     }
 
+    /// The keys among the arguments, in order.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        let mut positions = self.keys.iter().copied().peekable();
+        self.args().enumerate().filter_map(move |(i, a)| {
+            while positions.peek().is_some_and(|&p| p < i) {
+                positions.next();
+            }
+            (positions.peek() == Some(&i)).then_some(a)
+        })
+    }
+
     /// The encoded arguments (RESP bulk strings, without the array header).
     pub(crate) fn encoded_args(&self) -> &[u8] {
         &self.args

@@ -16,6 +16,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::cache::Fill;
 use crate::cmd::{Decoder, Request};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pipe::{Pipe, Slot};
@@ -45,6 +46,8 @@ pub struct Handle<T> {
     deadline: Instant,
     /// Where an error reply may be sent again (cluster redirections); `None` for one server.
     redirect: Option<Box<Redirecting>>,
+    /// Stores the reply in the client-side cache (a cacheable read that missed).
+    fill: Option<Box<Fill>>,
 }
 
 /// The redirection hook of a handle and what it needs to send the request again.
@@ -104,6 +107,8 @@ enum State {
     /// A request split across nodes (cluster multi-key commands and fan-outs): the parts and
     /// how their replies merge into one.
     Many(Box<Parts>),
+    /// The reply, from the client-side cache.
+    Cached(Bytes),
     /// Sending failed; the error is the result.
     Failed(Error),
     /// The result was handed out.
@@ -139,6 +144,7 @@ impl<T> fmt::Debug for Handle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.state {
             State::Shared { slot, .. } if slot.is_done() => "ready",
+            State::Cached(_) => "cached",
             State::Shared { .. } | State::Dedicated(_) | State::Many(_) => "pending",
             State::Failed(_) => "failed",
             State::Taken => "taken",
@@ -218,7 +224,19 @@ impl<T> Handle<T> {
             decoder,
             deadline,
             redirect: None,
+            fill: None,
         }
+    }
+
+    /// A handle whose reply comes from the client-side cache.
+    pub(crate) fn cached(frame: Bytes, decoder: Decoder<T>) -> Handle<T> {
+        Handle::new(State::Cached(frame), decoder, Instant::now())
+    }
+
+    /// This handle, storing its reply in the client-side cache through `fill`.
+    pub(crate) fn filling(mut self, fill: Option<Fill>) -> Handle<T> {
+        self.fill = fill.map(Box::new);
+        self
     }
 
     /// [`Handle::shared`], with `hook` asked about error replies (see [`Redirect`]).
@@ -290,6 +308,15 @@ impl<T> Handle<T> {
         Handle::new(state, decoder, deadline)
     }
 
+    /// Where the request went on the shared pipe (the pipe, by address, and its place in the
+    /// order the server runs its requests); `None` unless it is waiting in a pipe's FIFO.
+    pub(crate) fn sent(&self) -> Option<crate::cache::Sent> {
+        match &self.state {
+            State::Shared { pipe, slot } => Some((Arc::as_ptr(pipe) as usize, slot.seq())),
+            _ => None,
+        }
+    }
+
     /// The name of the command this handle waits for.
     pub fn command(&self) -> &str {
         self.decoder.command()
@@ -334,7 +361,7 @@ impl<T> Handle<T> {
             }
             State::Dedicated(conn) => conn.lock().poll_ready() || Instant::now() >= self.deadline,
             State::Many(parts) => parts.pending.iter().flatten().all(Handle::is_ready),
-            State::Failed(_) | State::Taken => true,
+            State::Cached(_) | State::Failed(_) | State::Taken => true,
         }
     }
 
@@ -368,6 +395,7 @@ impl<T> Handle<T> {
                     Err(e) => Err(e),
                 },
                 State::Many(_) => return self.wait_parts(until),
+                State::Cached(frame) => Ok(frame.clone()),
                 State::Failed(_) | State::Taken => Err(self.take_error()),
             };
             let frame = match (frame, &mut self.redirect, &self.state) {
@@ -401,6 +429,11 @@ impl<T> Handle<T> {
                 }
                 (frame, _, _) => frame,
             };
+            if let (Some(fill), Ok(f)) = (self.fill.take(), &frame) {
+                if let Some(sent) = self.sent() {
+                    fill.store(f, sent);
+                }
+            }
             let origin = std::mem::replace(&mut self.state, State::Taken);
             return Some(self.finish(frame, &origin));
         }
@@ -468,6 +501,7 @@ impl<T> Handle<T> {
                 self.deadline.saturating_duration_since(Instant::now()),
                 &origin,
             )),
+            State::Cached(frame) => self.finish(Ok(frame.clone()), &origin),
             State::Failed(e) => Err(e.clone()),
             State::Taken => Err(already_taken(self.decoder.command())),
         }
@@ -498,6 +532,12 @@ fn limits_of(state: &State) -> crate::resp::Limits {
     match state {
         State::Shared { pipe, .. } => *pipe.config().limits(),
         State::Dedicated(conn) => conn.lock().limits(),
+        // A cached reply was checked against the connection's limits when it came.
+        State::Cached(_) => crate::resp::Limits::default()
+            .with_max_depth(usize::MAX)
+            .with_max_bulk_len(usize::MAX)
+            .with_max_aggregate_len(usize::MAX)
+            .with_max_reply_len(usize::MAX),
         State::Many(_) | State::Failed(_) | State::Taken => crate::resp::Limits::default(),
     }
 }
@@ -507,7 +547,7 @@ fn with_node(e: Error, state: &State) -> Error {
     match state {
         State::Shared { pipe, .. } => e.with_node(&pipe.node()),
         State::Dedicated(conn) => e.with_node(conn.lock().node()),
-        State::Many(_) | State::Failed(_) | State::Taken => e,
+        State::Many(_) | State::Cached(_) | State::Failed(_) | State::Taken => e,
     }
 }
 

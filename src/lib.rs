@@ -87,6 +87,7 @@
 #![deny(clippy::incompatible_msrv)]
 
 mod args;
+mod cache;
 mod client;
 mod cluster;
 mod cmd;
@@ -113,6 +114,10 @@ pub mod types;
 mod value;
 
 pub use args::{ToArg, ToArgs};
+pub use cache::{
+    is_cacheable, CacheConfig, CacheStats, TrackingMode, CACHEABLE_COMMANDS,
+    DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_ENTRIES,
+};
 pub use client::{Dedicated, Deferred, Redis};
 pub use cluster::{
     ClusterConfig, ClusterConfigBuilder, ClusterDeferred, ClusterPipeline, ClusterSubscriber,

@@ -12,6 +12,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::cache::tracker::{Tracker, TrackingConnector};
+use crate::cache::{Cache, Lookup};
 use crate::cmd::Cmd;
 use crate::config::Config;
 use crate::connection::{ConfiguredAddr, Connector};
@@ -32,6 +34,8 @@ pub(crate) struct Node {
     /// Asked about the error replies of commands on the shared pipe (a Sentinel primary
     /// client reconnects on `READONLY`); `None` for plain clients.
     hook: Option<Arc<dyn crate::handle::Redirect>>,
+    /// Client-side caching of the shared pipe's reads, when configured.
+    tracker: Option<Arc<Tracker>>,
 }
 
 impl Node {
@@ -47,11 +51,42 @@ impl Node {
         connector: Arc<dyn Connector>,
         lazy: bool,
     ) -> Result<Node> {
-        let pipe = if lazy {
-            Pipe::connect_lazily(config.clone(), connector.clone())?
-        } else {
-            Pipe::connect(config.clone(), connector.clone())?
+        let cache = config.cache().cloned().map(Cache::new);
+        Node::connect_caching(config, connector, lazy, cache)
+    }
+
+    /// [`Node::connect_with`], filling `cache` (shared by a cluster client's nodes) when the
+    /// configuration asks for client-side caching.
+    pub(crate) fn connect_caching(
+        config: Config,
+        connector: Arc<dyn Connector>,
+        lazy: bool,
+        cache: Option<Arc<Cache>>,
+    ) -> Result<Node> {
+        let tracker = cache
+            .filter(|_| config.cache().is_some())
+            .map(|c| Arc::new(Tracker::new(config.clone(), connector.clone(), c)));
+        let pipe_connector: Arc<dyn Connector> = match &tracker {
+            Some(t) => Arc::new(TrackingConnector(t.clone())),
+            None => connector.clone(),
         };
+        let pipe = if lazy {
+            Pipe::connect_lazily(config.clone(), pipe_connector)
+        } else {
+            Pipe::connect(config.clone(), pipe_connector)
+        };
+        let pipe = match pipe {
+            Ok(p) => p,
+            Err(e) => {
+                if let Some(t) = &tracker {
+                    t.close();
+                }
+                return Err(e);
+            }
+        };
+        if let Some(t) = &tracker {
+            t.set_pipe(&pipe);
+        }
         let pool = Pool::new(
             config.clone(),
             connector.clone(),
@@ -64,6 +99,7 @@ impl Node {
             pipe,
             pool,
             hook: None,
+            tracker,
         })
     }
 
@@ -94,6 +130,55 @@ impl Node {
         self.pipe.server_info()
     }
 
+    /// The client-side cache, when configured.
+    pub(crate) fn cache(&self) -> Option<&Arc<Cache>> {
+        self.tracker.as_ref().map(|t| t.cache())
+    }
+
+    /// What the client-side cache says about `request`: `Err(handle)` answers it from the
+    /// cache; `Ok` sends it, storing the reply through the fill when there is one, fencing the
+    /// written keys once sent when it is a write.
+    fn consult<T>(
+        &self,
+        request: &crate::cmd::Request,
+        decoder: crate::cmd::Decoder<T>,
+    ) -> std::result::Result<(Lookup, crate::cmd::Decoder<T>), Handle<T>> {
+        match self.tracker.as_ref().map(|t| t.lookup(request)) {
+            Some(Lookup::Hit(frame)) => Err(Handle::cached(frame, decoder)),
+            Some(other) => Ok((other, decoder)),
+            None => Ok((Lookup::Pass, decoder)),
+        }
+    }
+
+    /// After sending `handle`: a write fences its keys in the cache (see [`Cache::fence`]), a
+    /// cacheable read stores its reply when it comes.
+    fn sent<T>(&self, handle: Handle<T>, lookup: Lookup) -> Handle<T> {
+        match lookup {
+            Lookup::Miss(fill) => handle.filling(Some(fill)),
+            Lookup::Write(keys) => {
+                if let Some(cache) = self.cache() {
+                    let sent = handle.sent().unwrap_or_else(|| self.pipe.latest());
+                    cache.fence(keys.iter().map(|k| k.as_ref()), sent);
+                }
+                handle
+            }
+            Lookup::Hit(_) | Lookup::Pass => handle,
+        }
+    }
+
+    /// Fences `keys` written by a batch: sent on the shared pipe as `sent`, or (`None`) on
+    /// another connection (a transaction) whose reply is in — then reads of them sent on the
+    /// shared pipe until now store nothing.
+    pub(crate) fn fence_written(&self, keys: &[bytes::Bytes], sent: Option<crate::cache::Sent>) {
+        if keys.is_empty() {
+            return;
+        }
+        if let Some(cache) = self.cache() {
+            let sent = sent.unwrap_or_else(|| self.pipe.latest());
+            cache.fence(keys.iter().map(|k| k.as_ref()), sent);
+        }
+    }
+
     /// Sends `cmd` where it belongs and returns its handle; a failure to send is kept in the
     /// handle.
     pub(crate) fn submit<T>(&self, cmd: Cmd<T>, how: Submit) -> Handle<T> {
@@ -108,6 +193,10 @@ impl Node {
         decoder: crate::cmd::Decoder<T>,
         how: Submit,
     ) -> Handle<T> {
+        let (lookup, decoder) = match self.consult(&request, decoder) {
+            Ok(send) => send,
+            Err(cached) => return cached,
+        };
         let timeout = self.config.response_timeout();
         if request.is_blocking() {
             let now = Instant::now();
@@ -116,20 +205,22 @@ impl Node {
                 .map_or(FOREVER, |t| t.saturating_add(timeout));
             let deadline = now.checked_add(wait).unwrap_or(now + timeout);
             let checkout = now + timeout;
-            return Handle::dedicated(&self.pool, request, decoder, checkout, deadline);
+            let h = Handle::dedicated(&self.pool, request, decoder, checkout, deadline);
+            return self.sent(h, lookup);
         }
         let deadline = Instant::now() + timeout;
-        if let Some(hook) = &self.hook {
-            return Handle::shared_redirecting(
+        let h = match &self.hook {
+            Some(hook) => Handle::shared_redirecting(
                 &self.pipe,
                 request,
                 decoder,
                 deadline,
                 how,
                 hook.clone(),
-            );
-        }
-        Handle::shared(&self.pipe, request, decoder, deadline, how)
+            ),
+            None => Handle::shared(&self.pipe, request, decoder, deadline, how),
+        };
+        self.sent(h, lookup)
     }
 
     /// [`Node::submit`] on the shared pipe with `hook` asked about error replies (see
@@ -141,8 +232,13 @@ impl Node {
         how: Submit,
         hook: Arc<dyn crate::handle::Redirect>,
     ) -> Handle<T> {
+        let (lookup, decoder) = match self.consult(&request, decoder) {
+            Ok(send) => send,
+            Err(cached) => return cached,
+        };
         let deadline = Instant::now() + self.config.response_timeout();
-        Handle::shared_redirecting(&self.pipe, request, decoder, deadline, how, hook)
+        let h = Handle::shared_redirecting(&self.pipe, request, decoder, deadline, how, hook);
+        self.sent(h, lookup)
     }
 
     /// The pool of dedicated connections (for a topology client that closes its idle
@@ -181,6 +277,9 @@ impl Node {
     pub(crate) fn close(&self) {
         self.pipe.close();
         self.pool.close();
+        if let Some(t) = &self.tracker {
+            t.close();
+        }
     }
 
     /// [`Node::close`], waiting until what was in flight on the shared pipe has finished (at
@@ -188,5 +287,8 @@ impl Node {
     pub(crate) fn close_and_wait(&self) {
         self.pool.close();
         self.pipe.close_and_wait();
+        if let Some(t) = &self.tracker {
+            t.close();
+        }
     }
 }

@@ -73,9 +73,21 @@ pub(crate) struct Batch {
     pub(crate) scripts: Vec<Script>,
     /// The slot the queued commands' keys share (a cluster transaction runs on its node).
     pub(crate) slot: crate::route::KeySlot,
+    /// The client the batch goes to has a client-side cache: collect `writes`.
+    pub(crate) caching: bool,
+    /// With a cache: the keys the queued commands write, fenced in it once sent (see
+    /// [`crate::cache::Cache::fence`]).
+    pub(crate) writes: Vec<Bytes>,
 }
 
 impl Batch {
+    /// An empty batch for a client with a client-side cache when `caching`.
+    pub(crate) fn caching(caching: bool) -> Batch {
+        Batch {
+            caching,
+            ..Batch::default()
+        }
+    }
     /// Queues `EVALSHA` of `script`, which is loaded ahead of the batch.
     pub(crate) fn queue_script<T: FromValue>(
         &mut self,
@@ -122,6 +134,10 @@ impl Batch {
         if refusal.is_none() {
             request.encode_into(&mut self.encoded);
             self.sent += 1;
+            if self.caching && !request.is_readonly() {
+                self.writes
+                    .extend(request.keys().map(Bytes::copy_from_slice));
+            }
             self.slot = match (self.slot, request.slot()) {
                 (crate::route::KeySlot::None, s) | (s, crate::route::KeySlot::None) => s,
                 (a, b) if a == b => a,
@@ -177,7 +193,7 @@ impl<'c> Pipeline<'c> {
     pub(crate) fn new(client: &'c Redis) -> Pipeline<'c> {
         Pipeline {
             client,
-            batch: RefCell::new(Batch::default()),
+            batch: RefCell::new(Batch::caching(client.node().cache().is_some())),
         }
     }
 
@@ -215,12 +231,14 @@ impl<'c> Pipeline<'c> {
         let (mut encoded, loads) = batch.preamble();
         let handle = (batch.sent > 0).then(|| {
             encoded.extend_from_slice(&batch.encoded);
-            self.client.node().submit_batch(
+            let h = self.client.node().submit_batch(
                 &encoded,
                 loads + batch.sent,
                 Decoder::batch("pipeline", split_frames),
                 how,
-            )
+            );
+            self.client.node().fence_written(&batch.writes, h.sent());
+            h
         });
         PipelineHandle {
             handle,

@@ -17,7 +17,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
-use crate::connection::{Closer, ConnWriter, Connection, Connector, FrameReader};
+use crate::connection::{Closer, ConnInfo, ConnWriter, Connection, Connector, FrameReader};
 use crate::error::{Error, ErrorKind, Result};
 use crate::resp::{self, Limits};
 use crate::value::Value;
@@ -31,6 +31,11 @@ pub(crate) trait StreamHandler: Send + Sync + 'static {
     /// A connection was (re-)established: write what the stream needs (`SUBSCRIBE` of every
     /// channel it had, `MONITOR`). `reconnected` is false the first time.
     fn on_connect(&self, writer: &mut ConnWriter, reconnected: bool) -> Result<()>;
+    /// What the handshake of a (re-)established connection learned; called before
+    /// [`StreamHandler::on_connect`]. An error ends the connection.
+    fn on_connected(&self, _info: &ConnInfo) -> Result<()> {
+        Ok(())
+    }
     /// One frame, decoded. An error ends the connection (it is re-established).
     fn on_value(&self, value: Value) -> Result<()>;
     /// One frame as read (a slice of a shared chunk); by default decoded for
@@ -156,8 +161,10 @@ impl Shared {
             reader,
             mut writer,
             closer,
+            info,
             ..
         } = conn;
+        self.handler.on_connected(&info)?;
         self.handler.on_connect(&mut writer, reconnected)?;
         *self.closer.lock() = Some(closer);
         *self.writer.lock() = Some(writer);

@@ -61,8 +61,8 @@ pub struct Transaction<'a> {
 enum TxConn<'a> {
     /// A dedicated connection checked out when it is executed.
     Client(&'a Redis),
-    /// The connection that holds its `WATCH`es.
-    Watching(&'a Dedicated),
+    /// The connection that holds its `WATCH`es (of this client).
+    Watching(&'a Dedicated, &'a Redis),
     /// A dedicated connection to the primary of the slot every key of the transaction is in.
     Cluster(&'a crate::cluster::RedisCluster),
 }
@@ -87,21 +87,21 @@ impl<'a> Transaction<'a> {
     pub(crate) fn new(client: &'a Redis) -> Transaction<'a> {
         Transaction {
             conn: TxConn::Client(client),
-            batch: RefCell::new(Batch::default()),
+            batch: RefCell::new(Batch::caching(client.node().cache().is_some())),
         }
     }
 
     pub(crate) fn for_cluster(cluster: &'a crate::cluster::RedisCluster) -> Transaction<'a> {
         Transaction {
             conn: TxConn::Cluster(cluster),
-            batch: RefCell::new(Batch::default()),
+            batch: RefCell::new(Batch::caching(cluster.inner().cache().is_some())),
         }
     }
 
-    fn watching(conn: &'a Dedicated) -> Transaction<'a> {
+    fn watching(conn: &'a Dedicated, client: &'a Redis) -> Transaction<'a> {
         Transaction {
-            conn: TxConn::Watching(conn),
-            batch: RefCell::new(Batch::default()),
+            conn: TxConn::Watching(conn, client),
+            batch: RefCell::new(Batch::caching(client.node().cache().is_some())),
         }
     }
 
@@ -144,7 +144,7 @@ impl<'a> Transaction<'a> {
     }
 
     fn run(self) -> Result<Outcome> {
-        let batch = self.batch.into_inner();
+        let mut batch = self.batch.into_inner();
         if let Some(e) = batch.refused.iter().flatten().next() {
             return Err(Error::new(
                 ErrorKind::Usage,
@@ -154,8 +154,18 @@ impl<'a> Transaction<'a> {
             .with_source(e.clone()));
         }
         match self.conn {
-            TxConn::Client(client) => run_on(&client.dedicated()?, batch),
-            TxConn::Watching(conn) => run_on(conn, batch),
+            TxConn::Client(client) => {
+                let writes = std::mem::take(&mut batch.writes);
+                let outcome = run_on(&client.dedicated()?, batch);
+                client.node().fence_written(&writes, None);
+                outcome
+            }
+            TxConn::Watching(conn, client) => {
+                let writes = std::mem::take(&mut batch.writes);
+                let outcome = run_on(conn, batch);
+                client.node().fence_written(&writes, None);
+                outcome
+            }
             TxConn::Cluster(cluster) => {
                 let node = match batch.slot {
                     crate::route::KeySlot::One(slot) => cluster.node_for_slot(slot)?,
@@ -163,12 +173,16 @@ impl<'a> Transaction<'a> {
                     crate::route::KeySlot::Cross => {
                         return Err(Error::new(
                             ErrorKind::Usage,
-                            "the keys of a cluster transaction must all be in one slot (use a                              {hash tag}); nothing was sent",
+                            "the keys of a cluster transaction must all be in one slot (use a \
+                             {hash tag}); nothing was sent",
                         )
                         .with_command("MULTI"))
                     }
                 };
-                run_on(&node.dedicated()?, batch)
+                let writes = std::mem::take(&mut batch.writes);
+                let outcome = run_on(&node.dedicated()?, batch);
+                node.node().fence_written(&writes, None);
+                outcome
             }
         }
     }
@@ -310,7 +324,7 @@ impl Redis {
         let watch: Cmd<()> = Cmd::new("WATCH").keys(keys).required("keys");
         for _ in 0..TRANSACTION_ATTEMPTS {
             conn.execute_exclusive(watch.clone())?;
-            let tx = Transaction::watching(&conn);
+            let tx = Transaction::watching(&conn, self);
             let value = match f(&conn, &tx) {
                 Ok(v) => v,
                 Err(e) => {

@@ -100,6 +100,8 @@ pub(crate) struct Inner {
     refresh: crossbeam_channel::Sender<()>,
     refreshed: Mutex<Instant>,
     turn: AtomicUsize,
+    /// The client-side cache of every node, when configured.
+    cache: Option<Arc<crate::cache::Cache>>,
 }
 
 impl std::fmt::Debug for RedisCluster {
@@ -120,6 +122,11 @@ impl RedisCluster {
     /// without cluster mode.
     pub fn new(config: ClusterConfig) -> Result<RedisCluster> {
         let map = fetch_map(&config, config.nodes())?;
+        let config_cache = config
+            .node_config()
+            .cache()
+            .cloned()
+            .map(crate::cache::Cache::new);
         let (tx, rx) = crossbeam_channel::bounded(1);
         let inner = Arc::new(Inner {
             config,
@@ -129,6 +136,7 @@ impl RedisCluster {
             refresh: tx,
             refreshed: Mutex::new(Instant::now()),
             turn: AtomicUsize::new(0),
+            cache: config_cache,
         });
         let weak = Arc::downgrade(&inner);
         std::thread::Builder::new()
@@ -151,6 +159,19 @@ impl RedisCluster {
     /// Those of [`ClusterConfig::from_url`] and [`RedisCluster::new`].
     pub fn from_url(url: &str) -> Result<RedisCluster> {
         RedisCluster::new(ClusterConfig::from_url(url)?)
+    }
+
+    /// What the client-side cache (one for the whole cluster client) did so far; `None` when
+    /// caching is off (see [`crate::ConfigBuilder::cache`] on [`ClusterConfig::node_config`]).
+    pub fn cache_stats(&self) -> Option<crate::CacheStats> {
+        self.inner.cache.as_ref().map(|c| c.stats())
+    }
+
+    /// Drops every entry of the client-side cache (no-op when caching is off).
+    pub fn clear_cache(&self) {
+        if let Some(c) = &self.inner.cache {
+            c.clear();
+        }
     }
 
     /// A view whose commands are sent at once and return [`Handle`]s, as [`Redis::deferred`].
@@ -429,6 +450,11 @@ impl Executor for ClusterDeferred<'_> {
 impl BlockingExecutor for ClusterDeferred<'_> {}
 
 impl Inner {
+    /// The client-side cache, when configured.
+    pub(crate) fn cache(&self) -> Option<&Arc<crate::cache::Cache>> {
+        self.cache.as_ref()
+    }
+
     /// Routes and sends `cmd`.
     fn submit<T>(self: &Arc<Inner>, cmd: Cmd<T>, how: Submit) -> Handle<T> {
         let (request, decoder) = cmd.into_parts();
@@ -577,7 +603,7 @@ impl Inner {
             return Ok(node.clone());
         }
         let config = self.config.node_config().for_node(addr.clone(), replica);
-        let node = Redis::new_lazy(config)?;
+        let node = Redis::new_lazy_caching(config, self.cache.clone())?;
         table.insert(addr.clone(), node.clone());
         Ok(node)
     }
@@ -654,6 +680,10 @@ impl Inner {
         };
         if changed {
             log::info!("coredis: the cluster's slot map changed");
+            // A key whose slot moved is tracked by its old node only: nothing cached may stay.
+            if let Some(cache) = &self.cache {
+                cache.clear();
+            }
             for table in [&self.primaries, &self.replicas] {
                 let gone: Vec<Redis> = {
                     let mut t = table.write();

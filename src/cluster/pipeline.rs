@@ -137,6 +137,16 @@ impl<'c> ClusterPipeline<'c> {
                     raw("pipeline"),
                     Submit::Deferred,
                 );
+                if inner.cache().is_some() {
+                    // The keys this batch writes: fenced in the client-side cache.
+                    let writes: Vec<Bytes> = indexes
+                        .iter()
+                        .filter_map(|i| entries.get(*i))
+                        .filter(|e| !e.request.is_readonly())
+                        .flat_map(|e| e.request.keys().map(Bytes::copy_from_slice))
+                        .collect();
+                    node.node().fence_written(&writes, h.sent());
+                }
                 (h, indexes)
             })
             .collect();

@@ -104,6 +104,16 @@ pub(crate) fn split(
     merge: MergeKind,
 ) -> (Vec<(u16, Cmd<Value>)>, MergeKind) {
     let words: Vec<&[u8]> = request.args().collect();
+    // A part reads when the whole does (`MGET`, `EXISTS`: replicas may serve it, the
+    // client-side cache may answer it).
+    let new_part = || {
+        let c = Cmd::new(name);
+        if request.is_readonly() {
+            c.readonly()
+        } else {
+            c
+        }
+    };
     let mut groups: BTreeMap<u16, (usize, Cmd<Value>, Vec<usize>)> = BTreeMap::new();
     for (i, &at) in request.key_positions().iter().enumerate() {
         let Some(key) = words.get(at) else { continue };
@@ -111,8 +121,8 @@ pub(crate) fn split(
         let order = groups.len();
         let entry = groups
             .entry(slot)
-            .or_insert_with(|| (order, Cmd::new(name), Vec::new()));
-        let mut c = std::mem::replace(&mut entry.1, Cmd::new(name)).key(*key);
+            .or_insert_with(|| (order, new_part(), Vec::new()));
+        let mut c = std::mem::replace(&mut entry.1, new_part()).key(*key);
         for value in words.iter().skip(at + 1).take(step - 1) {
             c = c.arg(*value);
         }
@@ -279,6 +289,15 @@ mod tests {
         assert!(parts.len() >= 2);
         let first: Vec<&[u8]> = parts[0].1.request().args().collect();
         assert_eq!(first, [&b"MGET"[..], b"a", b"{a}x"]);
+        // The parts read as the whole does (replicas and the client-side cache may serve them).
+        assert!(parts.iter().all(|(_, p)| p.request().is_readonly()));
+        let (mset, _) = split(
+            Build.mset([("a", 1), ("b", 2)]).request(),
+            "MSET",
+            2,
+            MergeKind::AllOk,
+        );
+        assert!(mset.iter().all(|(_, p)| !p.request().is_readonly()));
         let replies: Vec<Result<Value>> = parts
             .iter()
             .map(|(_, c)| {

@@ -21,6 +21,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::cache::CacheConfig;
 use crate::error::{Error, Result};
 use crate::resp::Limits;
 
@@ -183,6 +184,11 @@ pub struct Config {
     limits: Limits,
     /// Send `READONLY` after the handshake (a cluster client's replica connections).
     read_only: bool,
+    /// Client-side caching, when asked for.
+    cache: Option<CacheConfig>,
+    /// Send this `CLIENT TRACKING` command after the handshake (a caching client's shared
+    /// connection; set per connection by its connector).
+    tracking: Option<Vec<Vec<u8>>>,
 }
 
 impl Default for Config {
@@ -206,6 +212,8 @@ impl Default for Config {
             reconnect_max_backoff: DEFAULT_RECONNECT_MAX_BACKOFF,
             limits: Limits::default(),
             read_only: false,
+            cache: None,
+            tracking: None,
         }
     }
 }
@@ -214,6 +222,24 @@ impl Config {
     /// Whether connections send `READONLY` after the handshake (cluster replicas).
     pub(crate) fn read_only(&self) -> bool {
         self.read_only
+    }
+
+    /// The `CLIENT TRACKING` command sent after the handshake, if any.
+    pub(crate) fn tracking(&self) -> Option<&[Vec<u8>]> {
+        self.tracking.as_deref()
+    }
+
+    /// This configuration sending `args` (a `CLIENT TRACKING` command) after the handshake.
+    pub(crate) fn with_tracking(&self, args: Vec<Vec<u8>>) -> Config {
+        let mut c = self.clone();
+        c.tracking = Some(args);
+        c
+    }
+
+    /// Client-side caching settings; `None` (the default) for no cache. See
+    /// [`ConfigBuilder::cache`].
+    pub fn cache(&self) -> Option<&CacheConfig> {
+        self.cache.as_ref()
     }
 
     /// This configuration for another address, optionally sending `READONLY` after the
@@ -413,6 +439,7 @@ impl fmt::Debug for Config {
             .field("reconnect_min_backoff", &self.reconnect_min_backoff)
             .field("reconnect_max_backoff", &self.reconnect_max_backoff)
             .field("limits", &self.limits)
+            .field("cache", &self.cache)
             .finish()
     }
 }
@@ -603,6 +630,21 @@ impl ConfigBuilder {
         self
     }
 
+    /// Turns client-side caching on (see [`crate::CacheConfig`] and the `cache` module docs):
+    /// replies of cacheable reads are kept in the client and dropped when the server says their
+    /// keys changed. Needs Redis 6 or later. Each node the client talks to gets one more
+    /// connection, for the invalidations.
+    pub fn cache(mut self, cache: CacheConfig) -> Self {
+        self.config.cache = Some(cache);
+        self
+    }
+
+    /// Turns client-side caching off (the default).
+    pub fn no_cache(mut self) -> Self {
+        self.config.cache = None;
+        self
+    }
+
     /// Sets [`Config::limits`].
     pub fn limits(mut self, limits: Limits) -> Self {
         self.config.limits = limits;
@@ -616,8 +658,9 @@ impl ConfigBuilder {
     ///
     /// [`ErrorKind::Config`](crate::ErrorKind::Config) for: a protocol version other than 2
     /// or 3; a zero connect or response timeout; a keepalive under one second; a
-    /// `max_in_flight` of 0; zero or inverted reconnect back-offs; a negative db; a client
-    /// name that is empty or has spaces or non-printable characters; an empty host, port 0 or
+    /// `max_in_flight` of 0; a cache with a zero `max_bytes` or `max_entries`; zero or inverted
+    /// reconnect back-offs; a negative db; a client name that is empty or has spaces or
+    /// non-printable characters; an empty host, port 0 or
     /// an empty socket path; TLS when the crate was built without its `tls` feature; TLS with
     /// a unix socket; a client certificate without a key or the reverse; an empty TLS server
     /// name. The message never quotes the password.
@@ -666,6 +709,13 @@ impl ConfigBuilder {
             return Err(Error::config(
                 "reconnect_min_backoff must not exceed reconnect_max_backoff",
             ));
+        }
+        if let Some(cache) = &c.cache {
+            if cache.max_bytes == 0 || cache.max_entries == 0 {
+                return Err(Error::config(
+                    "the cache's max_bytes and max_entries must be at least 1",
+                ));
+            }
         }
         if c.db < 0 {
             return Err(Error::config(format!(

@@ -116,6 +116,11 @@ fn negotiate(io: &mut impl Requester, config: &Config, addr: &str) -> Result<Con
             return Err(refusal.into_error(config, "READONLY", addr));
         }
     }
+    if let Some(tracking) = config.tracking() {
+        if let Err(refusal) = ask(io, config, "CLIENT TRACKING", tracking)? {
+            return Err(refusal.into_error(config, "CLIENT TRACKING", addr));
+        }
+    }
     Ok(info)
 }
 

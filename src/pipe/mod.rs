@@ -184,6 +184,12 @@ impl Pipe {
         &self.config
     }
 
+    /// This pipe (by address) and the place of the latest request that entered its FIFO: a
+    /// request sent later has a higher place.
+    pub(crate) fn latest(self: &Arc<Pipe>) -> crate::cache::Sent {
+        (Arc::as_ptr(self) as usize, self.state.lock().submitted)
+    }
+
     /// The address of the node this pipe talks to.
     pub(crate) fn node(&self) -> String {
         self.state.lock().node.clone()

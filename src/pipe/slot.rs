@@ -7,7 +7,7 @@
 
 use bytes::Bytes;
 use parking_lot::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::Thread;
 use std::time::Instant;
 
@@ -25,6 +25,9 @@ pub(crate) struct Slot {
     bytes: usize,
     /// How many reply frames complete the slot: 1, or a pipeline's command count.
     replies: usize,
+    /// Its place among every slot of its pipe (set as it enters the FIFO, under the pipe's
+    /// lock): the order in which the server runs the requests.
+    seq: AtomicU64,
     inner: Mutex<SlotInner>,
 }
 
@@ -49,8 +52,20 @@ impl Slot {
             deadline,
             bytes,
             replies: replies.max(1),
+            seq: AtomicU64::new(0),
             inner: Mutex::new(SlotInner::default()),
         }
+    }
+
+    /// Sets the slot's place in its pipe's order (as it enters the FIFO).
+    pub(crate) fn set_seq(&self, seq: u64) {
+        self.seq.store(seq, Ordering::Relaxed);
+    }
+
+    /// The slot's place in its pipe's order: a slot with a higher number was run by the
+    /// server later (0 before it entered the FIFO).
+    pub(crate) fn seq(&self) -> u64 {
+        self.seq.load(Ordering::Relaxed)
     }
 
     /// When the owner stops waiting.

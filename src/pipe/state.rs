@@ -53,6 +53,8 @@ pub(super) struct State {
     /// How many requests the slots in `fifo` stand for (a pipeline's slot stands for all of
     /// its commands): what `max_in_flight` bounds.
     pub(super) fifo_requests: usize,
+    /// How many slots ever entered the FIFO: the next slot's sequence number.
+    pub(super) submitted: u64,
     /// Slots whose owners registered to wait (parked callers), oldest registration first; a
     /// hand-off takes the first one still waiting. Entries whose owner stopped waiting (or
     /// whose reply came) are dropped when they reach the front, so choosing a waiter is O(1)
@@ -86,6 +88,7 @@ impl State {
             fifo: VecDeque::with_capacity(64),
             fifo_bytes: 0,
             fifo_requests: 0,
+            submitted: 0,
             waiters: VecDeque::new(),
             writing: false,
             reading: false,

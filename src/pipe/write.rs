@@ -163,6 +163,8 @@ impl Pipe {
             }
         }
         encode(&mut st.pending);
+        st.submitted += 1;
+        slot.set_seq(st.submitted);
         st.fifo.push_back(slot.clone());
         st.fifo_bytes += bytes;
         st.fifo_requests += count;
