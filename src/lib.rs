@@ -108,6 +108,7 @@ mod route;
 mod script;
 mod sentinel;
 mod stream;
+pub mod streams;
 mod transaction;
 pub mod types;
 mod value;
