@@ -490,7 +490,9 @@ impl State {
         if let Err(e) = &result {
             if is_lost(e) {
                 // A reply lost with the connection may have delivered entries: they are
-                // pending for this consumer now, read them again.
+                // pending for this consumer now, read them again (and with them those read
+                // before the error in this step, rather than hand those out twice).
+                out.clear();
                 for s in &mut self.streams {
                     s.pending = Some(StreamId::MIN);
                 }

@@ -186,9 +186,14 @@ impl<F: FromValue> StreamTail<F> {
     /// The next entry, like [`Iterator::next`], but returning `None` after one read that
     /// found nothing (one block timeout) instead of waiting on. `None` also when stopped.
     pub fn poll(&mut self) -> Option<Result<TailEntry<F>>> {
+        self.step(true)
+    }
+
+    /// The next entry: see [`next_item`].
+    fn step(&mut self, once: bool) -> Option<Result<TailEntry<F>>> {
         let (link, streams) = (&mut self.link, &mut self.streams);
         let (block, count) = (self.block, self.count);
-        next_item(&self.stop, &mut self.buffer, true, |out| {
+        next_item(&self.stop, &mut self.buffer, once, |out| {
             read(link, streams, block, count, out)
         })
     }
@@ -199,11 +204,7 @@ impl<F: FromValue> Iterator for StreamTail<F> {
 
     /// The next entry, waiting for one (a block timeout at a time) until stopped.
     fn next(&mut self) -> Option<Result<TailEntry<F>>> {
-        let (link, streams) = (&mut self.link, &mut self.streams);
-        let (block, count) = (self.block, self.count);
-        next_item(&self.stop, &mut self.buffer, false, |out| {
-            read(link, streams, block, count, out)
-        })
+        self.step(false)
     }
 }
 

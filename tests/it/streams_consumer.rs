@@ -420,3 +420,52 @@ fn streams_consumer_tail_reads_new_entries_or_from_an_id() {
     let usage = StreamTail::builder().build::<Fields>(&r).unwrap_err();
     assert_eq!(usage.kind(), ErrorKind::Usage);
 }
+
+#[test]
+fn streams_consumer_entry_whose_reply_was_lost_comes_back_after_reconnecting() {
+    let server = Server::start();
+    // A short response timeout: the read below times out while the server sleeps.
+    let r = crate::util::connect_with(&server, "timeout=0.3");
+    let mut consumer: GroupConsumer<Fields> = GroupConsumer::builder("g", "c")
+        .stream("lossy")
+        .create_group("$")
+        .block(BLOCK)
+        .build(&r)
+        .expect("build");
+    let server = &server;
+    thread::scope(|s| {
+        s.spawn(|| {
+            thread::sleep(Duration::from_millis(300));
+            // The entry is delivered to the waiting consumer inside the transaction, but the
+            // reply goes out only after the sleep: long after the client gave up on it.
+            let replies = server.raw_commands(&[
+                &["MULTI"],
+                &["XADD", "lossy", "*", "n", "7"],
+                &["DEBUG", "SLEEP", "1.5"],
+                &["EXEC"],
+            ]);
+            assert!(!replies[3].contains("error"), "{replies:?}");
+        });
+        let deadline = Instant::now() + DEADLINE;
+        let (mut got, mut errors) = (Vec::new(), Vec::new());
+        while got.is_empty() && Instant::now() < deadline {
+            match consumer.poll() {
+                Some(Ok(entry)) => got.push(entry),
+                Some(Err(e)) => errors.push(e),
+                None => {}
+            }
+        }
+        assert_eq!(got.len(), 1, "errors: {errors:?}");
+        assert!(
+            errors.iter().any(|e| e.is_timeout()),
+            "the read timed out: {errors:?}"
+        );
+        assert_eq!(
+            (got[0].fields["n"], got[0].delivery),
+            (7, Delivery::Pending),
+            "read again from the pending list"
+        );
+        assert!(got[0].ack().expect("XACK"));
+    });
+    assert!(pending(&r, "lossy", "g").is_empty());
+}
