@@ -4,7 +4,8 @@
 //! group creation), [`StreamTail`] (a plain reader following streams with `XREAD BLOCK`),
 //! their builders and entry types, and [`StopHandle`], which ends their iteration from any
 //! thread. Both read on one dedicated connection ([`crate::Redis::dedicated`]) that they open
-//! again after a connection error.
+//! again after a connection error; they work on a [`crate::Redis`] client (one server, or the
+//! primary a [`crate::Sentinel`] names), not on [`crate::RedisCluster`].
 //!
 //! Must not: encode commands itself (it calls the typed methods of
 //! [`crate::commands::StreamGroupCommands`], [`crate::commands::StreamCommands`] and
@@ -36,10 +37,12 @@
 //! (by [`GroupEntry::ack`], [`GroupConsumer::ack`] or a handler of [`GroupConsumer::run`]
 //! returning `Ok`). An entry delivered but not acknowledged — the handler failed, the process
 //! died, the connection broke before the reply arrived — stays pending in the group: the same
-//! consumer reads it again when it starts (its pending entries come first, read with id `0`),
-//! and any consumer with a [`GroupConsumerBuilder::claim_idle`] threshold takes it over with
-//! `XAUTOCLAIM` once it has been idle that long. So handlers must tolerate seeing an entry
-//! twice, and the idle threshold must exceed the longest handling time.
+//! consumer reads it again when it starts or reconnects (its pending entries come first, read
+//! with id `0`), and any consumer with a [`GroupConsumerBuilder::claim_idle`] threshold takes
+//! it over with `XAUTOCLAIM` once it has been idle that long. So handlers must tolerate seeing
+//! an entry twice ([`GroupEntry::delivery`] tells a redelivery), and the idle threshold must
+//! exceed the longest handling time. A pending entry deleted from the stream since it was
+//! delivered (it comes back without fields) is skipped, and left pending.
 
 mod group;
 mod tail;
