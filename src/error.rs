@@ -344,6 +344,18 @@ impl Error {
         self
     }
 
+    /// Says what was being done: `what` goes before the message (`what: message`), keeping
+    /// the kind, the server's reply and the other context.
+    #[must_use]
+    pub(crate) fn context(mut self, what: impl fmt::Display) -> Error {
+        self.inner.message = if self.inner.message.is_empty() {
+            what.to_string()
+        } else {
+            format!("{what}: {}", self.inner.message)
+        };
+        self
+    }
+
     /// Attaches the server's error reply (e.g. to an authentication error).
     #[must_use]
     pub(crate) fn with_server(mut self, server: ServerError) -> Error {

@@ -109,6 +109,7 @@ mod route;
 mod script;
 mod sentinel;
 mod stream;
+pub mod streams;
 mod transaction;
 pub mod types;
 mod value;

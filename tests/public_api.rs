@@ -29,6 +29,12 @@ fn clients_handles_and_errors_are_thread_safe() {
     clone::<coredis::Message>();
     send_sync::<coredis::Monitor>();
     send_sync::<coredis::MonitorEntry>();
+    send_sync::<coredis::streams::GroupConsumer>();
+    send_sync::<coredis::streams::GroupEntry>();
+    send_sync::<coredis::streams::StreamTail>();
+    send_sync::<coredis::streams::TailEntry>();
+    send_sync::<coredis::streams::StopHandle>();
+    clone::<coredis::streams::StopHandle>();
     send_sync::<Config>();
     clone::<Config>();
     static_error::<Error>();
