@@ -167,6 +167,7 @@ impl GroupConsumerBuilder {
             },
             buffer: VecDeque::new(),
             stop: self.stop.unwrap_or_default(),
+            backoff: super::Backoff::default(),
         })
     }
 }
@@ -303,6 +304,7 @@ pub struct GroupConsumer<F = Vec<(String, String)>> {
     state: State,
     buffer: VecDeque<Result<GroupEntry<F>>>,
     stop: StopHandle,
+    backoff: super::Backoff,
 }
 
 /// Where the consumer is in each stream.
@@ -370,7 +372,13 @@ impl<F: FromValue> GroupConsumer<F> {
     /// work between reads. `None` also when stopped.
     pub fn poll(&mut self) -> Option<Result<GroupEntry<F>>> {
         let state = &mut self.state;
-        next_item(&self.stop, &mut self.buffer, true, |out| state.fill(out))
+        next_item(
+            &self.stop,
+            &mut self.backoff,
+            &mut self.buffer,
+            true,
+            |out| state.fill(out),
+        )
     }
 
     /// Acknowledges `entries` (one `XACK` per stream); returns how many were pending.
@@ -464,7 +472,13 @@ impl<F: FromValue> Iterator for GroupConsumer<F> {
     /// The next entry, waiting for one (a block timeout at a time) until stopped.
     fn next(&mut self) -> Option<Result<GroupEntry<F>>> {
         let state = &mut self.state;
-        next_item(&self.stop, &mut self.buffer, false, |out| state.fill(out))
+        next_item(
+            &self.stop,
+            &mut self.backoff,
+            &mut self.buffer,
+            false,
+            |out| state.fill(out),
+        )
     }
 }
 

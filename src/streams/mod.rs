@@ -188,6 +188,7 @@ fn is_deleted(fields: &Value) -> bool {
 /// set, or, with `once`, after one `fill` that found nothing.
 fn next_item<T>(
     stop: &StopHandle,
+    backoff: &mut Backoff,
     buffer: &mut VecDeque<Result<T>>,
     once: bool,
     mut fill: impl FnMut(&mut VecDeque<Result<T>>) -> Result<()>,
@@ -200,11 +201,51 @@ fn next_item<T>(
         if let Some(item) = buffer.pop_front() {
             return Some(item);
         }
+        if !backoff.wait(stop) {
+            buffer.clear();
+            return None;
+        }
         if let Err(e) = fill(buffer) {
+            backoff.failed();
             return Some(Err(e));
         }
+        backoff.reset();
         if once && buffer.is_empty() {
             return None;
+        }
+    }
+}
+
+/// After a read that failed, how long the next one waits: 20 ms, doubling up to 1 s, reset by
+/// a read that succeeds. A loop that goes on after errors (a server that keeps refusing, a
+/// connection that keeps failing) then does not spin.
+#[derive(Debug, Default)]
+pub(crate) struct Backoff(Duration);
+
+impl Backoff {
+    const FIRST: Duration = Duration::from_millis(20);
+    const MAX: Duration = Duration::from_secs(1);
+
+    fn failed(&mut self) {
+        self.0 = (self.0 * 2).clamp(Self::FIRST, Self::MAX);
+    }
+
+    fn reset(&mut self) {
+        self.0 = Duration::ZERO;
+    }
+
+    /// Waits out the back-off, in short slices so a stop is seen; false when stopped.
+    fn wait(&self, stop: &StopHandle) -> bool {
+        let until = std::time::Instant::now() + self.0;
+        loop {
+            if stop.is_stopped() {
+                return false;
+            }
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return true;
+            }
+            std::thread::sleep(left.min(Duration::from_millis(50)));
         }
     }
 }

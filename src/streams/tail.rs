@@ -93,6 +93,7 @@ impl StreamTailBuilder {
             count: self.count,
             buffer: VecDeque::new(),
             stop: self.stop.unwrap_or_default(),
+            backoff: super::Backoff::default(),
         })
     }
 }
@@ -152,6 +153,7 @@ pub struct StreamTail<F = Vec<(String, String)>> {
     count: u64,
     buffer: VecDeque<Result<TailEntry<F>>>,
     stop: StopHandle,
+    backoff: super::Backoff,
 }
 
 impl StreamTail {
@@ -193,9 +195,13 @@ impl<F: FromValue> StreamTail<F> {
     fn step(&mut self, once: bool) -> Option<Result<TailEntry<F>>> {
         let (link, streams) = (&mut self.link, &mut self.streams);
         let (block, count) = (self.block, self.count);
-        next_item(&self.stop, &mut self.buffer, once, |out| {
-            read(link, streams, block, count, out)
-        })
+        next_item(
+            &self.stop,
+            &mut self.backoff,
+            &mut self.buffer,
+            once,
+            |out| read(link, streams, block, count, out),
+        )
     }
 }
 

@@ -324,6 +324,18 @@ fn streams_consumer_stops_within_a_block_timeout_and_reports_errors() {
     let err = orphan.next().expect("an item").expect_err("NOGROUP");
     assert_eq!(err.code(), Some("NOGROUP"), "{err}");
     assert!(err.to_string().contains("missing/c"), "{err}");
+    // An error that keeps coming does not make a loop spin: the reads after it back off
+    // (20 ms, doubling). A lower bound only, safe on a busy machine.
+    let spin = Instant::now();
+    for _ in 0..4 {
+        let err = orphan.next().expect("an item").expect_err("NOGROUP again");
+        assert_eq!(err.code(), Some("NOGROUP"), "{err}");
+    }
+    assert!(
+        spin.elapsed() >= Duration::from_millis(20 + 40 + 80 + 160),
+        "four failing reads in {:?}",
+        spin.elapsed()
+    );
 
     // Fields that do not convert: an error naming the entry, and the entry stays pending.
     let id = r.xadd("typed", "*", [("n", "not a number")]).unwrap();
