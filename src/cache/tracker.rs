@@ -11,7 +11,7 @@
 
 use bytes::Bytes;
 use parking_lot::{Condvar, Mutex};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Instant;
 
@@ -36,6 +36,8 @@ pub(crate) struct Tracker {
     config: Config,
     /// The shared connection was connected before (a new one must clear the cache).
     connected_before: AtomicBool,
+    /// The last `PING` nonce sent on the invalidation connection.
+    nonce: AtomicU64,
 }
 
 /// What the tracker, its connector and the invalidation connection's handler share.
@@ -58,6 +60,10 @@ struct ListenerId {
     connecting: Option<i64>,
     /// Once its subscription is confirmed.
     confirmed: Option<i64>,
+    /// The address it is connected to (as its connector names it).
+    addr: String,
+    /// The last `PING` nonce it got back.
+    pong: u64,
 }
 
 impl Tracker {
@@ -75,6 +81,7 @@ impl Tracker {
             inner,
             config,
             connected_before: AtomicBool::new(false),
+            nonce: AtomicU64::new(0),
         }
     }
 
@@ -148,6 +155,58 @@ impl Tracker {
         }
     }
 
+    /// Checks, once the shared connection is open and tracked with a redirect to `id`, that
+    /// the invalidation connection `id` is on the same server (`addr`) and still alive there:
+    /// a `PING` round trip on it, started now. Client ids are small counters per server
+    /// process, so after a restart or a failover an old id may name another client of the
+    /// new server; the invalidations would go to it.
+    fn verify_listener(&self, id: i64, addr: &str, deadline: Instant) -> Result<()> {
+        let mismatch = |why: &str| {
+            Error::new(
+                ErrorKind::Closed,
+                format!("the client-side cache's invalidation connection {why}; reconnecting"),
+            )
+            .with_node(addr)
+        };
+        {
+            let l = self.link.listener.lock();
+            if l.confirmed != Some(id) {
+                return Err(mismatch("was replaced while connecting"));
+            }
+            if l.addr != addr {
+                drop(l);
+                self.restart_listener();
+                return Err(mismatch("is on another server"));
+            }
+        }
+        let nonce = self.nonce.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut ping = Vec::new();
+        let text = nonce.to_string();
+        resp::encode_command(&mut ping, &[&b"PING"[..], text.as_bytes()]);
+        let written = self
+            .listener
+            .lock()
+            .as_ref()
+            .is_some_and(|l| l.write(&ping, deadline));
+        if !written {
+            return Err(mismatch("is down"));
+        }
+        let mut l = self.link.listener.lock();
+        loop {
+            if l.confirmed != Some(id) {
+                return Err(mismatch("was lost"));
+            }
+            if l.pong >= nonce {
+                return Ok(());
+            }
+            if self.link.confirmed.wait_until(&mut l, deadline).timed_out() {
+                drop(l);
+                self.restart_listener();
+                return Err(mismatch("did not answer a PING in time"));
+            }
+        }
+    }
+
     /// `CLIENT TRACKING on REDIRECT <id>` and the mode's options.
     fn tracking_args(&self, id: i64) -> Vec<Vec<u8>> {
         let mut args: Vec<Vec<u8>> = vec![
@@ -195,12 +254,9 @@ impl Connector for TrackingConnector {
                 return Err(e);
             }
         };
-        if t.link.listener.lock().confirmed != Some(id) {
-            return Err(Error::new(
-                ErrorKind::Closed,
-                "the invalidation connection of the client-side cache was replaced while \
-                 connecting",
-            ));
+        if let Err(e) = t.verify_listener(id, &conn.info.addr, deadline) {
+            conn.closer.shutdown();
+            return Err(e);
         }
         t.link.ready.store(true, Ordering::Release);
         Ok(conn)
@@ -219,6 +275,7 @@ impl Invalidations {
     fn lost(&self) {
         self.link.ready.store(false, Ordering::Release);
         *self.link.listener.lock() = ListenerId::default();
+        self.link.confirmed.notify_all();
         self.link.cache.clear();
     }
 
@@ -249,6 +306,21 @@ impl Invalidations {
     }
 }
 
+impl Invalidations {
+    /// A `PING` came back with `nonce`.
+    fn pong(&self, nonce: &[u8]) {
+        let Some(n) = std::str::from_utf8(nonce)
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+        else {
+            return;
+        };
+        let mut l = self.link.listener.lock();
+        l.pong = l.pong.max(n);
+        self.link.confirmed.notify_all();
+    }
+}
+
 impl StreamHandler for Invalidations {
     fn on_connected(&self, info: &ConnInfo) -> Result<()> {
         let id = info.client_id.ok_or_else(|| {
@@ -259,10 +331,10 @@ impl StreamHandler for Invalidations {
             )
             .with_node(&info.addr)
         })?;
-        *self.link.listener.lock() = ListenerId {
-            connecting: Some(id),
-            confirmed: None,
-        };
+        let mut l = self.link.listener.lock();
+        l.connecting = Some(id);
+        l.confirmed = None;
+        l.addr = info.addr.clone();
         Ok(())
     }
 
@@ -289,7 +361,11 @@ impl StreamHandler for Invalidations {
     fn on_value(&self, value: Value) -> Result<()> {
         let items = match value {
             Value::Push(items) | Value::Array(items) => items,
-            // Replies to nothing we asked: ignore (a PING reply, say).
+            // A `PING <nonce>` reply under RESP3.
+            Value::Bulk(nonce) => {
+                self.pong(&nonce);
+                return Ok(());
+            }
             _ => return Ok(()),
         };
         let mut items = items.into_iter();
@@ -305,6 +381,13 @@ impl StreamHandler for Invalidations {
                     .is_some_and(|c| matches!(&c, Value::Bulk(b) if &b[..] == INVALIDATE_CHANNEL))
                 {
                     self.invalidate(items.next().unwrap_or(Value::Nil))?;
+                }
+                Ok(())
+            }
+            // A `PING <nonce>` reply under RESP2 while subscribed: `pong`, then the nonce.
+            b"pong" => {
+                if let Some(Value::Bulk(nonce)) = items.next() {
+                    self.pong(&nonce);
                 }
                 Ok(())
             }

@@ -312,20 +312,37 @@ fn losing_either_connection_clears_the_cache_and_tracking_resumes() {
 }
 
 #[test]
-fn a_server_restart_clears_the_cache() {
+fn a_server_restart_clears_the_cache_and_tracking_resumes() {
     let mut server = Server::start();
     let r = caching(&server, crate::util::protocol(), CacheConfig::default());
-    r.set("k", "before").unwrap();
-    assert_eq!(r.get::<String>("k").unwrap(), "before");
-    assert_eq!(r.get::<String>("k").unwrap(), "before");
-    server.restart();
-    // The restarted server is empty (no persistence in tests): nothing stale may be served.
-    eventually("the client back", || r.ping().is_ok());
-    eventually("no stale value", || {
-        matches!(r.get::<Option<String>>("k"), Ok(None))
-    });
-    r.set("k", "after").unwrap();
-    assert_eq!(r.get::<String>("k").unwrap(), "after");
+    for round in 0..3 {
+        r.set("k", "before").unwrap();
+        assert_eq!(r.get::<String>("k").unwrap(), "before");
+        assert_eq!(r.get::<String>("k").unwrap(), "before");
+        server.restart();
+        // The restarted server is empty (no persistence in tests): nothing stale may be
+        // served.
+        eventually("the client back", || r.ping().is_ok());
+        eventually("no stale value", || {
+            matches!(r.get::<Option<String>>("k"), Ok(None))
+        });
+        // Tracking resumed on the new server process, whose client ids start again from 1:
+        // the shared connection redirects to this client's new invalidation connection, not
+        // to whoever has the old id now.
+        let other = connect(&server);
+        for i in 0..20 {
+            let _ = connect(&server); // takes ids, as other clients would
+            other.set("k", format!("v{round}-{i}")).unwrap();
+            eventually("the other client's write", || {
+                r.get::<Option<String>>("k").ok().flatten() == Some(format!("v{round}-{i}"))
+            });
+            eventually("cached again", || {
+                let hits = stats(&r).hits;
+                let _ = r.get::<Option<String>>("k");
+                stats(&r).hits > hits
+            });
+        }
+    }
 }
 
 /// Readers on a caching client and writers on it and on another client. Each key has one
