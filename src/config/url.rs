@@ -61,7 +61,15 @@ pub(super) fn parse_url(url: &str) -> Result<ConfigBuilder> {
             let fixed = standard_authority(authority_on, placeholder)?;
             Url::parse(&format!("{scheme_lc}://{fixed}"))
         }
-        // `unix:/path` (and `unix:relative/path`): no authority at all.
+        // `unix:/path` (and `unix:relative/path`): no authority at all. An `@` there is
+        // refused: it is almost always `unix:/user:password@/path` missing a `/`, and the
+        // password would become part of the socket path, shown in `Debug` and errors.
+        None if unix && rest.contains('@') => {
+            return Err(Error::config(
+                "unexpected '@' in a unix socket path: credentials go in \
+                 unix://user:password@/path/to/socket",
+            ))
+        }
         None if unix => Url::parse(url),
         None => {
             return Err(Error::config(format!(
@@ -867,6 +875,9 @@ mod tests {
             "unix://[::1]/tmp/r.sock",
             "unix:///tmp/r%zz.sock",
             "unix:///tmp/r.sock?color=blue",
+            // Credentials missing a '/': they would become part of the path.
+            "unix:/u:pw@/tmp/r.sock",
+            "redis+unix:/:pw@/tmp/r.sock",
         ] {
             err(url);
         }
@@ -961,5 +972,208 @@ mod tests {
         assert!(percent_decode("%", "x").is_err());
         assert!(percent_decode("%g0", "x").is_err());
         assert!(percent_decode("%C3", "x").is_err());
+    }
+
+    // ------------------------------------------------------------ fuzz run (see `resp`'s)
+
+    use proptest::prelude::*;
+
+    use crate::resp::{arb_mutations, fuzz_config, mutate};
+
+    /// The start of every generated password: what a leak check looks for, with the full
+    /// password, raw and encoded.
+    const CORE: &str = "Zq";
+
+    /// A URL built from parts, with what it should parse to.
+    #[derive(Debug, Clone)]
+    struct Parts {
+        url: String,
+        user: String,
+        password: String,
+        encoded_password: String,
+        /// `Some` for a TCP URL whose port is valid.
+        tcp: Option<(String, u16)>,
+        bad_port: bool,
+    }
+
+    /// Percent-encodes `s`, leaving letters and digits, and, when `raw` allows, the characters
+    /// that may stay unescaped in a password (`@ : /`). Hex digits in random case.
+    fn encode(s: &str, raw: &[bool], lower: bool) -> String {
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            let keep = c.is_ascii_alphanumeric()
+                || ("@:/".contains(c) && raw.get(i % raw.len().max(1)).copied().unwrap_or(false));
+            if keep {
+                out.push(c);
+            } else {
+                let mut buf = [0; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&if lower {
+                        format!("%{b:02x}")
+                    } else {
+                        format!("%{b:02X}")
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    fn arb_parts() -> impl Strategy<Value = Parts> {
+        let scheme = prop::sample::select(vec!["redis", "rediss", "REDIS", "unix", "redis+unix"]);
+        let user = prop::option::of("[a-z]{1,6}([@:/%?#é ][a-z0-9]{0,3})?");
+        let password = "[a-z0-9]{6}([@:/%?#&=+ é\\[\\]]{0,3}[a-zA-Z0-9]{0,4}){0,3}";
+        let host = prop::sample::select(vec![
+            "",
+            "h",
+            "example.com",
+            "10.0.0.1",
+            "[::1]",
+            "[fe80::1]",
+            "[2001:db8::7]",
+        ]);
+        let port = prop::option::of(prop_oneof![1u32..=65535, 0u32..=0, 65536u32..1_000_000]);
+        let path = prop::option::of(0u32..16);
+        let query = prop::sample::subsequence(
+            vec![
+                "db=1",
+                "protocol=2",
+                "timeout=0.5",
+                "client_name=app",
+                "max_in_flight=7",
+            ],
+            0..3,
+        );
+        (
+            scheme,
+            user,
+            password,
+            prop::collection::vec(any::<bool>(), 1..8),
+            any::<bool>(),
+            (host, port, path, query),
+        )
+            .prop_map(
+                |(scheme, user, pw, raw, lower, (host, port, path, query))| {
+                    let password = format!("{CORE}{pw}");
+                    let encoded_password = encode(&password, &raw, lower);
+                    let user = user.unwrap_or_default();
+                    let mut url = format!(
+                        "{scheme}://{}:{encoded_password}@",
+                        encode(&user, &[], lower)
+                    );
+                    let unix = scheme.contains("unix");
+                    if unix {
+                        url.push_str(if port.is_some() { "localhost" } else { "" });
+                        url.push_str("/tmp/r.sock");
+                    } else {
+                        url.push_str(host);
+                        if let Some(p) = port {
+                            url.push_str(&format!(":{p}"));
+                        }
+                        if let Some(db) = path {
+                            url.push_str(&format!("/{db}"));
+                        }
+                    }
+                    if !query.is_empty() {
+                        url.push('?');
+                        url.push_str(&query.join("&"));
+                    }
+                    let bad_port = !unix && port.is_some_and(|p| p == 0 || p > 65535);
+                    let tcp = (!unix && !bad_port).then(|| {
+                        let h = host.trim_start_matches('[').trim_end_matches(']');
+                        let h = if h.is_empty() { DEFAULT_HOST } else { h };
+                        (h.to_string(), port.map_or(DEFAULT_PORT, |p| p as u16))
+                    });
+                    Parts {
+                        url,
+                        user,
+                        password,
+                        encoded_password,
+                        tcp,
+                        bad_port,
+                    }
+                },
+            )
+    }
+
+    /// Runs every URL and address parser on `input`; an error never shows `secrets`.
+    fn parse_all(input: &str, secrets: &[&str]) -> std::result::Result<(), TestCaseError> {
+        let mut shown = Vec::new();
+        if let Err(e) = ConfigBuilder::from_url(input) {
+            shown.extend([e.to_string(), format!("{e:?}")]);
+        }
+        if let Err(e) = Config::from_url(input) {
+            shown.extend([e.to_string(), format!("{e:?}")]);
+        }
+        if let Err(e) = crate::ClusterConfig::from_url(input) {
+            shown.extend([e.to_string(), format!("{e:?}")]);
+        }
+        if let Err(e) = input.parse::<Addr>() {
+            shown.extend([e.to_string(), format!("{e:?}")]);
+        }
+        for s in &shown {
+            for secret in secrets.iter().filter(|s| !s.is_empty()) {
+                prop_assert!(!s.contains(secret), "{:?} shows {:?}: {}", input, secret, s);
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(fuzz_config())]
+
+        /// Valid URLs parse to their parts; the password never shows.
+        #[test]
+        fn fuzz_generated_urls_parse_to_their_parts(p in arb_parts()) {
+            match ConfigBuilder::from_url(&p.url) {
+                Ok(b) => {
+                    prop_assert!(!p.bad_port, "{}", p.url);
+                    let c = &b.config;
+                    prop_assert_eq!(c.password(), Some(p.password.as_str()), "{}", p.url);
+                    let user = (!p.user.is_empty()).then_some(p.user.as_str());
+                    prop_assert_eq!(c.username(), user, "{}", p.url);
+                    if let Some((host, port)) = &p.tcp {
+                        prop_assert_eq!(c.addr(), &Addr::tcp(host.as_str(), *port), "{}", p.url);
+                    } else {
+                        prop_assert_eq!(c.addr(), &Addr::unix("/tmp/r.sock"), "{}", p.url);
+                    }
+                }
+                Err(e) => prop_assert!(p.bad_port && e.to_string().contains("port"), "{}: {}", p.url, e),
+            }
+            parse_all(&p.url, &[&p.password, &p.encoded_password])?;
+        }
+
+        /// Mutated URLs: no panic, and while the password is still there, followed by an `@`,
+        /// no error shows any of it.
+        #[test]
+        fn fuzz_mutated_urls_never_show_the_password(
+            p in arb_parts(),
+            mutations in prop::collection::vec(arb_mutations(), 1..3),
+        ) {
+            let mut bytes = p.url.clone().into_bytes();
+            for m in &mutations {
+                bytes = mutate(bytes, m);
+            }
+            let input = String::from_utf8_lossy(&bytes);
+            let core = p.password.get(..8).unwrap_or(&p.password);
+            let has_password = input
+                .find(core)
+                .is_some_and(|at| input.get(at..).is_some_and(|rest| rest.contains('@')));
+            let secrets: &[&str] = if has_password {
+                &[core, &p.password, &p.encoded_password]
+            } else {
+                &[]
+            };
+            parse_all(&input, secrets)?;
+        }
+
+        /// Random strings, and random strings after a scheme: no panic.
+        #[test]
+        fn fuzz_random_strings_never_panic(
+            scheme in prop::sample::select(vec!["", "redis://", "rediss://", "unix://", "unix:", "redis:"]),
+            s in prop_oneof![any::<String>(), "[a-z0-9:/@?#%=&\\[\\].,+ -]{0,48}"],
+        ) {
+            parse_all(&format!("{scheme}{s}"), &[])?;
+        }
     }
 }
