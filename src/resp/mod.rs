@@ -34,6 +34,9 @@ pub(crate) use scan::FrameScanner;
 
 #[cfg(test)]
 mod tests;
+/// For the URL fuzz run (`config::url`'s tests): the same case count and mutations.
+#[cfg(test)]
+pub(crate) use tests::{arb_mutations, fuzz_config, mutate};
 
 /// The default of [`Limits::max_depth`].
 pub(crate) const DEFAULT_MAX_DEPTH: usize = 128;
@@ -88,9 +91,9 @@ impl Limits {
         self.max_aggregate_len
     }
 
-    /// Maximum size in bytes of one reply while it arrives: a reply still incomplete past this
-    /// is a protocol error, so a peer cannot make the client buffer without bound (an array
-    /// announcing two billion elements that keep coming, say). Defaults to 1 MiB above
+    /// Maximum size in bytes of one reply: a longer reply is a protocol error, found as soon
+    /// as that many of its bytes have arrived, so a peer cannot make the client buffer without
+    /// bound (an array announcing two billion elements that keep coming, say). Defaults to 1 MiB above
     /// [`Limits::max_bulk_len`] (so 513 MiB), following it when that is changed.
     pub fn max_reply_len(&self) -> usize {
         self.max_reply_len

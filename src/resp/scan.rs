@@ -372,14 +372,20 @@ impl FrameScanner {
     /// input or an exceeded [`Limits`] bound; the stream is then unusable.
     pub(crate) fn scan(&mut self, buf: &[u8]) -> Result<Option<usize>> {
         let found = self.scan_inner(buf)?;
-        if found.is_none() && buf.len() > self.limits.max_reply_len() {
-            return Err(Error::protocol(format!(
-                "a reply longer than the limit of {} bytes (Limits::max_reply_len) is still \
-                 incomplete",
-                self.limits.max_reply_len()
-            )));
+        let max = self.limits.max_reply_len();
+        match found {
+            None if buf.len() > max => Err(Error::protocol(format!(
+                "a reply longer than the limit of {max} bytes (Limits::max_reply_len) is still \
+                 incomplete"
+            ))),
+            // A complete frame over the limit is refused too. (Found by the fuzz run: before,
+            // a reply whose bytes all arrived before this call passed whatever its length, the
+            // same reply arriving in pieces failed, so the limit depended on read sizes.)
+            Some(n) if n > max => Err(Error::protocol(format!(
+                "a reply of {n} bytes exceeds the limit of {max} bytes (Limits::max_reply_len)"
+            ))),
+            _ => Ok(found),
         }
-        Ok(found)
     }
 
     fn scan_inner(&mut self, buf: &[u8]) -> Result<Option<usize>> {

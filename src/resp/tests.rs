@@ -44,11 +44,7 @@ fn assert_rejected(wire: &[u8]) {
 
 /// Feeds `wire` one byte at a time: `None` on every strict prefix, then the full length.
 fn scan_bytewise(wire: &[u8]) {
-    let mut s = scanner();
-    for i in 0..wire.len() {
-        assert_eq!(s.scan(&wire[..i]).unwrap(), None, "prefix {i} of {wire:?}");
-    }
-    assert_eq!(s.scan(wire).unwrap(), Some(wire.len()));
+    scan_bytewise_with(wire, Limits::default());
 }
 
 fn pairs(items: &[(Value, Value)]) -> Vec<(Value, Value)> {
@@ -518,6 +514,31 @@ fn huge_aggregate_length_is_rejected() {
     assert!(!is_push(b"|4294967295\r\n:1\r\n"));
 }
 
+/// Regression (found by the fuzz run): a complete reply longer than `max_reply_len` passed when
+/// all its bytes were there at the first scan, and failed when they came in pieces.
+#[test]
+fn reply_length_limit_does_not_depend_on_read_sizes() {
+    let limits = Limits::default().with_max_reply_len(10);
+    let wire = b"*3\r\n:1\r\n:2\r\n"; // 12 bytes, one short of complete
+    let complete = b"*3\r\n:1\r\n:2\r\n:3\r\n";
+    assert_protocol_err(FrameScanner::new(limits).scan(complete));
+    let mut s = FrameScanner::new(limits);
+    assert_protocol_err(s.scan(wire));
+    // At the limit exactly, it passes either way.
+    let limits = limits.with_max_reply_len(complete.len());
+    assert_eq!(FrameScanner::new(limits).scan(complete).unwrap(), Some(16));
+    scan_bytewise_with(complete, limits);
+}
+
+/// [`scan_bytewise`] under `limits`.
+fn scan_bytewise_with(wire: &[u8], limits: Limits) {
+    let mut s = FrameScanner::new(limits);
+    for i in 0..wire.len() {
+        assert_eq!(s.scan(&wire[..i]).unwrap(), None, "prefix {i} of {wire:?}");
+    }
+    assert_eq!(s.scan(wire).unwrap(), Some(wire.len()));
+}
+
 #[test]
 fn deep_nesting_is_rejected() {
     let deep = b"*1\r\n".repeat(200);
@@ -729,14 +750,14 @@ fn arb_resp_noise() -> impl Strategy<Value = Vec<u8>> {
 
 /// A mutation of a byte string.
 #[derive(Debug, Clone)]
-enum Mutation {
+pub(crate) enum Mutation {
     Set(usize, u8),
     Insert(usize, u8),
     Remove(usize),
     Truncate(usize),
 }
 
-fn arb_mutations() -> impl Strategy<Value = Vec<Mutation>> {
+pub(crate) fn arb_mutations() -> impl Strategy<Value = Vec<Mutation>> {
     let m = prop_oneof![
         (any::<usize>(), any::<u8>()).prop_map(|(i, c)| Mutation::Set(i, c)),
         (
@@ -751,7 +772,7 @@ fn arb_mutations() -> impl Strategy<Value = Vec<Mutation>> {
     prop::collection::vec(m, 1..4)
 }
 
-fn mutate(mut wire: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
+pub(crate) fn mutate(mut wire: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
     for m in mutations {
         let len = wire.len();
         match *m {
@@ -770,8 +791,14 @@ fn mutate(mut wire: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
 /// Runs every entry point on arbitrary input; checks only that nothing panics and that the
 /// scanner and the decoder agree on complete frames.
 fn exercise(wire: &[u8]) {
-    let whole = scanner().scan(wire);
-    let mut s = scanner();
+    exercise_with(wire, &Limits::default());
+}
+
+/// [`exercise`] with the scanner and the decoder under `limits`. Returns the decoded value of
+/// the first complete frame, when there is one.
+fn exercise_with(wire: &[u8], limits: &Limits) -> Option<Value> {
+    let whole = FrameScanner::new(*limits).scan(wire);
+    let mut s = FrameScanner::new(*limits);
     let mut bytewise = Ok(None);
     for i in 0..=wire.len() {
         bytewise = s.scan(&wire[..i]);
@@ -785,23 +812,28 @@ fn exercise(wire: &[u8]) {
         (Err(_), Err(_)) => {}
         (a, b) => panic!("whole {a:?} vs bytewise {b:?} on {wire:?}"),
     }
-    let decoded = decode(&Bytes::copy_from_slice(wire));
+    let decoded = decode_with_limits(&Bytes::copy_from_slice(wire), limits);
+    let _ = is_push(wire);
     match whole {
         Ok(Some(n)) => {
             let frame = Bytes::copy_from_slice(&wire[..n]);
-            let v = match decode(&frame) {
+            let v = match decode_with_limits(&frame, limits) {
                 Ok(v) => v,
                 Err(e) => panic!("scanner accepted what decode rejects: {wire:?} {e}"),
             };
             assert_eq!(is_push(&frame), is_push_value(&v));
             assert_eq!(decoded.is_ok(), n == wire.len());
+            Some(v)
         }
-        _ => assert!(
-            decoded.is_err(),
-            "decode accepted what the scanner does not: {wire:?}"
-        ),
+        _ => {
+            // (`max_reply_len` is the scanner's alone: the decoder is given delimited frames.)
+            assert!(
+                decoded.is_err() || wire.len() > limits.max_reply_len(),
+                "decode accepted what the scanner does not: {wire:?}"
+            );
+            None
+        }
     }
-    let _ = is_push(wire);
 }
 
 fn is_push_value(v: &Value) -> bool {
@@ -912,3 +944,6 @@ proptest! {
         exercise(&mutate(encoded(&v), &mutations));
     }
 }
+
+mod fuzz;
+pub(crate) use fuzz::fuzz_config;
