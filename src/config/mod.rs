@@ -3,7 +3,7 @@
 //!
 //! Owns: [`Config`] and its [`ConfigBuilder`], the server address [`Addr`], the TLS settings
 //! [`TlsConfig`] (in `tls.rs`), validation of all of them, parsing of `redis://`, `rediss://`
-//! and `unix://` URLs (in `url.rs`, with a small percent-decoder; no URL crate), and every
+//! and `unix://` URLs (in `url.rs`, with the `url` crate), and every
 //! default and connection-level timing, named below. (The multiplexer's own timings live in
 //! `crate::pipe`; the protocol limits' defaults live with [`Limits`].)
 //!
