@@ -13,6 +13,7 @@
 //! | [`Proxy::set_delay`]         | server→client: sleep between two chunks                    |
 //! | [`Proxy::stall`]             | both directions: stop forwarding; bytes are held           |
 //! | [`Proxy::cut_after`]         | close both sides after `n` more server→client bytes        |
+//! | [`Proxy::cut_upstream_after`]| close both sides after `n` more client→server bytes        |
 //! | [`Proxy::kill_all`]          | close every current connection now                         |
 //! | [`Proxy::refuse`]            | accept new connections and close them at once              |
 //! | [`Proxy::connections`]       | how many connections were accepted so far                  |
@@ -57,6 +58,8 @@ struct Shared {
     stalled: AtomicBool,
     /// Server→client bytes still allowed before the connection is cut; `None` = no cut armed.
     cut: Mutex<Option<usize>>,
+    /// The same for client→server bytes.
+    cut_up: Mutex<Option<usize>>,
     /// New connections are closed as soon as they are accepted.
     refuse: AtomicBool,
     /// Connections accepted so far (refused ones included).
@@ -117,6 +120,7 @@ impl Proxy {
             delay_nanos: AtomicU64::new(0),
             stalled: AtomicBool::new(false),
             cut: Mutex::new(None),
+            cut_up: Mutex::new(None),
             refuse: AtomicBool::new(false),
             accepted: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
@@ -182,6 +186,12 @@ impl Proxy {
     /// the next connection that has a byte to deliver to its client, before that byte.
     pub fn cut_after(&self, n_bytes_server_to_client: Option<usize>) {
         *lock(&self.shared.cut) = n_bytes_server_to_client;
+    }
+
+    /// [`Proxy::cut_after`] for the other direction: after `n` more client→server bytes the
+    /// connection that carried the last of them is closed (a request cut mid-frame).
+    pub fn cut_upstream_after(&self, n_bytes_client_to_server: Option<usize>) {
+        *lock(&self.shared.cut_up) = n_bytes_client_to_server;
     }
 
     /// Closes every current connection now (`shutdown` of both directions on both the client
@@ -327,8 +337,16 @@ impl Shared {
         Duration::from_nanos(self.delay_nanos.load(Ordering::SeqCst))
     }
 
-    fn cut_allows(&self, want: usize) -> Cut {
-        let mut cut = lock(&self.cut);
+    fn cut_of(&self, to_client: bool) -> &Mutex<Option<usize>> {
+        if to_client {
+            &self.cut
+        } else {
+            &self.cut_up
+        }
+    }
+
+    fn cut_allows(&self, to_client: bool, want: usize) -> Cut {
+        let mut cut = lock(self.cut_of(to_client));
         match *cut {
             None => Cut::Allow(want),
             Some(0) => {
@@ -341,8 +359,8 @@ impl Shared {
 
     /// Counts `sent` bytes against the cut; true when that spent the budget (the caller then
     /// closes its connection).
-    fn cut_spent(&self, sent: usize) -> bool {
-        let mut cut = lock(&self.cut);
+    fn cut_spent(&self, to_client: bool, sent: usize) -> bool {
+        let mut cut = lock(self.cut_of(to_client));
         match *cut {
             Some(left) if left <= sent => {
                 *cut = None;
@@ -392,19 +410,19 @@ fn pump(shared: &Shared, link: &Link, mut from: &TcpStream, mut to: &TcpStream, 
         if to_client {
             n = n.min(shared.chunk_size(turn));
             turn = turn.wrapping_add(1);
-            match shared.cut_allows(n) {
-                Cut::Allow(k) => n = k,
-                Cut::Now => return,
-            }
+        }
+        match shared.cut_allows(to_client, n) {
+            Cut::Allow(k) => n = k,
+            Cut::Now => return,
         }
         match to.write(&buf[start..start + n]) {
             Ok(0) => return,
             Ok(k) => {
                 start += k;
+                if shared.cut_spent(to_client, k) {
+                    return;
+                }
                 if to_client {
-                    if shared.cut_spent(k) {
-                        return;
-                    }
                     let d = shared.delay();
                     if !d.is_zero() {
                         thread::sleep(d);

@@ -20,6 +20,7 @@ mod pubsub;
 mod script;
 mod sentinel_client;
 mod session;
+mod soak;
 mod streams_consumer;
 mod tls_pem;
 mod transaction;
