@@ -43,6 +43,11 @@ fn node_config(password: Option<&str>) -> Config {
 }
 
 fn sentinel_for(group: &SentinelGroup, password: Option<&str>) -> Sentinel {
+    sentinel_with(group, password, node_config(password))
+}
+
+/// [`sentinel_for`] with `nodes` as the configuration of the data nodes.
+fn sentinel_with(group: &SentinelGroup, password: Option<&str>, nodes: Config) -> Sentinel {
     let addrs = group
         .sentinel_ports()
         .into_iter()
@@ -61,7 +66,7 @@ fn sentinel_for(group: &SentinelGroup, password: Option<&str>) -> Sentinel {
         SentinelConfig::builder()
             .sentinels(addrs)
             .sentinel_config(sentinel_config)
-            .node_config(node_config(password))
+            .node_config(nodes)
             .build()
             .unwrap(),
     )
@@ -725,5 +730,73 @@ fn without_hello_the_role_comes_from_role() {
         let sent: Vec<String> = node.commands().iter().map(|c| c.name()).collect();
         assert!(sent.contains(&"ROLE".to_owned()), "{sent:?}");
         node.assert_no_mismatch();
+    }
+}
+
+/// A caching primary client across a `SENTINEL FAILOVER`: its shared connection and its
+/// invalidation connection both move to the new primary (the old invalidation connection,
+/// still alive on the old primary, is not the redirect target of a connection to the new
+/// one), nothing cached before is served after, and the new primary's invalidations arrive.
+#[test]
+fn a_caching_primary_client_follows_a_failover_with_its_invalidations() {
+    let group = SentinelGroup::start("cached", 1, 3);
+    let caching = node_config(None)
+        .to_builder()
+        .cache(coredis::CacheConfig::default())
+        .build()
+        .unwrap();
+    let r = sentinel_with(&group, None, caching)
+        .primary_for("cached")
+        .unwrap();
+    let writer = sentinel_for(&group, None).primary_for("cached").unwrap();
+    let stats = |r: &Redis| r.cache_stats().expect("caching is on");
+    writer.set("k", "v1").unwrap();
+    assert_eq!(r.get::<String>("k").unwrap(), "v1");
+    assert_eq!(r.get::<String>("k").unwrap(), "v1");
+    assert_eq!(stats(&r).hits, 1);
+    let old = group.primary();
+    wait_replicated(&group, old);
+
+    let new = group.failover();
+    assert_ne!(new, old);
+    let port = group.servers()[new].port();
+    wait_for_port(&r, port);
+    wait_for_port(&writer, port);
+    // Until a write, the new primary holds the replicated "v1".
+    let deadline = Instant::now() + RESUME_BOUND;
+    for (i, v) in ["v2", "v3", "v4"].into_iter().enumerate() {
+        writer.set("k", v).unwrap();
+        loop {
+            if r.get::<String>("k").ok().as_deref() == Some(v) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "write {i} ({v}) not seen by the caching client"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // And cached again: the invalidation connection is on the new primary.
+        let hits = stats(&r).hits;
+        loop {
+            let _ = r.get::<String>("k");
+            if stats(&r).hits > hits {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "reads not cached after the failover"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    // No connection of the client is left on the old primary, the invalidation one included.
+    let deadline = Instant::now() + DEADLINE;
+    while our_connections(&group, old) > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the caching client is still connected to the old primary"
+        );
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
