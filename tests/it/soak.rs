@@ -112,10 +112,57 @@ fn peak_memory_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// What a worker knows of its own key on the caching client: the values it may hold (the
+/// last acknowledged write, and every write since whose reply was lost: it may have run).
+/// Whether value `a` was written by this thread before value `b` (both are `t:n:…`).
+fn own_before(a: &str, b: &str) -> bool {
+    let n = |v: &str| v.split(':').nth(1).and_then(|n| n.parse::<u64>().ok());
+    matches!((n(a), n(b)), (Some(x), Some(y)) if x < y)
+}
+
+#[derive(Default)]
+struct Own {
+    possible: Vec<String>,
+}
+
 /// One round of one worker: a mix of every way of sending, each reply checked.
-fn round(r: &Redis, t: usize, n: u64, rng: &mut Rng, tally: &Tally) {
+fn round(r: &Redis, cached: &Redis, own: &mut Own, t: usize, n: u64, rng: &mut Rng, tally: &Tally) {
     let tag = |i: u64| format!("{t}:{n}:{i}:\r\n$3\r\n");
-    match rng.below(6) {
+    match rng.below(7) {
+        6 => {
+            // The caching client: this thread's own key, written then read back (from the
+            // cache or not); the read may only return a value this thread may have written.
+            let key = format!("soak:cached:{t}");
+            let want = tag(0);
+            match tally.timed("cached SET", BOUND, || cached.set(&key, &want)) {
+                Ok(()) => own.possible = vec![want.clone()],
+                Err(e) => {
+                    own.possible.push(want.clone());
+                    tally.error(&e);
+                }
+            }
+            for _ in 0..3 {
+                match tally.timed("cached GET", BOUND, || cached.get::<Option<String>>(&key)) {
+                    Ok(got) => {
+                        tally.checked.fetch_add(1, Ordering::Relaxed);
+                        // Nothing yet (a restarted server) or one of ours.
+                        let ok = match &got {
+                            None => true,
+                            Some(g) => own.possible.contains(g),
+                        };
+                        if !ok {
+                            tally.misrouted.fetch_add(1, Ordering::Relaxed);
+                            eprintln!("STALE or MISROUTED cached GET {key}: {got:?}");
+                        }
+                        if let Some(g) = got {
+                            // What the server holds now: older candidates are gone.
+                            own.possible.retain(|p| *p == g || !own_before(p, &g));
+                        }
+                    }
+                    Err(e) => tally.error(&e),
+                }
+            }
+        }
         0 => {
             let want = tag(0);
             match tally.timed("ECHO", BOUND, || r.echo::<String>(&want)) {
@@ -276,21 +323,30 @@ fn soak_under_random_faults_never_misroutes_or_hangs() {
         .max_dedicated_connections(16)
         .build()
         .unwrap();
-    let r = Redis::new(config).unwrap();
+    let r = Redis::new(config.clone()).unwrap();
+    let cached = Redis::new(
+        config
+            .to_builder()
+            .cache(coredis::CacheConfig::default())
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
     let sub = r.pubsub().unwrap();
     sub.subscribe("soak").unwrap();
     let tally = Tally::default();
     let stop = AtomicBool::new(false);
     let started = Instant::now();
     std::thread::scope(|s| {
-        let (r, tally, stop, sub) = (&r, &tally, &stop, &sub);
+        let (r, cached, tally, stop, sub) = (&r, &cached, &tally, &stop, &sub);
         for t in 0..THREADS {
             s.spawn(move || {
                 let mut rng = Rng(0x2545_f491_4f6c_dd1d ^ ((t as u64 + 1) << 32));
+                let mut own = Own::default();
                 let mut n = 0;
                 while !stop.load(Ordering::Relaxed) {
                     n += 1;
-                    round(r, t, n, &mut rng, tally);
+                    round(r, cached, &mut own, t, n, &mut rng, tally);
                 }
             });
         }
@@ -358,7 +414,8 @@ fn soak_under_random_faults_never_misroutes_or_hangs() {
     let report = format!(
         "soak: {:.0} s, {THREADS} threads, RESP{}: {} calls, {} replies checked, {} published, \
          {} received; faults {faults:?}; errors by kind {errors:?}; misrouted {}; late {} \
-         (bound {BOUND:?} + margin {MARGIN:?}, worst call {:?}); peak memory {} MiB",
+         (bound {BOUND:?} + margin {MARGIN:?}, worst call {:?}); peak memory {} MiB; cache \
+         {:?}",
         started.elapsed().as_secs_f64(),
         crate::util::protocol(),
         tally.done.load(Ordering::Relaxed),
@@ -369,6 +426,7 @@ fn soak_under_random_faults_never_misroutes_or_hangs() {
         tally.late.load(Ordering::Relaxed),
         *tally.worst.lock().unwrap(),
         peak_memory_kib() / 1024,
+        cached.cache_stats(),
     );
     eprintln!("{report}");
     assert_eq!(tally.misrouted.load(Ordering::Relaxed), 0, "{report}");
