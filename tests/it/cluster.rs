@@ -929,3 +929,148 @@ fn sharded_pubsub_follows_a_resharded_slot() {
     let to_addr: Addr = cluster.addrs()[to].parse().unwrap();
     assert_eq!(sub.shard_channels(), [(channel.into(), to_addr)]);
 }
+
+/// A primary black-holed for clients (its port behind the fault proxy, the proxy stalled; the
+/// cluster bus untouched, so no failover): commands for its slots fail with `Timeout` by
+/// their deadline, commands for the other primaries go on meanwhile, and its slots work
+/// again once the hole ends. No call takes longer than its timeout plus a margin.
+#[test]
+fn a_black_holed_primary_times_out_its_own_commands_only() {
+    use coredis_test_support::proxy::Proxy;
+    if server_major_minor() < (7, 0) {
+        skip(
+            "cluster::a_black_holed_primary_times_out_its_own_commands_only",
+            "a cluster-announce-port set at run time is announced from Redis 7.0",
+        );
+        return;
+    }
+    let cluster = Cluster::start(3, 0);
+    // A hash tag per primary: the black-holed one and the two others (found before the
+    // node's announced port changes: the harness knows nodes by their own ports).
+    let mut found: BTreeMap<usize, String> = BTreeMap::new();
+    for i in 0.. {
+        let tag = format!("{{t{i}}}");
+        found
+            .entry(cluster.key_owner(tag.as_bytes()))
+            .or_insert(tag);
+        if found.len() == cluster.len() {
+            break;
+        }
+    }
+    let tags: Vec<(usize, String)> = found.into_iter().collect();
+    // Node 0 announces a proxy in front of it: clients reach it through the proxy only.
+    let hole = 0;
+    let proxy = Proxy::start(&format!("127.0.0.1:{}", cluster.node(hole).port()));
+    let port = proxy.port().to_string();
+    let set = cluster.command(hole, &["CONFIG", "SET", "cluster-announce-port", &port]);
+    if set != "OK" {
+        skip(
+            "cluster::a_black_holed_primary_times_out_its_own_commands_only",
+            &format!("cluster-announce-port cannot be changed at run time here ({set})"),
+        );
+        return;
+    }
+    // Every node announces the proxy's port for it (gossip).
+    let deadline = Instant::now() + DEADLINE;
+    while !(0..cluster.len()).all(|i| {
+        cluster
+            .command(i, &["CLUSTER", "NODES"])
+            .contains(&format!(":{port}@"))
+    }) {
+        assert!(Instant::now() < deadline, "the new port was not gossiped");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let timeout = Duration::from_secs(1);
+    let margin = Duration::from_secs(3);
+    let others: Vec<Addr> = (0..cluster.len())
+        .filter(|&i| i != hole)
+        .map(|i| Addr::tcp("127.0.0.1", cluster.node(i).port()))
+        .collect();
+    let c = RedisCluster::new(
+        ClusterConfig::builder()
+            .nodes(others)
+            .node_config(
+                Config::builder()
+                    .protocol_version(protocol())
+                    .response_timeout(timeout)
+                    .connect_timeout(timeout)
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    for (_, tag) in &tags {
+        c.set(format!("{tag}:warm"), 1).unwrap();
+    }
+
+    let holed = AtomicBool::new(false);
+    let stop = AtomicBool::new(false);
+    // Per node: calls that succeeded while the hole was open, timeouts, other errors, late.
+    let results: Vec<(usize, [usize; 4])> = std::thread::scope(|s| {
+        let workers: Vec<_> = tags
+            .iter()
+            .map(|(node, tag)| {
+                let (c, holed, stop) = (&c, &holed, &stop);
+                s.spawn(move || {
+                    let mut counts = [0usize; 4];
+                    let mut n = 0u64;
+                    while !stop.load(Ordering::SeqCst) {
+                        n += 1;
+                        let during = holed.load(Ordering::SeqCst);
+                        let start = Instant::now();
+                        let r = c.set(format!("{tag}:{n}"), n);
+                        let took = start.elapsed();
+                        if took > timeout + margin {
+                            counts[3] += 1;
+                            eprintln!("LATE: node {node}: {took:?}");
+                        }
+                        match r {
+                            Ok(()) if during => counts[0] += 1,
+                            Ok(()) => {}
+                            Err(e) if e.kind() == ErrorKind::Timeout => counts[1] += 1,
+                            Err(_) => counts[2] += 1,
+                        }
+                    }
+                    (*node, counts)
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(300));
+        proxy.stall(true);
+        holed.store(true, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_secs(4));
+        holed.store(false, Ordering::SeqCst);
+        proxy.stall(false);
+        std::thread::sleep(Duration::from_millis(300));
+        stop.store(true, Ordering::SeqCst);
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    eprintln!(
+        "cluster: black hole results per node [ok during, timeouts, errors, late]: {results:?}"
+    );
+    for (node, [ok_during, timeouts, _errors, late]) in &results {
+        assert_eq!(*late, 0, "node {node}: calls past their timeout + margin");
+        if *node == hole {
+            assert!(*timeouts >= 1, "node {node}: no timeout while black-holed");
+        } else {
+            assert!(
+                *ok_during >= 10,
+                "node {node}: only {ok_during} writes went through while another node was \
+                 black-holed"
+            );
+        }
+    }
+    // The hole is over: the node's slots work again.
+    let deadline = Instant::now() + DEADLINE;
+    let tag = &tags[hole].1;
+    loop {
+        match c.set(format!("{tag}:after"), 1) {
+            Ok(()) => break,
+            Err(e) => assert!(Instant::now() < deadline, "no recovery: {e:#}"),
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(c.get::<i64>(format!("{tag}:after")).unwrap(), 1);
+}
