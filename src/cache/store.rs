@@ -37,14 +37,24 @@ pub(crate) struct Token {
 /// that pipe's requests.
 pub(crate) type Sent = (usize, u64);
 
+/// The later of `newest` and `sent` on the same pipe; `sent` for another pipe (a cluster
+/// key's node changed: the newer connection wins).
+fn later(newest: Option<Sent>, sent: Sent) -> Sent {
+    match newest {
+        Some(n) if n.0 == sent.0 && n.1 > sent.1 => n,
+        _ => sent,
+    }
+}
+
 /// The reads in flight on one key.
 struct Pending {
     readers: usize,
     /// The epoch of the last invalidation of the key while reads were in flight.
     invalidated_at: u64,
-    /// The latest-sent read of the key stored while reads were in flight: an earlier-sent
-    /// read finishing after it (its thread was slower) holds an older value and stores
-    /// nothing, so no reader sees a key go back in time.
+    /// The latest-sent read of the key that finished (stored or not: its caller saw its
+    /// value) while reads were in flight, or the latest write fence: an earlier-sent read
+    /// finishing after it (its thread was slower) holds an older value and stores nothing, so
+    /// no reader sees a key go back in time.
     newest: Option<Sent>,
 }
 
@@ -126,20 +136,25 @@ impl Store {
         keys: Keys,
         frame: Option<(Bytes, Sent)>,
     ) -> (bool, Removed) {
-        let mut fresh = self.cleared_at <= token.epoch;
+        // Invalidated (or cleared) since the read began.
+        let mut invalidated = self.cleared_at > token.epoch;
+        // A read of one of its keys sent after it finished first (or a write fence).
+        let mut overtaken = false;
         let sent = frame.as_ref().map(|(_, s)| *s);
         for k in &keys {
             if let Some(p) = self.pending.get(k) {
-                fresh &= p.invalidated_at <= token.epoch;
+                invalidated |= p.invalidated_at > token.epoch;
                 if let (Some((pipe, seq)), Some((newest_pipe, newest_seq))) = (sent, p.newest) {
-                    fresh &= pipe != newest_pipe || seq > newest_seq;
+                    overtaken |= pipe == newest_pipe && seq <= newest_seq;
                 }
             }
         }
         for k in &keys {
             if let Some(p) = self.pending.get_mut(k) {
-                if fresh && frame.is_some() {
-                    p.newest = sent;
+                // Its caller has this value now, stored or not (a read refused because of an
+                // invalidation still returned it): no read sent before it may store after it.
+                if let Some(s) = sent {
+                    p.newest = Some(later(p.newest, s));
                 }
                 p.readers = p.readers.saturating_sub(1);
                 if p.readers == 0 {
@@ -148,7 +163,20 @@ impl Store {
             }
         }
         match frame {
-            Some((frame, _)) if fresh => self.insert(request, keys, frame),
+            Some((frame, _)) if !invalidated && !overtaken => self.insert(request, keys, frame),
+            Some(_) if invalidated => {
+                // Refused, yet its caller has a value at least as new as any entry of these
+                // keys stored meanwhile by a read sent before it (one that began after the
+                // invalidation that refused this one): those entries go too.
+                for k in &keys {
+                    if let Some(requests) = self.by_key.remove(k) {
+                        for r in requests {
+                            self.remove_entry(&r);
+                        }
+                    }
+                }
+                (false, Removed::default())
+            }
             _ => (false, Removed::default()),
         }
     }
@@ -224,10 +252,7 @@ impl Store {
     /// sent before that store nothing.
     pub(crate) fn fence(&mut self, key: &[u8], sent: Sent) {
         if let Some(p) = self.pending.get_mut(key) {
-            p.newest = match p.newest {
-                Some(n) if n.0 == sent.0 && n.1 > sent.1 => Some(n),
-                _ => Some(sent),
-            };
+            p.newest = Some(later(p.newest, sent));
         }
         if let Some(requests) = self.by_key.remove(key) {
             for r in requests {
@@ -421,6 +446,64 @@ mod tests {
                 Some((Bytes::new(), (7, 3)))
             )
             .0
+        );
+    }
+
+    #[test]
+    fn a_read_refused_for_an_invalidation_still_blocks_older_reads() {
+        // `late` began before an invalidation and was sent after `early`, which began after
+        // it: `late` is refused (stale token), but its caller saw the newer value, so `early`,
+        // sent before it, must not store its older one.
+        let mut s = Store::new(1 << 20, 100);
+        let late = s.begin(&keys(&["a"]));
+        s.invalidate(b"a");
+        let early = s.begin(&keys(&["a"]));
+        let (stored, _) = s.finish(
+            late,
+            Bytes::from_static(b"GET a"),
+            keys(&["a"]),
+            Some((Bytes::from_static(b"new"), (7, 2))),
+        );
+        assert!(!stored);
+        let (stored, _) = s.finish(
+            early,
+            Bytes::from_static(b"GET a"),
+            keys(&["a"]),
+            Some((Bytes::from_static(b"old"), (7, 1))),
+        );
+        assert!(
+            !stored,
+            "an older value stored after a newer one was returned"
+        );
+        assert!(s.get(b"GET a").is_none());
+    }
+
+    #[test]
+    fn a_refused_read_drops_an_older_entry_stored_meanwhile() {
+        // `v` began before an invalidation and was sent after `u`, which began after it and
+        // stored its (older) value first; `v` is refused, and its caller saw the newer value:
+        // `u`'s entry must not be served after that.
+        let mut s = Store::new(1 << 20, 100);
+        let v = s.begin(&keys(&["a"]));
+        s.invalidate(b"a");
+        let u = s.begin(&keys(&["a"]));
+        let (stored, _) = s.finish(
+            u,
+            Bytes::from_static(b"GET a"),
+            keys(&["a"]),
+            Some((Bytes::from_static(b"old"), (7, 1))),
+        );
+        assert!(stored);
+        let (stored, _) = s.finish(
+            v,
+            Bytes::from_static(b"GET a"),
+            keys(&["a"]),
+            Some((Bytes::from_static(b"new"), (7, 2))),
+        );
+        assert!(!stored);
+        assert!(
+            s.get(b"GET a").is_none(),
+            "the older entry outlived a newer read"
         );
     }
 }
