@@ -552,9 +552,10 @@ impl Subscriber {
         let result = self.wait(deadline, kind.subscribe(), refusals, done);
         if result
             .as_ref()
-            .is_err_and(|e| e.kind() == ErrorKind::Server)
+            .is_err_and(|e| matches!(e.kind(), ErrorKind::Server | ErrorKind::Permission))
         {
-            // Refused: not wanted any more (the next connection would be refused too).
+            // Refused (a channel the ACL user may not use is `ErrorKind::Permission`): not
+            // wanted any more (the next connection would be refused too).
             let mut subs = self.inner.subs.lock();
             for k in &keys {
                 if subs.active.get(&(kind, k.clone())) == Some(&false) {
