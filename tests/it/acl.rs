@@ -216,55 +216,120 @@ fn acl_wrong_user_or_password_is_an_auth_error_and_a_refused_select_a_permission
     }
 }
 
+/// After the password changed on the server and the connection was killed: calls on `r`
+/// fail with the connection on the way, then at once with the reconnection's `Auth` error
+/// (never after their timeout: `r` has one of 20 s), through handles and pipelines too.
+fn assert_auth_errors_after_the_change(r: &Redis, key: &str, what: &str) {
+    let started = Instant::now();
+    let auth = loop {
+        let call = Instant::now();
+        match r.get::<Option<String>>(key) {
+            Err(e) if e.kind() == ErrorKind::Auth => break e,
+            Err(e) => assert!(e.is_connection_error(), "{what}: {e:#}"),
+            Ok(v) => panic!("{what}: a call worked with the old password: {v:?}"),
+        }
+        assert!(call.elapsed() < Duration::from_secs(10), "{what}");
+        assert!(started.elapsed() < PATIENCE, "{what}: no Auth error");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(auth.code(), Some("WRONGPASS"), "{what}: {auth:#}");
+    let call = Instant::now();
+    let e = r.incr(key).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Auth, "{what}: {e:#}");
+    let e = r.deferred().incr(key).wait().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Auth, "{what} handle: {e:#}");
+    let pipe = r.pipeline();
+    let _ = pipe.incr(key);
+    let _ = pipe.get::<Option<String>>(key);
+    let failed = match pipe.exec() {
+        Err(e) => vec![e],
+        Ok(replies) => replies
+            .values()
+            .into_iter()
+            .filter_map(|v| v.err())
+            .collect(),
+    };
+    assert!(
+        !failed.is_empty(),
+        "{what}: a pipeline worked with the old password"
+    );
+    for e in failed {
+        assert_eq!(e.kind(), ErrorKind::Auth, "{what} pipeline: {e:#}");
+    }
+    assert!(
+        call.elapsed() < Duration::from_secs(10),
+        "{what}: waited {:?} for a known refusal",
+        call.elapsed()
+    );
+}
+
+/// Waits until `r` works again (the password given back); every failure meanwhile is `Auth`.
+fn assert_recovers(r: &Redis, key: &str, what: &str) {
+    let started = Instant::now();
+    loop {
+        match r.get::<Option<String>>(key) {
+            Ok(v) => break assert_eq!(v.as_deref(), Some("v"), "{what}"),
+            Err(e) => {
+                assert_eq!(e.kind(), ErrorKind::Auth, "{what}: {e:#}");
+                assert!(started.elapsed() < PATIENCE, "{what}: no recovery: {e:#}");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+}
+
 #[test]
 fn acl_a_password_changed_on_the_server_fails_calls_with_auth_errors_not_timeouts() {
+    // An ACL user's password (ACL SETUSER).
     let server = acl_server();
     for p in [3u8, 2] {
         assert_eq!(server.command(&["ACL", "SETUSER", "app", ">apppw"]), "OK");
-        // A long response timeout: a call that waits for it cannot pass for a quick failure.
         let r = Redis::from_url(&url_as(&server, "app", "apppw", p, "timeout=20")).unwrap();
         r.set("app:k", "v").unwrap();
         let changed = ["ACL", "SETUSER", "app", "resetpass", ">changed"];
         assert_eq!(server.command(&changed), "OK");
         assert_eq!(server.command(&["CLIENT", "KILL", "USER", "app"]), "1");
-        // The calls on the way may fail as the connection is lost; then every call fails
-        // with the refusal of the last reconnection, long before its timeout.
-        let started = Instant::now();
-        let auth = loop {
-            let call = Instant::now();
-            match r.get::<Option<String>>("app:k") {
-                Err(e) if e.kind() == ErrorKind::Auth => break e,
-                Err(e) => assert!(e.is_connection_error(), "RESP{p}: {e:#}"),
-                Ok(v) => panic!("RESP{p}: a call worked with the old password: {v:?}"),
-            }
-            assert!(call.elapsed() < Duration::from_secs(10), "RESP{p}");
-            assert!(started.elapsed() < PATIENCE, "RESP{p}: no Auth error");
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        assert_eq!(auth.code(), Some("WRONGPASS"), "RESP{p}: {auth:#}");
-        for _ in 0..3 {
-            let call = Instant::now();
-            let e = r.incr("app:n").unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::Auth, "RESP{p}: {e:#}");
-            assert!(
-                call.elapsed() < Duration::from_secs(10),
-                "RESP{p}: waited {:?} for a known refusal",
-                call.elapsed()
-            );
-        }
-        // The password given back: the client recovers by itself.
+        assert_auth_errors_after_the_change(&r, "app:k", &format!("RESP{p} ACL user"));
         assert_eq!(server.command(&["ACL", "SETUSER", "app", ">apppw"]), "OK");
-        let started = Instant::now();
-        loop {
-            match r.get::<Option<String>>("app:k") {
-                Ok(v) => break assert_eq!(v.as_deref(), Some("v")),
-                Err(e) => {
-                    assert_eq!(e.kind(), ErrorKind::Auth, "RESP{p}: {e:#}");
-                    assert!(started.elapsed() < PATIENCE, "RESP{p}: no recovery: {e:#}");
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-            }
-        }
+        assert_recovers(&r, "app:k", &format!("RESP{p} ACL user"));
+    }
+
+    // The default user's (CONFIG SET requirepass), both protocols at once.
+    let server = Server::start();
+    assert_eq!(
+        server.command(&["CONFIG", "SET", "requirepass", "first"]),
+        "OK"
+    );
+    let clients: Vec<(u8, Redis)> = [3u8, 2]
+        .into_iter()
+        .map(|p| {
+            let url = format!(
+                "redis://:first@127.0.0.1:{}?protocol={p}&timeout=20",
+                server.port()
+            );
+            (p, Redis::from_url(&url).unwrap())
+        })
+        .collect();
+    for (p, r) in &clients {
+        r.set(format!("k{p}"), "v").unwrap();
+    }
+    let replies = server.raw_commands(&[
+        &["AUTH", "first"],
+        &["CONFIG", "SET", "requirepass", "second"],
+        &["CLIENT", "KILL", "TYPE", "normal"],
+    ]);
+    assert_eq!(replies[1], "OK", "{replies:?}");
+    assert_eq!(replies[2], "2", "{replies:?}");
+    for (p, r) in &clients {
+        assert_auth_errors_after_the_change(r, &format!("k{p}"), &format!("RESP{p} requirepass"));
+    }
+    let replies = server.raw_commands(&[
+        &["AUTH", "second"],
+        &["CONFIG", "SET", "requirepass", "first"],
+    ]);
+    assert_eq!(replies[1], "OK", "{replies:?}");
+    for (p, r) in &clients {
+        assert_recovers(r, &format!("k{p}"), &format!("RESP{p} requirepass"));
     }
 }
 
