@@ -263,6 +263,27 @@ fn assert_auth_errors_after_the_change(r: &Redis, key: &str, what: &str) {
     );
 }
 
+/// Pings `sub` until it fails with the `Auth` error of its reconnection (each call long
+/// before the 20 s timeout), and returns that error.
+fn subscriber_auth_error(sub: &coredis::Subscriber, what: &str) -> Error {
+    let started = Instant::now();
+    loop {
+        let call = Instant::now();
+        match sub.ping() {
+            Err(e) if e.kind() == ErrorKind::Auth => return e,
+            Err(e) => assert!(e.is_timeout() || e.is_connection_error(), "{what}: {e:#}"),
+            Ok(()) => {}
+        }
+        assert!(
+            call.elapsed() < Duration::from_secs(10),
+            "{what}: {:?}",
+            call.elapsed()
+        );
+        assert!(started.elapsed() < PATIENCE, "{what}: no Auth error");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Waits until `r` works again (the password given back); every failure meanwhile is `Auth`.
 fn assert_recovers(r: &Redis, key: &str, what: &str) {
     let started = Instant::now();
@@ -286,12 +307,34 @@ fn acl_a_password_changed_on_the_server_fails_calls_with_auth_errors_not_timeout
         assert_eq!(server.command(&["ACL", "SETUSER", "app", ">apppw"]), "OK");
         let r = Redis::from_url(&url_as(&server, "app", "apppw", p, "timeout=20")).unwrap();
         r.set("app:k", "v").unwrap();
+        let sub = r.pubsub().unwrap();
+        sub.subscribe("news").unwrap();
         let changed = ["ACL", "SETUSER", "app", "resetpass", ">changed"];
         assert_eq!(server.command(&changed), "OK");
-        assert_eq!(server.command(&["CLIENT", "KILL", "USER", "app"]), "1");
+        assert_eq!(server.command(&["CLIENT", "KILL", "USER", "app"]), "2");
         assert_auth_errors_after_the_change(&r, "app:k", &format!("RESP{p} ACL user"));
+        // The subscriber's calls fail with its reconnection's refusal too, and its
+        // subscription stays wanted.
+        let e = subscriber_auth_error(&sub, &format!("RESP{p} subscriber"));
+        assert_eq!(e.code(), Some("WRONGPASS"), "{e:#}");
+        let e = sub.subscribe("news").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Auth, "RESP{p}: {e:#}");
+        assert_eq!(sub.subscriptions(), 1, "RESP{p}");
         assert_eq!(server.command(&["ACL", "SETUSER", "app", ">apppw"]), "OK");
         assert_recovers(&r, "app:k", &format!("RESP{p} ACL user"));
+        // The subscriber is back on its channel.
+        let started = Instant::now();
+        loop {
+            r.publish("news", "back").unwrap();
+            if let Some(m) = sub.recv_timeout(Duration::from_millis(200)).unwrap() {
+                break assert_eq!(m.payload::<String>().unwrap(), "back", "RESP{p}");
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "RESP{p}: the subscriber did not recover"
+            );
+        }
+        sub.close();
     }
 
     // The default user's (CONFIG SET requirepass), both protocols at once.
@@ -725,15 +768,17 @@ fn acl_password_scan_nothing_shows_the_password_whatever_fails() {
             std::thread::sleep(Duration::from_millis(50));
         };
         scan.error("reconnect after the change", &auth);
-        // The subscriber's reconnection fails the same way; its events say so.
+        // The subscriber's reconnection fails the same way: its calls fail with it, and its
+        // events say it was disconnected.
+        scan.error(
+            "subscriber",
+            &subscriber_auth_error(&sub, "scan subscriber"),
+        );
         let events = sub.events().expect("events were asked for");
-        let until = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < until {
-            if let Ok(ev) = events.recv_timeout(Duration::from_millis(200)) {
-                scan.text("subscriber event", format!("{ev:?}"));
-                if let coredis::SubscriberEvent::Disconnected(e) = &ev {
-                    scan.error("subscriber", e);
-                }
+        while let Ok(ev) = events.try_recv() {
+            scan.text("subscriber event", format!("{ev:?}"));
+            if let coredis::SubscriberEvent::Disconnected(e) = &ev {
+                scan.error("subscriber", e);
             }
         }
         scan.text("subscriber", format!("{sub:?}"));
