@@ -833,6 +833,16 @@ fn acl_password_scan_nothing_shows_the_password_whatever_fails() {
         capture::lines()
     );
     scan.assert_clean(&[&secret, &admin, &new_password]);
+    let mut by_kind = std::collections::BTreeMap::new();
+    for (_, k) in &scan.failures {
+        *by_kind.entry(format!("{k:?}")).or_insert(0) += 1;
+    }
+    println!(
+        "password scan: {} failures {by_kind:?}, {} texts, {} log lines: no password",
+        scan.failures.len(),
+        scan.texts.len(),
+        capture::lines().len()
+    );
     // Under `cargo test` the other tests share this process: stop capturing for them.
     log::set_max_level(log::LevelFilter::Off);
 }
