@@ -24,10 +24,20 @@ pub enum ErrorKind {
     /// The peer sent bytes that are not valid RESP, or that exceed the configured limits, or a
     /// reply arrived that no request was waiting for.
     Protocol,
-    /// The server answered with an error reply; see [`Error::server_error`].
+    /// The server answered with an error reply; see [`Error::server_error`]. (Refused
+    /// credentials are [`ErrorKind::Auth`] and ACL refusals [`ErrorKind::Permission`]
+    /// instead.)
     Server,
     /// Authentication was refused (wrong password, unknown user, `NOAUTH`).
     Auth,
+    /// The server refused the command because the ACL user may not run it, touch one of its
+    /// keys or use one of its channels (a `NOPERM` reply). Like [`ErrorKind::Server`] it is
+    /// an error reply to this one command: the connection stays usable, and
+    /// [`Error::server_error`] has the reply ([`ServerCode::NoPerm`]). Retrying does not
+    /// help until the user's permissions change.
+    #[doc(alias = "NOPERM")]
+    #[doc(alias = "NoPerm")]
+    Permission,
     /// The client or the connection was closed, or the connection was lost while the request
     /// was in flight, so the request may or may not have been executed.
     Closed,
@@ -52,6 +62,7 @@ impl ErrorKind {
             ErrorKind::Protocol => "protocol error",
             ErrorKind::Server => "server error",
             ErrorKind::Auth => "authentication failed",
+            ErrorKind::Permission => "permission denied",
             ErrorKind::Closed => "connection closed",
             ErrorKind::Type => "unexpected reply type",
             ErrorKind::Config => "invalid configuration",
@@ -167,7 +178,8 @@ pub enum ServerCode {
     Err,
     /// `WRONGTYPE`: the key holds another kind of value.
     WrongType,
-    /// `NOPERM`: the ACL user may not run the command or touch the key.
+    /// `NOPERM`: the ACL user may not run the command, touch the key or use the channel
+    /// (an error of kind [`ErrorKind::Permission`]).
     NoPerm,
     /// `NOAUTH`: authentication is required.
     NoAuth,
@@ -280,10 +292,12 @@ impl Error {
     }
 
     /// An error reply from the server. `NOAUTH` and `WRONGPASS` replies are
-    /// [`ErrorKind::Auth`]; every other code is [`ErrorKind::Server`].
+    /// [`ErrorKind::Auth`], `NOPERM` replies [`ErrorKind::Permission`]; every other code is
+    /// [`ErrorKind::Server`].
     pub fn server(err: ServerError) -> Error {
         let kind = match err.code() {
             "NOAUTH" | "WRONGPASS" => ErrorKind::Auth,
+            "NOPERM" => ErrorKind::Permission,
             _ => ErrorKind::Server,
         };
         let mut e = Error::new(kind, String::new());
@@ -378,8 +392,8 @@ impl Error {
         self.inner.node.as_deref()
     }
 
-    /// The server's error reply, for [`ErrorKind::Server`] (and [`ErrorKind::Auth`] when the
-    /// server said so).
+    /// The server's error reply, for [`ErrorKind::Server`] and [`ErrorKind::Permission`] (and
+    /// [`ErrorKind::Auth`] when the server said so).
     pub fn server_error(&self) -> Option<&ServerError> {
         self.inner.server.as_ref()
     }
@@ -504,6 +518,18 @@ mod tests {
         assert!(s.contains("node 127.0.0.1:6379"), "{s}");
         let a = Error::server(ServerError::from_line("WRONGPASS invalid"));
         assert_eq!(a.kind(), ErrorKind::Auth);
+        let p = Error::server(ServerError::from_line(
+            "NOPERM User app has no permissions to run the 'flushall' command",
+        ))
+        .with_command("FLUSHALL");
+        assert_eq!(p.kind(), ErrorKind::Permission);
+        assert_eq!(p.server_code(), Some(ServerCode::NoPerm));
+        assert!(!p.is_connection_error());
+        assert_eq!(
+            p.to_string(),
+            "permission denied: NOPERM User app has no permissions to run the 'flushall' \
+             command (command FLUSHALL)"
+        );
     }
 
     #[test]

@@ -154,8 +154,9 @@ impl Redis {
     /// costs the server; close it when done.
     ///
     /// # Errors
-    /// Those of connecting (see [`Redis::new`]); the server's refusal (`NOPERM` for an ACL
-    /// user without `+monitor`); [`ErrorKind::Timeout`] when it did not answer within the
+    /// Those of connecting (see [`Redis::new`]); the server's refusal
+    /// ([`ErrorKind::Permission`](crate::ErrorKind::Permission) for an ACL user without
+    /// `+monitor`); [`ErrorKind::Timeout`] when it did not answer within the
     /// response timeout.
     pub fn monitor(&self) -> Result<Monitor> {
         let (tx, rx) = crossbeam_channel::bounded(MONITOR_CAPACITY);

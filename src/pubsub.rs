@@ -186,6 +186,10 @@ struct Subs {
     /// came after its command was written and its own confirmations did not.
     refusals: u64,
     last_refusal: Option<Error>,
+    /// The last reconnection attempt's credentials were refused (the password was changed on
+    /// the server): calls waiting for the server fail with this `ErrorKind::Auth` error at
+    /// once instead of timing out. Cleared by the next connection.
+    refused_credentials: Option<Error>,
 }
 
 impl Subs {
@@ -362,6 +366,8 @@ impl Subscriber {
     /// # Errors
     /// [`ErrorKind::Usage`] for an empty list, [`ErrorKind::Timeout`] when the confirmation did
     /// not come (the subscription stays requested: it is made when the connection is back),
+    /// [`ErrorKind::Auth`] at once while reconnecting is refused the credentials (likewise
+    /// kept), [`ErrorKind::Permission`] for a channel the ACL user may not use (not kept),
     /// [`ErrorKind::Closed`] after [`Subscriber::close`].
     pub fn subscribe(&self, channels: impl ToArgs) -> Result<()> {
         self.add(Kind::Channel, channels, None)
@@ -436,7 +442,8 @@ impl Subscriber {
     /// `PING` on the subscribed connection; returns once the server answered.
     ///
     /// # Errors
-    /// [`ErrorKind::Timeout`] when no answer came within the response timeout.
+    /// [`ErrorKind::Timeout`] when no answer came within the response timeout;
+    /// [`ErrorKind::Auth`] at once while reconnecting is refused the credentials.
     pub fn ping(&self) -> Result<()> {
         let deadline = self.deadline();
         let before = self.inner.subs.lock().pongs;
@@ -445,6 +452,9 @@ impl Subscriber {
             .write(&encode(&Cmd::<Value>::new("PING")), deadline);
         let mut subs = self.inner.subs.lock();
         while sent && subs.pongs == before {
+            if let Some(e) = &subs.refused_credentials {
+                return Err(e.clone());
+            }
             if self
                 .inner
                 .changed
@@ -456,6 +466,8 @@ impl Subscriber {
         }
         if subs.pongs > before {
             Ok(())
+        } else if let Some(e) = &subs.refused_credentials {
+            Err(e.clone())
         } else {
             Err(timeout("PING"))
         }
@@ -552,9 +564,10 @@ impl Subscriber {
         let result = self.wait(deadline, kind.subscribe(), refusals, done);
         if result
             .as_ref()
-            .is_err_and(|e| e.kind() == ErrorKind::Server)
+            .is_err_and(|e| matches!(e.kind(), ErrorKind::Server | ErrorKind::Permission))
         {
-            // Refused: not wanted any more (the next connection would be refused too).
+            // Refused (a channel the ACL user may not use is `ErrorKind::Permission`): not
+            // wanted any more (the next connection would be refused too).
             let mut subs = self.inner.subs.lock();
             for k in &keys {
                 if subs.active.get(&(kind, k.clone())) == Some(&false) {
@@ -615,6 +628,9 @@ impl Subscriber {
         while !done(&subs) {
             if self.inner.closed.load(Ordering::SeqCst) {
                 return Err(closed());
+            }
+            if let Some(e) = &subs.refused_credentials {
+                return Err(e.clone());
             }
             if subs.refusals != refusals {
                 if let Some(e) = &subs.last_refusal {
@@ -837,6 +853,7 @@ impl StreamHandler for Reader {
         let mut out = Vec::new();
         {
             let mut subs = self.inner.subs.lock();
+            subs.refused_credentials = None;
             subs.leaving.clear();
             for kind in [Kind::Channel, Kind::Pattern, Kind::Shard] {
                 // Sharded channels one slot at a time (a cluster refuses SSUBSCRIBE across
@@ -980,6 +997,12 @@ impl StreamHandler for Reader {
             ),
         }
         Ok(())
+    }
+
+    fn on_reconnect_failed(&self, error: &Error) {
+        let refused = (error.kind() == ErrorKind::Auth).then(|| error.clone());
+        self.inner.subs.lock().refused_credentials = refused;
+        self.inner.changed.notify_all();
     }
 
     fn on_disconnect(&self, error: &Error) {

@@ -46,6 +46,9 @@ pub(crate) trait StreamHandler: Send + Sync + 'static {
     }
     /// The connection was lost; it is being re-established.
     fn on_disconnect(&self, error: &Error);
+    /// An attempt to re-establish it failed with `error`; the reader tries again after its
+    /// back-off. (For a subscriber to fail its calls at once when credentials are refused.)
+    fn on_reconnect_failed(&self, _error: &Error) {}
     /// The stream was closed for good.
     fn on_close(&self);
 }
@@ -232,7 +235,10 @@ fn reconnect(shared: &Shared) -> Option<FrameReader> {
             .and_then(|conn| shared.install(conn, true));
         match attempt {
             Ok(r) => return Some(r),
-            Err(e) => log::debug!("coredis: reconnecting a streaming connection failed: {e:#}"),
+            Err(e) => {
+                shared.handler.on_reconnect_failed(&e);
+                log::debug!("coredis: reconnecting a streaming connection failed: {e:#}")
+            }
         }
         let until = Instant::now() + backoff;
         while Instant::now() < until {

@@ -410,8 +410,10 @@ impl Connector for ConfiguredAddr {
 /// handshakes, [`ErrorKind::Config`](crate::ErrorKind::Config) for TLS files that cannot be
 /// read or parsed, [`ErrorKind::Auth`](crate::ErrorKind::Auth) for refused credentials,
 /// [`ErrorKind::Protocol`](crate::ErrorKind::Protocol) for a server without RESP3 when
-/// protocol 3 was asked for, and [`ErrorKind::Server`](crate::ErrorKind::Server) for other
-/// error replies (with the command: `HELLO`, `AUTH`, `CLIENT SETNAME` or `SELECT`).
+/// protocol 3 was asked for, [`ErrorKind::Permission`](crate::ErrorKind::Permission) when
+/// the ACL user may not run a handshake command (`SELECT` needs `+select`), and
+/// [`ErrorKind::Server`](crate::ErrorKind::Server) for other error replies (with the
+/// command: `HELLO`, `AUTH`, `CLIENT SETNAME` or `SELECT`).
 pub(crate) fn connect(config: &Config) -> Result<Connection> {
     let addr = config.addr().to_string();
     let deadline = Deadline::after(config.connect_timeout());

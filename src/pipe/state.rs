@@ -167,10 +167,30 @@ impl Pipe {
     }
 
     /// Records a failed connection attempt (shown in the errors of waiting submitters).
+    ///
+    /// Refused credentials (the password was changed or the user disabled on the server) do
+    /// not heal by waiting: the requests kept for the next connection (certainly not sent, see
+    /// [`Pipe::fail_while_idle`]) fail now with the refusal, and the submitters waiting for
+    /// the connection are woken to fail likewise (`submit_encoded`), instead of all of them
+    /// timing out. The worker goes on trying with its back-off.
     pub(super) fn connect_failed(&self, e: Error) {
         let mut st = self.state.lock();
-        if let Status::Connecting(last) = &mut st.status {
-            *last = Some(e);
+        let Status::Connecting(last) = &mut st.status else {
+            return;
+        };
+        *last = Some(e.clone());
+        if e.kind() != ErrorKind::Auth {
+            return;
+        }
+        st.pending.clear();
+        st.unwritten = 0;
+        let all = st.fifo.len();
+        let unsent = st.take_front(all);
+        self.outstanding_hint.store(0, Ordering::SeqCst);
+        self.changed.notify_all();
+        drop(st);
+        for slot in unsent {
+            slot.complete(Err(e.clone()));
         }
     }
 

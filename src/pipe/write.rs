@@ -152,6 +152,14 @@ impl Pipe {
                             None => err,
                         });
                     }
+                    // The last attempt's credentials were refused (the password was changed
+                    // or the user disabled on the server): waiting will not help, so fail now
+                    // with that `ErrorKind::Auth` error instead of a `Timeout` at the deadline.
+                    // The worker keeps trying with its back-off; a later call works once an
+                    // attempt succeeds.
+                    if let Some(e) = e.as_ref().filter(|e| e.kind() == ErrorKind::Auth) {
+                        return Err(e.clone());
+                    }
                     self.wake_worker()
                 }
             }

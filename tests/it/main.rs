@@ -5,6 +5,7 @@
 //! `$COREDIS_SERVER_BIN`). Clients speak the protocol named by `$COREDIS_PROTOCOL` (`3`, the
 //! default, or `2`) unless a test is about one protocol in particular: see [`util::protocol`].
 
+mod acl;
 mod cache;
 mod cluster;
 mod commands;
