@@ -10,7 +10,8 @@
 //! nothing to do, at most once per [`ClusterConfig::refresh_interval`].
 //!
 //! Must not: do socket I/O itself (the nodes do), or retry a command that failed without a
-//! reply (it may have run).
+//! reply (it may have run) unless the retry policy allows it (see [`crate::retry`]: the
+//! policy sends it again through [`Redirect::resend`], routed anew by its slot).
 
 mod config;
 mod pipeline;
@@ -77,8 +78,10 @@ use slots::SlotMap;
 /// and the command to the importing node once; `TRYAGAIN`, `CLUSTERDOWN`, `LOADING`,
 /// `MASTERDOWN` and `READONLY` are retried with back-off after a map refresh — all within
 /// [`ClusterConfig::max_redirects`] attempts and the command's response timeout. A command that
-/// failed without a reply (connection lost, timeout) is not retried (it may have run); the map
-/// is refreshed so the next commands find the new primary after a failover.
+/// failed without a reply (connection lost, timeout) is not retried (it may have run) unless
+/// the [`RetryPolicy`] allows it ([`RedisCluster::with_retry`], [`Config::retry`] of the node
+/// configuration; `BUSY` likewise); the map is refreshed so the next commands (and a retried
+/// one, routed again by its slot) find the new primary after a failover.
 ///
 /// # Cost
 ///

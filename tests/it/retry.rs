@@ -69,7 +69,8 @@ fn busy_for(server: &Server, ms: u64) -> JoinHandle<()> {
     );
     let until = Instant::now() + Duration::from_secs(10);
     loop {
-        match probe.get::<Option<String>>("probe") {
+        // Keyless: a cluster node would answer MOVED for a key it does not own.
+        match probe.execute(coredis::cmd("PING").returns::<String>()) {
             Err(e) if e.server_code() == Some(ServerCode::Busy) => return h,
             _ => {}
         }
@@ -466,4 +467,55 @@ fn the_policy_can_be_set_per_call() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Closed, "{e}");
     assert_eq!(cut.counter("n"), "1");
+}
+
+#[test]
+fn a_cluster_client_retries_busy_per_policy_and_routes_the_retry_by_slot() {
+    use coredis::{ClusterConfig, RedisCluster};
+    let cluster = coredis_test_support::Cluster::start(3, 0);
+    let config = ClusterConfig::builder()
+        .nodes(
+            cluster
+                .addrs()
+                .iter()
+                .map(|a| a.parse().expect("addr"))
+                .collect::<Vec<Addr>>(),
+        )
+        .node_config(
+            Config::builder()
+                .protocol_version(protocol())
+                .retry_backoff(patient())
+                .build()
+                .expect("config"),
+        )
+        .build()
+        .expect("cluster config");
+    let c = RedisCluster::new(config).expect("cluster");
+    assert_eq!(c.retry_policy(), RetryPolicy::Never);
+    let key = "busy:{retry}";
+    c.set(key, "v").expect("set");
+    let owner = cluster.node(cluster.key_owner(key.as_bytes()));
+
+    let script = busy_for(owner, 1200);
+    let e = c.get::<String>(key).unwrap_err();
+    assert_eq!(e.server_code(), Some(ServerCode::Busy), "{e}");
+    let e = c
+        .with_retry(RetryPolicy::ReadOnly)
+        .incr("n:{retry}")
+        .unwrap_err();
+    assert_eq!(e.server_code(), Some(ServerCode::Busy), "{e}");
+    let v: String = c
+        .with_retry(RetryPolicy::ReadOnly)
+        .get(key)
+        .expect("a read is retried");
+    assert_eq!(v, "v");
+    script.join().expect("script");
+
+    let script = busy_for(owner, 800);
+    let h = c
+        .with_retry(RetryPolicy::Always)
+        .deferred()
+        .incr("n:{retry}");
+    assert_eq!(h.wait().expect("a write is retried under Always"), 1);
+    script.join().expect("script");
 }
