@@ -63,6 +63,28 @@ struct Redirecting {
     retry: Option<Retrying>,
 }
 
+impl Redirecting {
+    /// The state of a handle whose request was sent again (`resent`), or failed to be.
+    fn waiting_on(&mut self, resent: Result<Resent>) -> State {
+        match resent {
+            Ok(resent) => {
+                self.skip = resent.skip;
+                State::Shared {
+                    pipe: resent.pipe,
+                    slot: resent.slot,
+                }
+            }
+            Err(e) => State::Failed(e),
+        }
+    }
+
+    /// When to send the request again after `failure`, if the retry policy says so.
+    fn pause(&mut self, failure: &Failure<'_>, deadline: Instant) -> Option<Instant> {
+        let readonly = self.request.is_readonly();
+        self.retry.as_mut()?.next(readonly, failure, deadline)
+    }
+}
+
 /// A retry policy other than `Never`, and how many times the request was sent so far.
 pub(crate) struct Retrying {
     policy: RetryPolicy,
@@ -422,7 +444,9 @@ impl<T> Handle<T> {
         self.wait_until(until)
     }
 
-    /// True when the reply (or an error) is in and [`Handle::try_wait`] will return it.
+    /// True when the reply (or an error) is in and [`Handle::try_wait`] will return it. Under a
+    /// retry policy ([`crate::RetryPolicy`]) it is also true when a retry's pause is over:
+    /// `try_wait` then sends the request again and returns `None` (pending) once more.
     pub fn is_ready(&self) -> bool {
         match &self.state {
             State::Shared { pipe, slot } => {
@@ -542,16 +566,8 @@ impl<T> Handle<T> {
             Some(hook) => hook.resend(pipe, &r.request, self.deadline),
             None => resend_on(pipe, &r.request, self.deadline),
         };
-        self.state = match resent {
-            Ok(resent) => {
-                r.skip = resent.skip;
-                State::Shared {
-                    pipe: resent.pipe,
-                    slot: resent.slot,
-                }
-            }
-            Err(e) => State::Failed(e.with_command(r.request.name())),
-        };
+        let resent = resent.map_err(|e| e.with_command(r.request.name()));
+        self.state = r.waiting_on(resent);
     }
 
     /// The error of a handle that failed to send, or was already taken.
@@ -672,26 +688,11 @@ fn on_reply(
     if let Some(hook) = &r.hook {
         if let Some(next) = hook.redirect(&pipe, &r.request, &error, r.attempts) {
             r.attempts += 1;
-            *state = match next {
-                Ok(resent) => {
-                    r.skip = resent.skip;
-                    State::Shared {
-                        pipe: resent.pipe,
-                        slot: resent.slot,
-                    }
-                }
-                Err(e) => State::Failed(e),
-            };
+            *state = r.waiting_on(next);
             return None;
         }
     }
-    let readonly = r.request.is_readonly();
-    let code = error.kind();
-    let Some(resume) = r
-        .retry
-        .as_mut()
-        .and_then(|retry| retry.next(readonly, &Failure::Refused(&code), deadline))
-    else {
+    let Some(resume) = r.pause(&Failure::Refused(&error.kind()), deadline) else {
         return Some(frame);
     };
     log::debug!(
@@ -726,12 +727,7 @@ fn on_failure(
     if pipe.is_closed() {
         return Some(error);
     }
-    let readonly = r.request.is_readonly();
-    let Some(resume) = r
-        .retry
-        .as_mut()
-        .and_then(|retry| retry.next(readonly, &Failure::Lost(&error), deadline))
-    else {
+    let Some(resume) = r.pause(&Failure::Lost(&error), deadline) else {
         return Some(error);
     };
     log::debug!(
@@ -888,6 +884,12 @@ mod tests {
         Retrying::new(policy, backoff)
     }
 
+    /// `GET k` (read-only) on `p`, retrying per `retry`.
+    fn get_k(p: &Arc<Pipe>, retry: Option<Retrying>, deadline: Instant) -> Handle<String> {
+        let (request, decoder) = Cmd::<String>::new("GET").key("k").readonly().into_parts();
+        Handle::shared_redirecting(p, request, decoder, deadline, Submit::AndWait, None, retry)
+    }
+
     #[test]
     fn the_retry_policy_sends_a_refused_request_again_within_its_attempts() {
         let loading = b"-LOADING Redis is loading the dataset in memory\r\n";
@@ -901,37 +903,14 @@ mod tests {
         );
         let p = pipe(&fake);
         let deadline = Instant::now() + Duration::from_secs(5);
-        let get = || Cmd::<String>::new("GET").key("k").readonly().into_parts();
-        let (request, decoder) = get();
-        let retry = retrying(RetryPolicy::ReadOnly, 3);
-        let h = Handle::shared_redirecting(
-            &p,
-            request,
-            decoder,
-            deadline,
-            Submit::AndWait,
-            None,
-            retry,
-        );
+        let h = get_k(&p, retrying(RetryPolicy::ReadOnly, 3), deadline);
         assert_eq!(h.wait().unwrap(), "v");
         // Never: the refusal is the result.
-        let (request, decoder) = get();
-        let h =
-            Handle::shared_redirecting(&p, request, decoder, deadline, Submit::AndWait, None, None);
+        let h = get_k(&p, None, deadline);
         let e = h.wait().unwrap_err();
         assert_eq!(e.server_code(), Some(ServerCode::Loading), "{e}");
         // Two attempts at most: the second refusal is the result.
-        let (request, decoder) = get();
-        let retry = retrying(RetryPolicy::Always, 2);
-        let h = Handle::shared_redirecting(
-            &p,
-            request,
-            decoder,
-            deadline,
-            Submit::AndWait,
-            None,
-            retry,
-        );
+        let h = get_k(&p, retrying(RetryPolicy::Always, 2), deadline);
         let e = h.wait().unwrap_err();
         assert_eq!(e.server_code(), Some(ServerCode::Loading), "{e}");
         assert_eq!(e.command(), Some("GET"));
@@ -946,21 +925,12 @@ mod tests {
         let fake = FakeServer::start(Script::new().expect(&["GET", "k"], busy));
         let p = pipe(&fake);
         let deadline = Instant::now() + Duration::from_millis(300);
-        let (request, decoder) = Cmd::<String>::new("GET").key("k").readonly().into_parts();
         let retry = Retrying::new(
             RetryPolicy::Always,
             Backoff::new().with_base(Duration::from_secs(5)),
         );
         let started = Instant::now();
-        let h = Handle::shared_redirecting(
-            &p,
-            request,
-            decoder,
-            deadline,
-            Submit::AndWait,
-            None,
-            retry,
-        );
+        let h = get_k(&p, retry, deadline);
         let e = h.wait().unwrap_err();
         assert_eq!(e.server_code(), Some(ServerCode::Busy), "{e}");
         assert!(started.elapsed() < Duration::from_secs(4));

@@ -42,6 +42,37 @@ fn with_policy(port: u16, policy: RetryPolicy) -> Redis {
     client(port, policy, patient(), Duration::from_secs(10))
 }
 
+/// A client without retries and with `timeout`, for setting the stage.
+fn admin(port: u16, timeout: Duration) -> Redis {
+    client(port, RetryPolicy::Never, Backoff::new(), timeout)
+}
+
+/// Runs `cmd` on `port` after `ms`, on a thread of its own.
+fn after(
+    port: u16,
+    ms: u64,
+    cmd: coredis::Cmd<coredis::Value>,
+) -> JoinHandle<coredis::Result<coredis::Value>> {
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(ms));
+        admin(port, Duration::from_secs(5)).execute(cmd)
+    })
+}
+
+/// The first error of `GET key` on `r` (polled until the server starts refusing).
+fn first_error(r: &Redis, key: &str) -> coredis::Error {
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        match r.get::<Option<String>>(key) {
+            Err(e) => return e,
+            Ok(_) => {
+                assert!(Instant::now() < until, "GET {key} never failed");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+    }
+}
+
 /// Runs a script on its own connection that keeps the server busy for `ms`, and waits until
 /// other clients get `BUSY`.
 fn busy_for(server: &Server, ms: u64) -> JoinHandle<()> {
@@ -50,23 +81,13 @@ fn busy_for(server: &Server, ms: u64) -> JoinHandle<()> {
     let script = "local t = redis.call('TIME') local s = t[1] * 1000000 + t[2] \
                   while true do local n = redis.call('TIME') \
                   if n[1] * 1000000 + n[2] - s > tonumber(ARGV[1]) then break end end return 1";
-    let runner = client(
-        port,
-        RetryPolicy::Never,
-        Backoff::new(),
-        Duration::from_secs(30),
-    );
+    let runner = admin(port, Duration::from_secs(30));
     let h = std::thread::spawn(move || {
         let _: i64 = runner
             .eval(script, (), ms * 1000)
             .expect("the busy script runs");
     });
-    let probe = client(
-        port,
-        RetryPolicy::Never,
-        Backoff::new(),
-        Duration::from_secs(10),
-    );
+    let probe = admin(port, Duration::from_secs(10));
     let until = Instant::now() + Duration::from_secs(10);
     loop {
         // Keyless: a cluster node would answer MOVED for a key it does not own.
@@ -96,24 +117,10 @@ fn loading_is_retried_under_read_only_and_not_under_never() {
     }
     let never = with_policy(server.port(), RetryPolicy::Never);
     let read_only = with_policy(server.port(), RetryPolicy::ReadOnly);
-    let admin = client(
-        server.port(),
-        RetryPolicy::Never,
-        Backoff::new(),
-        Duration::from_secs(60),
-    );
+    let admin = admin(server.port(), Duration::from_secs(60));
     let reload = std::thread::spawn(move || admin.execute(coredis::cmd("DEBUG").arg("RELOAD")));
     // Until the load begins, GET answers; then LOADING until it ends.
-    let until = Instant::now() + Duration::from_secs(10);
-    let refused = loop {
-        match never.get::<Option<String>>("key:1") {
-            Err(e) => break e,
-            Ok(_) => {
-                assert!(Instant::now() < until, "never saw LOADING");
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        }
-    };
+    let refused = first_error(&never, "key:1");
     assert_eq!(
         refused.server_code(),
         Some(ServerCode::Loading),
@@ -162,28 +169,10 @@ fn masterdown_is_retried_until_the_replica_serves_again() {
     assert_eq!(server.command(&["REPLICAOF", "127.0.0.1", &nowhere]), "OK");
     let never = with_policy(server.port(), RetryPolicy::Never);
     let read_only = with_policy(server.port(), RetryPolicy::ReadOnly);
-    let until = Instant::now() + Duration::from_secs(10);
-    let e = loop {
-        match never.get::<Option<String>>("k") {
-            Err(e) => break e,
-            Ok(_) => {
-                assert!(Instant::now() < until, "never saw MASTERDOWN");
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        }
-    };
+    let e = first_error(&never, "k");
     assert_eq!(e.server_code(), Some(ServerCode::MasterDown), "{e}");
     let port = server.port();
-    let fix = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
-        let admin = client(
-            port,
-            RetryPolicy::Never,
-            Backoff::new(),
-            Duration::from_secs(5),
-        );
-        admin.execute(coredis::cmd("REPLICAOF").arg("NO").arg("ONE"))
-    });
+    let fix = after(port, 300, coredis::cmd("REPLICAOF").arg("NO").arg("ONE"));
     let started = Instant::now();
     let v: String = read_only.get("k").expect("retried until served");
     assert_eq!(v, "v");
@@ -200,21 +189,14 @@ fn clusterdown_is_retried_on_a_plain_client() {
     let e = never.incr("n").unwrap_err();
     assert_eq!(e.server_code(), Some(ServerCode::ClusterDown), "{e}");
     let port = server.port();
-    let fix = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
-        let admin = client(
-            port,
-            RetryPolicy::Never,
-            Backoff::new(),
-            Duration::from_secs(5),
-        );
-        admin.execute(
-            coredis::cmd("CLUSTER")
-                .arg("ADDSLOTSRANGE")
-                .arg(0)
-                .arg(16383),
-        )
-    });
+    let fix = after(
+        port,
+        300,
+        coredis::cmd("CLUSTER")
+            .arg("ADDSLOTSRANGE")
+            .arg(0)
+            .arg(16383),
+    );
     // A refusal is retried for writes too: the command did not run.
     let read_only = with_policy(server.port(), RetryPolicy::ReadOnly);
     let n: i64 = read_only
