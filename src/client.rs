@@ -88,6 +88,7 @@ impl std::fmt::Debug for Redis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Redis")
             .field("node", &self.inner.node.addr())
+            .field("retry", &self.retry)
             .finish()
     }
 }

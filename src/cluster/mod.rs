@@ -114,6 +114,7 @@ impl std::fmt::Debug for RedisCluster {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisCluster")
             .field("map", &*self.inner.map.read())
+            .field("retry", &self.retry)
             .finish()
     }
 }

@@ -239,6 +239,9 @@ impl Cut {
     /// connected first, so that the cut does not hit its handshake.
     fn reply_lost<T>(&self, r: &Redis, f: impl FnOnce() -> T) -> T {
         connected(r);
+        // The proxy counts a cut after delivering bytes: let the pump that delivered the PING's
+        // reply finish with it first, or it would take the cut for its own connection.
+        std::thread::sleep(Duration::from_millis(100));
         self.proxy.cut_after(Some(0));
         let out = f();
         self.proxy.cut_after(None);
@@ -407,12 +410,20 @@ fn retries_stop_at_the_response_timeout() {
     let started = Instant::now();
     let e = r.get::<Option<String>>("k").unwrap_err();
     let took = started.elapsed();
-    assert_eq!(e.server_code(), Some(ServerCode::Busy), "{e}");
+    // The last refusal, or a timeout when the last attempt's reply did not come in time.
+    assert!(
+        e.server_code() == Some(ServerCode::Busy) || e.is_timeout(),
+        "{e}"
+    );
     assert!(took < timeout + SLACK, "{took:?}");
     // Deferred handles keep the same bound.
     let started = Instant::now();
     let e = r.deferred().get::<Option<String>>("k").wait().unwrap_err();
-    assert_eq!(e.server_code(), Some(ServerCode::Busy), "{e}");
+    // The last refusal, or a timeout when the last attempt's reply did not come in time.
+    assert!(
+        e.server_code() == Some(ServerCode::Busy) || e.is_timeout(),
+        "{e}"
+    );
     assert!(started.elapsed() < timeout + SLACK);
     script.join().expect("script");
 }
