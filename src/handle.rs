@@ -412,6 +412,12 @@ impl<T> Handle<T> {
         }
     }
 
+    /// Whether the handle kept its request (to redirect or retry it).
+    #[cfg(test)]
+    pub(crate) fn keeps_request(&self) -> bool {
+        self.redirect.is_some()
+    }
+
     /// The name of the command this handle waits for.
     pub fn command(&self) -> &str {
         self.decoder.command()

@@ -321,3 +321,24 @@ impl Node {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coredis_test_support::fake::{FakeServer, Script};
+
+    #[test]
+    fn without_a_retry_policy_a_handle_keeps_nothing() {
+        let fake = FakeServer::start(Script::echo_all());
+        let config = Config::from_url(&fake.url()).unwrap();
+        let node = Node::connect(config, false).unwrap();
+        let echo = || Cmd::<String>::new("ECHO").arg("x").readonly();
+        let h = node.submit(echo(), Submit::AndWait, RetryPolicy::Never);
+        assert!(!h.keeps_request(), "the hot path keeps no request");
+        assert_eq!(h.wait().unwrap(), "x");
+        let h = node.submit(echo(), Submit::AndWait, RetryPolicy::ReadOnly);
+        assert!(h.keeps_request());
+        assert_eq!(h.wait().unwrap(), "x");
+        node.close();
+    }
+}
