@@ -474,28 +474,35 @@ fn the_policy_can_be_set_per_call() {
     assert_eq!(cut.counter("n"), "1");
 }
 
-#[test]
-fn a_cluster_client_retries_busy_per_policy_and_routes_the_retry_by_slot() {
-    use coredis::{ClusterConfig, RedisCluster};
-    let cluster = coredis_test_support::Cluster::start(3, 0);
-    let config = ClusterConfig::builder()
-        .nodes(
-            cluster
-                .addrs()
-                .iter()
-                .map(|a| a.parse().expect("addr"))
-                .collect::<Vec<Addr>>(),
-        )
+/// A cluster client of `cluster` whose nodes' configuration has `policy`.
+fn cluster_client(
+    cluster: &coredis_test_support::Cluster,
+    policy: RetryPolicy,
+) -> coredis::RedisCluster {
+    let nodes: Vec<Addr> = cluster
+        .addrs()
+        .iter()
+        .map(|a| a.parse().expect("addr"))
+        .collect();
+    let config = coredis::ClusterConfig::builder()
+        .nodes(nodes)
         .node_config(
             Config::builder()
                 .protocol_version(protocol())
+                .retry(policy)
                 .retry_backoff(patient())
                 .build()
                 .expect("config"),
         )
         .build()
         .expect("cluster config");
-    let c = RedisCluster::new(config).expect("cluster");
+    coredis::RedisCluster::new(config).expect("cluster")
+}
+
+#[test]
+fn a_cluster_client_retries_busy_per_policy_and_routes_the_retry_by_slot() {
+    let cluster = coredis_test_support::Cluster::start(3, 0);
+    let c = cluster_client(&cluster, RetryPolicy::Never);
     assert_eq!(c.retry_policy(), RetryPolicy::Never);
     let key = "busy:{retry}";
     c.set(key, "v").expect("set");
@@ -527,26 +534,8 @@ fn a_cluster_client_retries_busy_per_policy_and_routes_the_retry_by_slot() {
 
 #[test]
 fn a_cluster_client_retries_a_lost_write_only_under_always_and_routes_it_again() {
-    use coredis::{ClusterConfig, RedisCluster};
     let cluster = coredis_test_support::Cluster::start(3, 0);
-    let nodes: Vec<Addr> = cluster
-        .addrs()
-        .iter()
-        .map(|a| a.parse().expect("addr"))
-        .collect();
-    let config = ClusterConfig::builder()
-        .nodes(nodes)
-        .node_config(
-            Config::builder()
-                .protocol_version(protocol())
-                .retry(RetryPolicy::ReadOnly)
-                .retry_backoff(patient())
-                .build()
-                .expect("config"),
-        )
-        .build()
-        .expect("cluster config");
-    let c = RedisCluster::new(config).expect("cluster");
+    let c = cluster_client(&cluster, RetryPolicy::ReadOnly);
     assert_eq!(c.retry_policy(), RetryPolicy::ReadOnly);
     let key = "lost:{retry}";
     c.set(key, 0).expect("set");
