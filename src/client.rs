@@ -6,7 +6,8 @@
 //! works on each without being written twice; the capability markers ([`BlockingExecutor`],
 //! [`ExclusiveExecutor`]) decide which groups each one gets.
 //!
-//! Must not: do socket I/O itself (the node's pipe and pool do) or retry anything silently.
+//! Must not: do socket I/O itself (the node's pipe and pool do) or retry anything the retry
+//! policy does not allow (see [`crate::retry`]).
 
 use parking_lot::Mutex;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use crate::handle::{Handle, Submit};
 use crate::node::Node;
 use crate::pipeline::Pipeline;
 use crate::pool::Pooled;
+use crate::retry::RetryPolicy;
 
 /// A client for one Redis server: `Send + Sync + Clone`, meant to be shared by every thread.
 ///
@@ -62,10 +64,14 @@ use crate::pool::Pooled;
 /// commands by their own timeout plus it). When the connection is lost, every command in flight
 /// fails with [`crate::ErrorKind::Closed`] (it may or may not have run) and the client
 /// reconnects in the background; commands issued meanwhile wait for the new connection, up to
-/// their timeout. Nothing is retried automatically.
+/// their timeout. Nothing is retried automatically unless a [`RetryPolicy`] says so
+/// ([`crate::ConfigBuilder::retry`], [`Redis::with_retry`]; the rules are in
+/// [`crate::retry`]).
 #[derive(Clone)]
 pub struct Redis {
     inner: Arc<Inner>,
+    /// The retry policy of this clone's calls.
+    retry: RetryPolicy,
 }
 
 struct Inner {
@@ -82,6 +88,7 @@ impl std::fmt::Debug for Redis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Redis")
             .field("node", &self.inner.node.addr())
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -139,8 +146,34 @@ impl Redis {
 
     fn from_node(node: Node) -> Redis {
         Redis {
+            retry: node.config().retry(),
             inner: Arc::new(Inner { node }),
         }
+    }
+
+    /// This client (sharing its connections) with `policy` for the calls made through it,
+    /// blocking or deferred, instead of [`crate::Config::retry`]. Cheap: a clone of an `Arc`.
+    ///
+    /// ```no_run
+    /// use coredis::prelude::*;
+    /// use coredis::RetryPolicy;
+    /// let r = coredis::Redis::from_url("redis://127.0.0.1")?;
+    /// let v: Option<String> = r.with_retry(RetryPolicy::ReadOnly).get("k")?;
+    /// let h = r.with_retry(RetryPolicy::Always).deferred().incr("n");
+    /// h.wait()?;
+    /// # Ok::<(), coredis::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_retry(&self, policy: RetryPolicy) -> Redis {
+        Redis {
+            inner: self.inner.clone(),
+            retry: policy,
+        }
+    }
+
+    /// The retry policy of this client's calls (see [`Redis::with_retry`]).
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
     }
 
     /// Connects to the server a URL names: `redis://[user[:password]@]host[:port][/db][?…]`,
@@ -261,7 +294,10 @@ impl Executor for Redis {
     type Output<T> = Result<T>;
 
     fn execute<T>(&self, cmd: Cmd<T>) -> Result<T> {
-        self.inner.node.submit(cmd, Submit::AndWait).wait()
+        self.inner
+            .node
+            .submit(cmd, Submit::AndWait, self.retry)
+            .wait()
     }
 }
 
@@ -284,7 +320,10 @@ impl Executor for Deferred<'_> {
     type Output<T> = Handle<T>;
 
     fn execute<T>(&self, cmd: Cmd<T>) -> Handle<T> {
-        self.client.inner.node.submit(cmd, Submit::Deferred)
+        self.client
+            .inner
+            .node
+            .submit(cmd, Submit::Deferred, self.client.retry)
     }
 }
 

@@ -274,6 +274,8 @@ struct Inner {
     node: Option<String>,
     server: Option<ServerError>,
     source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+    /// The request was certainly not written to the server (see [`Error::was_not_sent`]).
+    not_sent: bool,
 }
 
 impl Error {
@@ -287,6 +289,7 @@ impl Error {
                 node: None,
                 server: None,
                 source: None,
+                not_sent: false,
             }),
         }
     }
@@ -375,6 +378,21 @@ impl Error {
     pub(crate) fn with_server(mut self, server: ServerError) -> Error {
         self.inner.server = Some(server);
         self
+    }
+
+    /// Marks the error of a request that was certainly not written to the server.
+    #[must_use]
+    pub(crate) fn not_sent(mut self) -> Error {
+        self.inner.not_sent = true;
+        self
+    }
+
+    /// True when the request certainly did not reach the server: the connection was known to
+    /// be lost before the request was written, so it was not executed and sending it again
+    /// cannot run it twice. Such errors are [`ErrorKind::Closed`]; a `Closed` error for which
+    /// this is false may or may not have run. See [`crate::RetryPolicy`].
+    pub fn was_not_sent(&self) -> bool {
+        self.inner.not_sent
     }
 
     /// What went wrong, coarsely.

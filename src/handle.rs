@@ -18,9 +18,10 @@ use std::time::{Duration, Instant};
 
 use crate::cache::Fill;
 use crate::cmd::{Decoder, Request};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, ServerError};
 use crate::pipe::{Pipe, Slot};
 use crate::pool::{Pool, Pooled};
+use crate::retry::{Backoff, RetryPolicy};
 use crate::value::Value;
 
 /// A command that was sent and whose reply has not been collected yet.
@@ -44,19 +45,89 @@ pub struct Handle<T> {
     state: State,
     decoder: Decoder<T>,
     deadline: Instant,
-    /// Where an error reply may be sent again (cluster redirections); `None` for one server.
+    /// Where an error reply may be sent again (cluster redirections, the retry policy); `None`
+    /// when neither applies (the request is then not kept).
     redirect: Option<Box<Redirecting>>,
     /// Stores the reply in the client-side cache (a cacheable read that missed).
     fill: Option<Box<Fill>>,
 }
 
-/// The redirection hook of a handle and what it needs to send the request again.
+/// The redirection hook and the retry policy of a handle, and what they need to send the
+/// request again.
 struct Redirecting {
-    hook: Arc<dyn Redirect>,
+    hook: Option<Arc<dyn Redirect>>,
     request: Request,
     attempts: u32,
     /// How many replies ahead of the request's own the current slot holds (`ASKING`'s `+OK`).
     skip: usize,
+    retry: Option<Retrying>,
+}
+
+impl Redirecting {
+    /// The state of a handle whose request was sent again (`resent`), or failed to be.
+    fn waiting_on(&mut self, resent: Result<Resent>) -> State {
+        match resent {
+            Ok(resent) => {
+                self.skip = resent.skip;
+                State::Shared {
+                    pipe: resent.pipe,
+                    slot: resent.slot,
+                }
+            }
+            Err(e) => State::Failed(e),
+        }
+    }
+
+    /// When to send the request again after `failure`, if the retry policy says so.
+    fn pause(&mut self, failure: &Failure<'_>, deadline: Instant) -> Option<Instant> {
+        let readonly = self.request.is_readonly();
+        self.retry.as_mut()?.next(readonly, failure, deadline)
+    }
+}
+
+/// A retry policy other than `Never`, and how many times the request was sent so far.
+pub(crate) struct Retrying {
+    policy: RetryPolicy,
+    backoff: Backoff,
+    sent: u32,
+}
+
+impl Retrying {
+    /// `None` for [`RetryPolicy::Never`]: nothing to keep.
+    pub(crate) fn new(policy: RetryPolicy, backoff: Backoff) -> Option<Retrying> {
+        (policy != RetryPolicy::Never).then_some(Retrying {
+            policy,
+            backoff,
+            sent: 1,
+        })
+    }
+
+    /// When to send again a request (read-only or not) that failed with `error` (a server
+    /// error code or a failure without reply), if the policy, the attempts and `deadline`
+    /// allow: the end of the back-off.
+    fn next(&mut self, readonly: bool, error: &Failure<'_>, deadline: Instant) -> Option<Instant> {
+        let allowed = match error {
+            Failure::Refused(code) => self.policy.retries_refusal(readonly, code),
+            Failure::Lost(e) => self.policy.retries_failure(readonly, e),
+        };
+        if !allowed || self.sent >= self.backoff.max_attempts() {
+            return None;
+        }
+        let resume = Instant::now().checked_add(self.backoff.delay(self.sent))?;
+        if resume >= deadline {
+            return None;
+        }
+        self.sent += 1;
+        Some(resume)
+    }
+}
+
+/// A failure the retry policy looks at.
+enum Failure<'a> {
+    /// A server error reply.
+    Refused(&'a crate::error::ServerCode),
+    /// No reply (the connection was lost).
+    Lost(&'a Error),
 }
 
 /// Where a redirected request was sent again: the pipe, its reply slot, and how many replies
@@ -94,8 +165,22 @@ pub(crate) trait Redirect: Send + Sync {
     ) -> Option<Result<Resent>>;
 
     /// The request failed on `from` without a reply (connection lost, timeout): a router may
-    /// want to look at the topology again. The error still reaches the caller.
+    /// want to look at the topology again. The error still reaches the caller (unless the
+    /// retry policy sends the request again).
     fn failed(&self, _from: &Arc<Pipe>, _error: &Error) {}
+
+    /// The retry policy sends `request` again after it failed on `from`: where to. By default
+    /// on `from` again; a router routes it anew.
+    fn resend(&self, from: &Arc<Pipe>, request: &Request, deadline: Instant) -> Result<Resent> {
+        resend_on(from, request, deadline)
+    }
+}
+
+/// Sends `request` again on `from`.
+fn resend_on(from: &Arc<Pipe>, request: &Request, deadline: Instant) -> Result<Resent> {
+    let slot = from.submit(request, deadline)?;
+    from.nudge();
+    Ok(Resent::alone(from.clone(), slot))
 }
 
 /// Where the reply comes from.
@@ -104,6 +189,12 @@ enum State {
     Shared { pipe: Arc<Pipe>, slot: Arc<Slot> },
     /// A dedicated connection that owes this command's reply.
     Dedicated(Box<Mutex<Pooled>>),
+    /// The request failed on `pipe` with `error` and is sent again at `resume` (retry policy).
+    Pause {
+        pipe: Arc<Pipe>,
+        resume: Instant,
+        error: Error,
+    },
     /// A request split across nodes (cluster multi-key commands and fan-outs): the parts and
     /// how their replies merge into one.
     Many(Box<Parts>),
@@ -146,6 +237,7 @@ impl<T> fmt::Debug for Handle<T> {
             State::Shared { slot, .. } if slot.is_done() => "ready",
             State::Cached(_) => "cached",
             State::Shared { .. } | State::Dedicated(_) | State::Many(_) => "pending",
+            State::Pause { .. } => "retrying",
             State::Failed(_) => "failed",
             State::Taken => "taken",
         };
@@ -239,18 +331,20 @@ impl<T> Handle<T> {
         self
     }
 
-    /// [`Handle::shared`], with `hook` asked about error replies (see [`Redirect`]).
+    /// [`Handle::shared`], with `hook` asked about error replies (see [`Redirect`]) and
+    /// `retry` deciding which failures send the request again (see [`crate::retry`]).
     pub(crate) fn shared_redirecting(
         pipe: &Arc<Pipe>,
         request: Request,
         decoder: Decoder<T>,
         deadline: Instant,
         how: Submit,
-        hook: Arc<dyn Redirect>,
+        hook: Option<Arc<dyn Redirect>>,
+        retry: Option<Retrying>,
     ) -> Handle<T> {
-        // The request is kept (not copied) to be sent again if redirected.
+        // The request is kept (not copied) to be sent again if redirected or retried.
         let submitted = Handle::<T>::submit_shared(pipe, &request, deadline);
-        if let Err(e) = &submitted {
+        if let (Err(e), Some(hook)) = (&submitted, &hook) {
             hook.failed(pipe, e);
         }
         let mut h = Handle::submitted(pipe, submitted, decoder, deadline, how);
@@ -259,6 +353,7 @@ impl<T> Handle<T> {
             request,
             attempts: 1,
             skip: 0,
+            retry,
         }));
         h
     }
@@ -317,6 +412,12 @@ impl<T> Handle<T> {
         }
     }
 
+    /// Whether the handle kept its request (to redirect or retry it).
+    #[cfg(test)]
+    pub(crate) fn keeps_request(&self) -> bool {
+        self.redirect.is_some()
+    }
+
     /// The name of the command this handle waits for.
     pub fn command(&self) -> &str {
         self.decoder.command()
@@ -349,7 +450,9 @@ impl<T> Handle<T> {
         self.wait_until(until)
     }
 
-    /// True when the reply (or an error) is in and [`Handle::try_wait`] will return it.
+    /// True when the reply (or an error) is in and [`Handle::try_wait`] will return it. Under a
+    /// retry policy ([`crate::RetryPolicy`]) it is also true when a retry's pause is over:
+    /// `try_wait` then sends the request again and returns `None` (pending) once more.
     pub fn is_ready(&self) -> bool {
         match &self.state {
             State::Shared { pipe, slot } => {
@@ -360,6 +463,8 @@ impl<T> Handle<T> {
                 Instant::now() >= self.deadline
             }
             State::Dedicated(conn) => conn.lock().poll_ready() || Instant::now() >= self.deadline,
+            // Once the pause is over, `try_wait` sends the request again (and is pending then).
+            State::Pause { resume, .. } => Instant::now() >= *resume,
             State::Many(parts) => parts.pending.iter().flatten().all(Handle::is_ready),
             State::Cached(_) | State::Failed(_) | State::Taken => true,
         }
@@ -389,6 +494,15 @@ impl<T> Handle<T> {
         loop {
             let frame = match &self.state {
                 State::Shared { pipe, slot } => pipe.wait(slot, until)?,
+                State::Pause { resume, .. } => {
+                    let resume = *resume;
+                    std::thread::sleep(resume.min(until).saturating_duration_since(Instant::now()));
+                    if resume > until {
+                        return None;
+                    }
+                    self.resend();
+                    continue;
+                }
                 State::Dedicated(conn) => match conn.lock().recv(until) {
                     Ok(None) => return None,
                     Ok(Some(frame)) => Ok(frame),
@@ -398,36 +512,16 @@ impl<T> Handle<T> {
                 State::Cached(frame) => Ok(frame.clone()),
                 State::Failed(_) | State::Taken => Err(self.take_error()),
             };
-            let frame = match (frame, &mut self.redirect, &self.state) {
-                (Ok(f), Some(r), State::Shared { pipe, .. }) => {
-                    let (pipe, limits) = (pipe.clone(), limits_of(&self.state));
-                    let f = match skip_frames(f, r.skip, &limits) {
-                        Ok(f) => f,
-                        Err(e) => {
-                            self.state = State::Failed(e);
-                            continue;
-                        }
-                    };
-                    if let Some(next) = redirected(r, &pipe, &f, &limits) {
-                        self.state = match next {
-                            Ok(resent) => {
-                                r.skip = resent.skip;
-                                State::Shared {
-                                    pipe: resent.pipe,
-                                    slot: resent.slot,
-                                }
-                            }
-                            Err(e) => State::Failed(e),
-                        };
-                        continue;
-                    }
-                    Ok(f)
-                }
-                (Err(e), Some(r), State::Shared { pipe, .. }) => {
-                    r.hook.failed(pipe, &e);
-                    Err(e)
-                }
-                (frame, _, _) => frame,
+            let frame = match (frame, self.redirect.as_deref_mut()) {
+                (Ok(f), Some(r)) => match on_reply(r, &mut self.state, self.deadline, f) {
+                    Some(f) => Ok(f),
+                    None => continue,
+                },
+                (Err(e), Some(r)) => match on_failure(r, &mut self.state, self.deadline, e) {
+                    Some(e) => Err(e),
+                    None => continue,
+                },
+                (frame, None) => frame,
             };
             if let (Some(fill), Ok(f)) = (self.fill.take(), &frame) {
                 if let Some(sent) = self.sent() {
@@ -465,6 +559,23 @@ impl<T> Handle<T> {
         )
     }
 
+    /// The pause of a retry is over: sends the request again, through the hook when there is
+    /// one (a router routes it anew), else on the same pipe.
+    fn resend(&mut self) {
+        let State::Pause { pipe, .. } = &self.state else {
+            return;
+        };
+        let Some(r) = self.redirect.as_deref_mut() else {
+            return;
+        };
+        let resent = match &r.hook {
+            Some(hook) => hook.resend(pipe, &r.request, self.deadline),
+            None => resend_on(pipe, &r.request, self.deadline),
+        };
+        let resent = resent.map_err(|e| e.with_command(r.request.name()));
+        self.state = r.waiting_on(resent);
+    }
+
     /// The error of a handle that failed to send, or was already taken.
     fn take_error(&mut self) -> Error {
         match std::mem::replace(&mut self.state, State::Taken) {
@@ -486,8 +597,8 @@ impl<T> Handle<T> {
                     Some(frame) => self.finish(frame, &origin),
                     None => {
                         let e = self.timeout_error(pipe.config().response_timeout(), &origin);
-                        if let Some(r) = &self.redirect {
-                            r.hook.failed(pipe, &e);
+                        if let Some(hook) = self.redirect.as_ref().and_then(|r| r.hook.as_ref()) {
+                            hook.failed(pipe, &e);
                         }
                         Err(e)
                     }
@@ -502,6 +613,11 @@ impl<T> Handle<T> {
                 &origin,
             )),
             State::Cached(frame) => self.finish(Ok(frame.clone()), &origin),
+            // The deadline came during a retry's pause: the last failure is the result.
+            State::Pause { error, .. } => Err(with_node(
+                error.clone().with_command(self.decoder.command()),
+                &origin,
+            )),
             State::Failed(e) => Err(e.clone()),
             State::Taken => Err(already_taken(self.decoder.command())),
         }
@@ -530,7 +646,7 @@ impl<T> Handle<T> {
 /// The decoder limits of the connection a reply comes from.
 fn limits_of(state: &State) -> crate::resp::Limits {
     match state {
-        State::Shared { pipe, .. } => *pipe.config().limits(),
+        State::Shared { pipe, .. } | State::Pause { pipe, .. } => *pipe.config().limits(),
         State::Dedicated(conn) => conn.lock().limits(),
         // A cached reply was checked against the connection's limits when it came.
         State::Cached(_) => crate::resp::Limits::default()
@@ -545,21 +661,96 @@ fn limits_of(state: &State) -> crate::resp::Limits {
 /// `e` with the address of the node a reply comes from, when known.
 fn with_node(e: Error, state: &State) -> Error {
     match state {
-        State::Shared { pipe, .. } => e.with_node(&pipe.node()),
+        State::Shared { pipe, .. } | State::Pause { pipe, .. } => e.with_node(&pipe.node()),
         State::Dedicated(conn) => e.with_node(conn.lock().node()),
         State::Many(_) | State::Cached(_) | State::Failed(_) | State::Taken => e,
     }
 }
 
-/// Asks the redirection hook about a reply that is a server error: where to wait next, if
-/// anywhere.
-fn redirected(
+/// After a reply on the shared pipe (`state`): the hook follows a redirection, or the retry
+/// policy pauses to send the request again (`state` changes, `None`), or the reply is the
+/// request's own (`Some`).
+fn on_reply(
     r: &mut Redirecting,
-    from: &Arc<Pipe>,
-    frame: &Bytes,
-    limits: &crate::resp::Limits,
-) -> Option<Result<Resent>> {
-    // Only error replies are looked at: `-` (RESP2/3) or `!` (a RESP3 blob error).
+    state: &mut State,
+    deadline: Instant,
+    frame: Bytes,
+) -> Option<Bytes> {
+    let State::Shared { pipe, .. } = &*state else {
+        return Some(frame);
+    };
+    let pipe = pipe.clone();
+    let limits = limits_of(state);
+    let frame = match skip_frames(frame, r.skip, &limits) {
+        Ok(f) => f,
+        Err(e) => {
+            *state = State::Failed(e);
+            return None;
+        }
+    };
+    let Some(error) = server_error(&frame, &limits) else {
+        return Some(frame);
+    };
+    if let Some(hook) = &r.hook {
+        if let Some(next) = hook.redirect(&pipe, &r.request, &error, r.attempts) {
+            r.attempts += 1;
+            *state = r.waiting_on(next);
+            return None;
+        }
+    }
+    let Some(resume) = r.pause(&Failure::Refused(&error.kind()), deadline) else {
+        return Some(frame);
+    };
+    log::debug!(
+        "coredis: {} answered {} to {}: retrying",
+        pipe.node(),
+        error.code(),
+        r.request.name()
+    );
+    *state = State::Pause {
+        pipe,
+        resume,
+        error: Error::server(error),
+    };
+    None
+}
+
+/// After a failure without a reply on the shared pipe (`state`): the hook hears of it, and the
+/// retry policy pauses to send the request again (`state` changes, `None`), or the error is the
+/// result (`Some`).
+fn on_failure(
+    r: &mut Redirecting,
+    state: &mut State,
+    deadline: Instant,
+    error: Error,
+) -> Option<Error> {
+    let State::Shared { pipe, .. } = &*state else {
+        return Some(error);
+    };
+    if let Some(hook) = &r.hook {
+        hook.failed(pipe, &error);
+    }
+    if pipe.is_closed() {
+        return Some(error);
+    }
+    let Some(resume) = r.pause(&Failure::Lost(&error), deadline) else {
+        return Some(error);
+    };
+    log::debug!(
+        "coredis: {} failed on {}: retrying ({error})",
+        r.request.name(),
+        pipe.node()
+    );
+    *state = State::Pause {
+        pipe: pipe.clone(),
+        resume,
+        error,
+    };
+    None
+}
+
+/// The server error a reply is, if it is one: `-` (RESP2/3) or `!` (a RESP3 blob error).
+fn server_error(frame: &Bytes, limits: &crate::resp::Limits) -> Option<ServerError> {
     if !matches!(frame.first(), Some(b'-' | b'!')) {
         return None;
     }
@@ -567,11 +758,7 @@ fn redirected(
         .ok()?
         .strip_attributes()
     {
-        crate::value::Value::Error(e) => {
-            let next = r.hook.redirect(from, &r.request, &e, r.attempts)?;
-            r.attempts += 1;
-            Some(next)
-        }
+        Value::Error(e) => Some(e),
         _ => None,
     }
 }
@@ -673,17 +860,86 @@ mod tests {
             decoder,
             deadline,
             Submit::AndWait,
-            hook.clone(),
+            Some(hook.clone()),
+            None,
         );
         assert_eq!(h.wait().unwrap(), "from b");
         // An error the hook lets through reaches the caller.
         let (request, decoder) = Cmd::<String>::new("GET").key("other").into_parts();
-        let h = Handle::shared_redirecting(&pa, request, decoder, deadline, Submit::AndWait, hook);
+        let h = Handle::shared_redirecting(
+            &pa,
+            request,
+            decoder,
+            deadline,
+            Submit::AndWait,
+            Some(hook),
+            None,
+        );
         let e = h.wait().unwrap_err();
         assert_eq!(e.server_code(), Some(ServerCode::Err), "{e}");
         a.assert_no_mismatch();
         b.assert_no_mismatch();
         pa.close();
         pb.close();
+    }
+
+    fn retrying(policy: RetryPolicy, attempts: u32) -> Option<Retrying> {
+        let backoff = Backoff::new()
+            .with_base(Duration::from_millis(5))
+            .with_max_attempts(attempts);
+        Retrying::new(policy, backoff)
+    }
+
+    /// `GET k` (read-only) on `p`, retrying per `retry`.
+    fn get_k(p: &Arc<Pipe>, retry: Option<Retrying>, deadline: Instant) -> Handle<String> {
+        let (request, decoder) = Cmd::<String>::new("GET").key("k").readonly().into_parts();
+        Handle::shared_redirecting(p, request, decoder, deadline, Submit::AndWait, None, retry)
+    }
+
+    #[test]
+    fn the_retry_policy_sends_a_refused_request_again_within_its_attempts() {
+        let loading = b"-LOADING Redis is loading the dataset in memory\r\n";
+        let fake = FakeServer::start(
+            Script::new()
+                .expect(&["GET", "k"], loading)
+                .expect(&["GET", "k"], bulk("v"))
+                .expect(&["GET", "k"], loading)
+                .expect(&["GET", "k"], loading)
+                .expect(&["GET", "k"], loading),
+        );
+        let p = pipe(&fake);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let h = get_k(&p, retrying(RetryPolicy::ReadOnly, 3), deadline);
+        assert_eq!(h.wait().unwrap(), "v");
+        // Never: the refusal is the result.
+        let h = get_k(&p, None, deadline);
+        let e = h.wait().unwrap_err();
+        assert_eq!(e.server_code(), Some(ServerCode::Loading), "{e}");
+        // Two attempts at most: the second refusal is the result.
+        let h = get_k(&p, retrying(RetryPolicy::Always, 2), deadline);
+        let e = h.wait().unwrap_err();
+        assert_eq!(e.server_code(), Some(ServerCode::Loading), "{e}");
+        assert_eq!(e.command(), Some("GET"));
+        assert!(fake.wait_for(Duration::from_secs(5), |c| c.len() >= 5));
+        fake.assert_no_mismatch();
+        p.close();
+    }
+
+    #[test]
+    fn a_pause_past_the_deadline_is_not_taken() {
+        let busy = b"-BUSY Redis is busy running a script\r\n";
+        let fake = FakeServer::start(Script::new().expect(&["GET", "k"], busy));
+        let p = pipe(&fake);
+        let deadline = Instant::now() + Duration::from_millis(300);
+        let retry = Retrying::new(
+            RetryPolicy::Always,
+            Backoff::new().with_base(Duration::from_secs(5)),
+        );
+        let started = Instant::now();
+        let h = get_k(&p, retry, deadline);
+        let e = h.wait().unwrap_err();
+        assert_eq!(e.server_code(), Some(ServerCode::Busy), "{e}");
+        assert!(started.elapsed() < Duration::from_secs(4));
+        p.close();
     }
 }

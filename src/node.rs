@@ -7,7 +7,8 @@
 //! timeout for blocking commands. Both kinds of connection are opened through the node's
 //! [`Connector`], so a topology that moves the node (Sentinel, cluster) changes both.
 //!
-//! Must not: retry, route between nodes (the cluster client does), or do socket I/O itself.
+//! Must not: retry by itself (the handles it makes do, per the [`RetryPolicy`] it is given),
+//! route between nodes (the cluster client does), or do socket I/O itself.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,9 +19,10 @@ use crate::cmd::Cmd;
 use crate::config::Config;
 use crate::connection::{ConfiguredAddr, Connector};
 use crate::error::Result;
-use crate::handle::{Handle, Submit};
+use crate::handle::{Handle, Retrying, Submit};
 use crate::pipe::Pipe;
 use crate::pool::{Pool, Pooled};
+use crate::retry::RetryPolicy;
 
 /// The longest deadline, for blocking commands without a server-side timeout: one year.
 pub(crate) const FOREVER: Duration = Duration::from_secs(365 * 24 * 3600);
@@ -179,19 +181,21 @@ impl Node {
         }
     }
 
-    /// Sends `cmd` where it belongs and returns its handle; a failure to send is kept in the
-    /// handle.
-    pub(crate) fn submit<T>(&self, cmd: Cmd<T>, how: Submit) -> Handle<T> {
+    /// Sends `cmd` where it belongs and returns its handle, which retries per `retry`; a
+    /// failure to send is kept in the handle.
+    pub(crate) fn submit<T>(&self, cmd: Cmd<T>, how: Submit, retry: RetryPolicy) -> Handle<T> {
         let (request, decoder) = cmd.into_parts();
-        self.submit_parts(request, decoder, how)
+        self.submit_retrying(request, decoder, how, retry)
     }
 
-    /// [`Node::submit`] of a command taken apart.
-    pub(crate) fn submit_parts<T>(
+    /// [`Node::submit`] of a command taken apart, retrying per `retry` (commands on the shared pipe only: those
+    /// that block go to a dedicated connection and are not retried).
+    pub(crate) fn submit_retrying<T>(
         &self,
         request: crate::cmd::Request,
         decoder: crate::cmd::Decoder<T>,
         how: Submit,
+        retry: RetryPolicy,
     ) -> Handle<T> {
         let (lookup, decoder) = match self.consult(&request, decoder) {
             Ok(send) => send,
@@ -209,22 +213,25 @@ impl Node {
             return self.sent(h, lookup);
         }
         let deadline = Instant::now() + timeout;
-        let h = match &self.hook {
-            Some(hook) => Handle::shared_redirecting(
+        let retry = Retrying::new(retry, self.config.retry_backoff());
+        let h = match (&self.hook, retry) {
+            // The hot path: nothing kept, nothing allocated.
+            (None, None) => Handle::shared(&self.pipe, request, decoder, deadline, how),
+            (hook, retry) => Handle::shared_redirecting(
                 &self.pipe,
                 request,
                 decoder,
                 deadline,
                 how,
                 hook.clone(),
+                retry,
             ),
-            None => Handle::shared(&self.pipe, request, decoder, deadline, how),
         };
         self.sent(h, lookup)
     }
 
     /// [`Node::submit`] on the shared pipe with `hook` asked about error replies (see
-    /// [`crate::handle::Redirect`]).
+    /// [`crate::handle::Redirect`]), with the configured retry policy.
     pub(crate) fn submit_redirecting<T>(
         &self,
         request: crate::cmd::Request,
@@ -232,12 +239,34 @@ impl Node {
         how: Submit,
         hook: Arc<dyn crate::handle::Redirect>,
     ) -> Handle<T> {
+        self.submit_redirecting_retrying(request, decoder, how, hook, self.config.retry())
+    }
+
+    /// [`Node::submit_redirecting`] retrying per `retry`; `hook` also says where a retried
+    /// request goes ([`crate::handle::Redirect::resend`]).
+    pub(crate) fn submit_redirecting_retrying<T>(
+        &self,
+        request: crate::cmd::Request,
+        decoder: crate::cmd::Decoder<T>,
+        how: Submit,
+        hook: Arc<dyn crate::handle::Redirect>,
+        retry: RetryPolicy,
+    ) -> Handle<T> {
         let (lookup, decoder) = match self.consult(&request, decoder) {
             Ok(send) => send,
             Err(cached) => return cached,
         };
         let deadline = Instant::now() + self.config.response_timeout();
-        let h = Handle::shared_redirecting(&self.pipe, request, decoder, deadline, how, hook);
+        let retry = Retrying::new(retry, self.config.retry_backoff());
+        let h = Handle::shared_redirecting(
+            &self.pipe,
+            request,
+            decoder,
+            deadline,
+            how,
+            Some(hook),
+            retry,
+        );
         self.sent(h, lookup)
     }
 
@@ -290,5 +319,26 @@ impl Node {
         if let Some(t) = &self.tracker {
             t.close();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coredis_test_support::fake::{FakeServer, Script};
+
+    #[test]
+    fn without_a_retry_policy_a_handle_keeps_nothing() {
+        let fake = FakeServer::start(Script::echo_all());
+        let config = Config::from_url(&fake.url()).unwrap();
+        let node = Node::connect(config, false).unwrap();
+        let echo = || Cmd::<String>::new("ECHO").arg("x").readonly();
+        let h = node.submit(echo(), Submit::AndWait, RetryPolicy::Never);
+        assert!(!h.keeps_request(), "the hot path keeps no request");
+        assert_eq!(h.wait().unwrap(), "x");
+        let h = node.submit(echo(), Submit::AndWait, RetryPolicy::ReadOnly);
+        assert!(h.keeps_request());
+        assert_eq!(h.wait().unwrap(), "x");
+        node.close();
     }
 }

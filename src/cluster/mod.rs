@@ -10,7 +10,8 @@
 //! nothing to do, at most once per [`ClusterConfig::refresh_interval`].
 //!
 //! Must not: do socket I/O itself (the nodes do), or retry a command that failed without a
-//! reply (it may have run).
+//! reply (it may have run) unless the retry policy allows it (see [`crate::retry`]: the
+//! policy sends it again through [`Redirect::resend`], routed anew by its slot).
 
 mod config;
 mod pipeline;
@@ -39,6 +40,7 @@ use crate::error::{Error, ErrorKind, Result, ServerCode, ServerError};
 use crate::exclusive::Exclusive;
 use crate::handle::{Handle, Redirect, Resent, Submit};
 use crate::pipe::Pipe;
+use crate::retry::RetryPolicy;
 use crate::route::KeySlot;
 use crate::value::Value;
 use router::{Fan, MergeKind};
@@ -76,8 +78,10 @@ use slots::SlotMap;
 /// and the command to the importing node once; `TRYAGAIN`, `CLUSTERDOWN`, `LOADING`,
 /// `MASTERDOWN` and `READONLY` are retried with back-off after a map refresh — all within
 /// [`ClusterConfig::max_redirects`] attempts and the command's response timeout. A command that
-/// failed without a reply (connection lost, timeout) is not retried (it may have run); the map
-/// is refreshed so the next commands find the new primary after a failover.
+/// failed without a reply (connection lost, timeout) is not retried (it may have run) unless
+/// the [`RetryPolicy`] allows it ([`RedisCluster::with_retry`], [`Config::retry`] of the node
+/// configuration; `BUSY` likewise); the map is refreshed so the next commands (and a retried
+/// one, routed again by its slot) find the new primary after a failover.
 ///
 /// # Cost
 ///
@@ -87,6 +91,8 @@ use slots::SlotMap;
 #[derive(Clone)]
 pub struct RedisCluster {
     inner: Arc<Inner>,
+    /// The retry policy of this clone's calls.
+    retry: RetryPolicy,
 }
 
 pub(crate) struct Inner {
@@ -108,6 +114,7 @@ impl std::fmt::Debug for RedisCluster {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisCluster")
             .field("map", &*self.inner.map.read())
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -149,7 +156,8 @@ impl RedisCluster {
                 )
                 .with_source(e)
             })?;
-        Ok(RedisCluster { inner })
+        let retry = inner.config.node_config().retry();
+        Ok(RedisCluster { inner, retry })
     }
 
     /// [`RedisCluster::new`] with a [`ClusterConfig::from_url`] URL:
@@ -172,6 +180,23 @@ impl RedisCluster {
         if let Some(c) = &self.inner.cache {
             c.clear();
         }
+    }
+
+    /// This client (sharing its connections) with `policy` for the calls made through it,
+    /// blocking or deferred, instead of the node configuration's [`Config::retry`]. See
+    /// [`Redis::with_retry`]; what the cluster layer retries by itself is in the
+    /// [`crate::retry`] docs.
+    #[must_use]
+    pub fn with_retry(&self, policy: RetryPolicy) -> RedisCluster {
+        RedisCluster {
+            inner: self.inner.clone(),
+            retry: policy,
+        }
+    }
+
+    /// The retry policy of this client's calls (see [`RedisCluster::with_retry`]).
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
     }
 
     /// A view whose commands are sent at once and return [`Handle`]s, as [`Redis::deferred`].
@@ -371,7 +396,7 @@ impl Executor for RedisCluster {
         if cmd.is_blocking() {
             return self.execute_blocking(cmd);
         }
-        self.inner.submit(cmd, Submit::AndWait).wait()
+        self.inner.submit(cmd, Submit::AndWait, self.retry).wait()
     }
 }
 
@@ -384,7 +409,10 @@ impl RedisCluster {
     fn execute_blocking<T>(&self, cmd: Cmd<T>) -> Result<T> {
         let mut attempt = 0;
         loop {
-            let result = self.inner.submit(cmd.clone(), Submit::AndWait).wait();
+            let result = self
+                .inner
+                .submit(cmd.clone(), Submit::AndWait, RetryPolicy::Never)
+                .wait();
             let Err(e) = &result else { return result };
             let code = match e.server_code() {
                 Some(code) if attempt < self.inner.config.max_redirects() => code,
@@ -443,7 +471,9 @@ impl Executor for ClusterDeferred<'_> {
     type Output<T> = Handle<T>;
 
     fn execute<T>(&self, cmd: Cmd<T>) -> Handle<T> {
-        self.cluster.inner.submit(cmd, Submit::Deferred)
+        self.cluster
+            .inner
+            .submit(cmd, Submit::Deferred, self.cluster.retry)
     }
 }
 
@@ -455,10 +485,10 @@ impl Inner {
         self.cache.as_ref()
     }
 
-    /// Routes and sends `cmd`.
-    fn submit<T>(self: &Arc<Inner>, cmd: Cmd<T>, how: Submit) -> Handle<T> {
+    /// Routes and sends `cmd`, retrying per `retry`.
+    fn submit<T>(self: &Arc<Inner>, cmd: Cmd<T>, how: Submit, retry: RetryPolicy) -> Handle<T> {
         let (request, decoder) = cmd.into_parts();
-        self.submit_parts(request, decoder, how)
+        self.submit_parts(request, decoder, how, retry)
     }
 
     /// [`Inner::submit`] of a command taken apart.
@@ -467,19 +497,20 @@ impl Inner {
         request: Request,
         decoder: Decoder<T>,
         how: Submit,
+        retry: RetryPolicy,
     ) -> Handle<T> {
         match request.slot() {
             KeySlot::One(slot) => match self.node_for_slot(slot, request.is_readonly()) {
-                Ok((node, _)) => self.send_to(&node, request, decoder, how),
+                Ok((node, _)) => self.send_to(&node, request, decoder, how, retry),
                 Err(e) => Handle::failed(e.with_command(request.name()), decoder),
             },
             KeySlot::None => match router::keyless(&request) {
                 (Fan::One, _) => match self.any_primary() {
-                    Ok(node) => self.send_to(&node, request, decoder, how),
+                    Ok(node) => self.send_to(&node, request, decoder, how, retry),
                     Err(e) => Handle::failed(e.with_command(request.name()), decoder),
                 },
                 (Fan::Refused, _) => Handle::failed(router::refused(&request), decoder),
-                (fan, merge) => self.fan_out(request, decoder, fan, merge, how),
+                (fan, merge) => self.fan_out(request, decoder, fan, merge, how, retry),
             },
             KeySlot::Cross => match router::split_rule(&request) {
                 Some((name, step, merge)) => {
@@ -489,7 +520,7 @@ impl Inner {
                         .into_iter()
                         .map(|(_, part)| {
                             let (request, decoder) = part.into_parts();
-                            self.submit_parts(request, decoder, how)
+                            self.submit_parts(request, decoder, how, retry)
                         })
                         .collect();
                     Handle::many(handles, merger(merge), decoder, deadline)
@@ -500,23 +531,28 @@ impl Inner {
     }
 
     /// Sends a request to `node`: on its shared pipe with this cluster's redirect hook, or on
-    /// a dedicated connection when it blocks.
+    /// a dedicated connection when it blocks (not retried by the policy: see
+    /// [`RedisCluster::execute_blocking`]).
     fn send_to<T>(
         self: &Arc<Inner>,
         node: &Redis,
         request: Request,
         decoder: Decoder<T>,
         how: Submit,
+        retry: RetryPolicy,
     ) -> Handle<T> {
         if request.is_blocking() {
-            return node.node().submit_parts(request, decoder, how);
+            return node
+                .node()
+                .submit_retrying(request, decoder, how, RetryPolicy::Never);
         }
         let hook: Arc<dyn Redirect> = self.clone();
         let how = match how {
             Submit::Deferred => Submit::Quiet,
             other => other,
         };
-        node.node().submit_redirecting(request, decoder, how, hook)
+        node.node()
+            .submit_redirecting_retrying(request, decoder, how, hook, retry)
     }
 
     /// Sends `cmd` to every node of `fan` and merges the replies.
@@ -527,6 +563,7 @@ impl Inner {
         fan: Fan,
         merge: MergeKind,
         how: Submit,
+        retry: RetryPolicy,
     ) -> Handle<T> {
         let nodes = match self.nodes(fan) {
             Ok(n) if !n.is_empty() => n,
@@ -538,7 +575,7 @@ impl Inner {
             .iter()
             .map(|node| {
                 let (request, decoder) = Cmd::from_request(request.clone()).into_parts();
-                self.send_to(node, request, decoder, how)
+                self.send_to(node, request, decoder, how, retry)
             })
             .collect();
         Handle::many(handles, merger(merge), decoder, deadline)
@@ -800,6 +837,23 @@ impl Redirect for Inner {
         ) {
             self.request_refresh();
         }
+    }
+
+    /// A request the retry policy sends again goes where its slot lives now (the map may have
+    /// been refreshed since it failed: a failover); a keyless one to the node it was sent to.
+    fn resend(&self, from: &Arc<Pipe>, request: &Request, deadline: Instant) -> Result<Resent> {
+        let node = match request.slot() {
+            KeySlot::One(slot) => self
+                .node_for_slot(slot, request.is_readonly())
+                .map(|(r, _)| r)?,
+            KeySlot::None | KeySlot::Cross => {
+                self.client(from.config().addr(), from.config().read_only())?
+            }
+        };
+        let pipe = node.node().pipe().clone();
+        let slot = pipe.submit(request, deadline)?;
+        pipe.nudge();
+        Ok(Resent::alone(pipe, slot))
     }
 }
 

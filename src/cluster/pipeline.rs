@@ -183,7 +183,13 @@ impl<'c> ClusterPipeline<'c> {
                     }
                     inner.request_refresh();
                 }
-                let h = inner.submit_parts(e.request.clone(), raw("pipeline"), Submit::Deferred);
+                // Not retried by the policy: pipelines never are (see `crate::retry`).
+                let h = inner.submit_parts(
+                    e.request.clone(),
+                    raw("pipeline"),
+                    Submit::Deferred,
+                    crate::retry::RetryPolicy::Never,
+                );
                 again.push((i, h));
             }
         }

@@ -189,6 +189,10 @@ pub struct Config {
     /// Send this `CLIENT TRACKING` command after the handshake (a caching client's shared
     /// connection; set per connection by its connector).
     tracking: Option<Vec<Vec<u8>>>,
+    /// Which failed commands are sent again.
+    retry: crate::retry::RetryPolicy,
+    /// The pauses between attempts.
+    retry_backoff: crate::retry::Backoff,
 }
 
 impl Default for Config {
@@ -214,6 +218,8 @@ impl Default for Config {
             read_only: false,
             cache: None,
             tracking: None,
+            retry: crate::retry::RetryPolicy::Never,
+            retry_backoff: crate::retry::Backoff::new(),
         }
     }
 }
@@ -234,6 +240,18 @@ impl Config {
         let mut c = self.clone();
         c.tracking = Some(args);
         c
+    }
+
+    /// Which failed commands are sent again: [`crate::RetryPolicy::Never`] by default. See
+    /// [`ConfigBuilder::retry`].
+    pub fn retry(&self) -> crate::retry::RetryPolicy {
+        self.retry
+    }
+
+    /// The pauses between retries and how many attempts are made (default
+    /// [`crate::Backoff::new`]). See [`ConfigBuilder::retry_backoff`].
+    pub fn retry_backoff(&self) -> crate::retry::Backoff {
+        self.retry_backoff
     }
 
     /// Client-side caching settings; `None` (the default) for no cache. See
@@ -440,6 +458,8 @@ impl fmt::Debug for Config {
             .field("reconnect_max_backoff", &self.reconnect_max_backoff)
             .field("limits", &self.limits)
             .field("cache", &self.cache)
+            .field("retry", &self.retry)
+            .field("retry_backoff", &self.retry_backoff)
             .finish()
     }
 }
@@ -636,6 +656,20 @@ impl ConfigBuilder {
     /// connection, for the invalidations.
     pub fn cache(mut self, cache: CacheConfig) -> Self {
         self.config.cache = Some(cache);
+        self
+    }
+
+    /// Sets [`Config::retry`]: which failed commands the client sends again (see
+    /// [`crate::RetryPolicy`] for the rules; [`crate::Redis::with_retry`] overrides it per
+    /// call). Every retry stays within the command's response timeout.
+    pub fn retry(mut self, policy: crate::retry::RetryPolicy) -> Self {
+        self.config.retry = policy;
+        self
+    }
+
+    /// Sets [`Config::retry_backoff`]: the pauses between retries and the number of attempts.
+    pub fn retry_backoff(mut self, backoff: crate::retry::Backoff) -> Self {
+        self.config.retry_backoff = backoff;
         self
     }
 

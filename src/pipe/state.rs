@@ -320,6 +320,7 @@ impl Pipe {
                     "the connection was lost before the request was sent; it was not executed",
                 )
                 .with_source(cause.clone())
+                .not_sent()
             } else {
                 Error::new(
                     ErrorKind::Closed,
