@@ -43,6 +43,8 @@ pub struct SentinelGroupBuilder {
     sentinels: usize,
     password: Option<String>,
     data_args: Vec<String>,
+    /// An ACL user of their own for the Sentinels on the data servers.
+    sentinel_user: Option<(String, String)>,
 }
 
 impl SentinelGroupBuilder {
@@ -66,6 +68,15 @@ impl SentinelGroupBuilder {
         self
     }
 
+    /// The Sentinels talk to the data servers as ACL user `user` with password `pass`
+    /// (`sentinel auth-user` / `auth-pass`; the user may do everything), so a test can cut
+    /// them off the data servers (`ACL SETUSER <user> -@all`) while clients still reach them:
+    /// a partition of the Sentinels from the primary. Not with [`Self::password`].
+    pub fn sentinel_user(mut self, user: &str, pass: &str) -> Self {
+        self.sentinel_user = Some((user.to_owned(), pass.to_owned()));
+        self
+    }
+
     /// One more argument for every data server's command line (`"--min-replicas-to-write 1"`).
     pub fn data_arg(mut self, a: &str) -> Self {
         self.data_args.push(a.to_owned());
@@ -80,6 +91,7 @@ impl SentinelGroupBuilder {
             sentinels,
             password,
             data_args,
+            sentinel_user,
         } = self;
         let name = name.as_str();
         assert!(
@@ -97,6 +109,10 @@ impl SentinelGroupBuilder {
             }
             if let Some(p) = &password {
                 b = b.password(p).arg("--masterauth").arg(p);
+            }
+            if let Some((user, pass)) = &sentinel_user {
+                b = b.arg("--user").arg(user).arg("on").arg(&format!(">{pass}"));
+                b = b.arg("~*").arg("&*").arg("+@all");
             }
             b
         };
@@ -120,6 +136,11 @@ impl SentinelGroupBuilder {
         if let Some(p) = &password {
             config.push_str(&format!(
                 "\nsentinel auth-pass {name} {p}\nsentinel sentinel-pass {p}"
+            ));
+        }
+        if let Some((user, pass)) = &sentinel_user {
+            config.push_str(&format!(
+                "\nsentinel auth-user {name} {user}\nsentinel auth-pass {name} {pass}"
             ));
         }
         let sentinels = (0..sentinels)
@@ -172,6 +193,7 @@ impl SentinelGroup {
             sentinels: 3,
             password: None,
             data_args: Vec::new(),
+            sentinel_user: None,
         }
     }
 

@@ -800,3 +800,78 @@ fn a_caching_primary_client_follows_a_failover_with_its_invalidations() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// The Sentinels cut off from the primary while clients still reach it (their ACL user loses
+/// every command there: their `PING`s get `NOPERM`, so to them it is down): they fail over to
+/// the replica, and a primary client moves there on `+switch-master` although the old primary
+/// still answers it — a split brain, which the client leaves. Writes acknowledged once it
+/// moved are on the new primary; none of its connections stays on the old one; when the
+/// partition heals the Sentinels turn the old primary into a replica.
+#[test]
+fn sentinels_cut_off_the_primary_fail_over_and_the_client_follows() {
+    if coredis_test_support::server_major_minor() < (6, 2) {
+        coredis_test_support::skip(
+            "sentinel_client::sentinels_cut_off_the_primary_fail_over_and_the_client_follows",
+            "sentinel auth-user needs Redis 6.2",
+        );
+        return;
+    }
+    let group = SentinelGroup::builder("cut")
+        .sentinel_user("sentinel-user", "s3ntinel-pw")
+        .start();
+    let sentinel = sentinel_for(&group, None);
+    let primary = sentinel.primary_for("cut").unwrap();
+    let old = group.primary();
+    assert_eq!(port_of(&primary), group.servers()[old].port());
+    let load = Load::start(&primary);
+    load.wait_for_more(50, "writes did not start");
+    wait_replicated(&group, old);
+
+    // The partition: the Sentinels' user may do nothing on the old primary any more.
+    let cut = group.servers()[old].command(&["ACL", "SETUSER", "sentinel-user", "-@all"]);
+    assert_eq!(cut, "OK");
+    let new = wait_for_new_primary(&group, old);
+    // (Writes never stop: the old primary takes them until the client moves.)
+    wait_for_port(&primary, group.servers()[new].port());
+    let moved = snapshot(&load);
+    load.wait_for_more(100, "writes did not go on");
+    // The old primary never heard of the failover: still a primary, reachable — and left.
+    let role = group.servers()[old].command(&["ROLE"]);
+    assert!(
+        role.starts_with("master") || role.contains("master"),
+        "{role}"
+    );
+    let deadline = Instant::now() + DEADLINE;
+    while our_connections(&group, old) > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the client is still connected to the cut-off primary"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let acked = load.stop();
+    let after = since(&acked, &moved);
+    assert!(!after.is_empty());
+    for k in after.keys().take(20) {
+        assert_eq!(group.servers()[new].command(&["EXISTS", k]), "1", "{k}");
+    }
+    assert_readable(&primary, &after);
+
+    // The partition heals: the Sentinels demote the old primary.
+    let healed = group.servers()[old].command(&["ACL", "SETUSER", "sentinel-user", "+@all"]);
+    assert_eq!(healed, "OK");
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let role = group.servers()[old].command(&["ROLE"]);
+        if role.contains("slave") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the old primary was not demoted after the partition healed: {role}\n{}",
+            group.log_tails()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(group.primary(), new);
+}
