@@ -767,13 +767,15 @@ impl Redirect for Inner {
             return None;
         }
         if attempt > self.config.max_redirects() {
+            // The last reply stays the error's server reply: `server_code()` tells what it was.
             return Some(Err(Error::new(
                 ErrorKind::Server,
                 format!(
-                    "gave up after {} redirections or retries; the last reply was: {error}",
+                    "gave up after {} redirections or retries; the last reply was",
                     self.config.max_redirects()
                 ),
             )
+            .with_server(error.clone())
             .with_command(request.name())
             .with_node(&from.node())));
         }

@@ -1074,3 +1074,66 @@ fn a_black_holed_primary_times_out_its_own_commands_only() {
     }
     assert_eq!(c.get::<i64>(format!("{tag}:after")).unwrap(), 1);
 }
+
+/// `TRYAGAIN`: a multi-key command of a slot whose keys are split between the two nodes of a
+/// migration gets `TRYAGAIN` from the source. The client sends it again with back-off: when
+/// the migration does not finish, the caller gets the `TRYAGAIN` error once the attempts
+/// (`max_redirects`) are spent, well within its deadline; when it finishes meanwhile, the
+/// command succeeds on the new owner.
+#[test]
+fn a_multi_key_command_during_a_split_migration_is_retried_after_tryagain() {
+    let cluster = Cluster::start(3, 0);
+    let c = client(&cluster);
+    let slot = key_slot(b"{try}");
+    let from = cluster.slot_owner(slot);
+    let to = cluster
+        .primaries()
+        .into_iter()
+        .find(|&p| p != from)
+        .unwrap();
+    let (from_id, to_id) = (
+        cluster.node_id(from).to_owned(),
+        cluster.node_id(to).to_owned(),
+    );
+    c.set("{try}a", "1").unwrap();
+    c.set("{try}b", "2").unwrap();
+    set_slot(&cluster, to, slot, "IMPORTING", &from_id);
+    set_slot(&cluster, from, slot, "MIGRATING", &to_id);
+    let to_port = cluster.node(to).port().to_string();
+    let migrate = |k: &str| {
+        assert_eq!(
+            cluster.command(from, &["MIGRATE", "127.0.0.1", &to_port, k, "0", "5000"]),
+            "OK"
+        );
+    };
+    migrate("{try}a");
+
+    // The migration stays half done: TRYAGAIN reaches the caller, by the deadline.
+    let started = Instant::now();
+    let e = c.mget::<Option<String>>(["{try}a", "{try}b"]).unwrap_err();
+    assert_eq!(
+        e.server_code(),
+        Some(coredis::ServerCode::TryAgain),
+        "{e:#}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5) + Duration::from_secs(3));
+
+    // It finishes while the client waits between attempts: the command succeeds.
+    let got = std::thread::scope(|s| {
+        let finisher = s.spawn(|| {
+            std::thread::sleep(Duration::from_millis(100));
+            migrate("{try}b");
+            let s = slot.to_string();
+            for i in cluster.primaries() {
+                assert_eq!(
+                    cluster.command(i, &["CLUSTER", "SETSLOT", &s, "NODE", &to_id]),
+                    "OK"
+                );
+            }
+        });
+        let got = c.mget::<Option<String>>(["{try}a", "{try}b"]);
+        finisher.join().unwrap();
+        got
+    });
+    assert_eq!(got.unwrap(), [Some("1".to_owned()), Some("2".to_owned())]);
+}
