@@ -358,7 +358,7 @@ fn run_one(
             let m = match w {
                 Workload::Inflight | Workload::OneSlot => {
                     let get = |k: &Key| cluster.deferred().get::<Option<Vec<u8>>>(k);
-                    run_coredis_inflight(s, wd, &what, &get, &data, CONCURRENCY)
+                    run_coredis_inflight(s, wd, &what, &get, &data, 1, CONCURRENCY)
                 }
                 _ => run_blocking(s, wd, &what, &data, threads, w.sets(), || Ok(&cluster)),
             };

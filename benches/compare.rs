@@ -61,7 +61,7 @@
 
 mod common;
 
-use common::cells::{cells, run_cells, write_results};
+use common::cells::{cells, ops_of, run_cells, write_results};
 use common::data::{Key, RunData, KEYS};
 use common::run::{Measurement, Watchdog};
 use common::settings::{Named, Settings};
@@ -90,14 +90,18 @@ enum Workload {
     SeqGet,
     Threads(usize),
     Inflight,
+    /// `threads` threads, each keeping `INFLIGHT / threads` deferred `GET`s in flight.
+    InflightThreads(usize),
 }
 
-const WORKLOADS: [Workload; 5] = [
+const WORKLOADS: [Workload; 7] = [
     Workload::SeqGet,
     Workload::Threads(4),
     Workload::Threads(16),
     Workload::Threads(64),
+    Workload::Threads(256),
     Workload::Inflight,
+    Workload::InflightThreads(4),
 ];
 
 impl Named for Workload {
@@ -106,6 +110,7 @@ impl Named for Workload {
             Workload::SeqGet => "seq-get".to_owned(),
             Workload::Threads(n) => format!("threads-{n}"),
             Workload::Inflight => format!("inflight-{INFLIGHT}"),
+            Workload::InflightThreads(t) => format!("inflight-{t}x{}", INFLIGHT / t),
         }
     }
 }
@@ -116,9 +121,13 @@ impl Workload {
     fn clients(self) -> Vec<Client> {
         match self {
             Workload::SeqGet => vec![Client::RsSync, Client::Coredis],
-            Workload::Threads(INFLIGHT) => vec![Client::RsSync, Client::RsAsync, Client::Coredis],
+            Workload::Threads(n) if n >= INFLIGHT => {
+                vec![Client::RsSync, Client::RsAsync, Client::Coredis]
+            }
             Workload::Threads(_) => vec![Client::RsSync, Client::Coredis],
-            Workload::Inflight => vec![Client::RsAsync, Client::Coredis],
+            Workload::Inflight | Workload::InflightThreads(_) => {
+                vec![Client::RsAsync, Client::Coredis]
+            }
         }
     }
 
@@ -143,8 +152,14 @@ impl Client {
             (Client::Coredis, Workload::Inflight) => {
                 format!("coredis, 1 thread, {INFLIGHT} handles in flight")
             }
+            (Client::Coredis, Workload::InflightThreads(t)) => {
+                format!("coredis, {t} threads × {} handles in flight", INFLIGHT / t)
+            }
             (Client::RsSync, Workload::SeqGet) => "redis-rs sync `Connection`".to_owned(),
             (Client::RsSync, _) => "redis-rs, `Connection` per thread".to_owned(),
+            (Client::RsAsync, Workload::Threads(n)) => {
+                format!("redis-rs async multiplexed, {n} tasks")
+            }
             (Client::RsAsync, _) => format!("redis-rs async multiplexed, {INFLIGHT} tasks"),
         }
     }
@@ -191,7 +206,7 @@ fn run_one(
     let threads = match w {
         Workload::SeqGet => 1,
         Workload::Threads(n) => n,
-        Workload::Inflight => INFLIGHT,
+        Workload::Inflight | Workload::InflightThreads(_) => INFLIGHT,
     };
     match (c, w) {
         (Client::RsAsync, _) => {
@@ -213,7 +228,11 @@ fn run_one(
             let m = match w {
                 Workload::Inflight => {
                     let get = |k: &Key| r.deferred().get::<Option<Vec<u8>>>(k);
-                    run_coredis_inflight(s, wd, &what, &get, &data, INFLIGHT)
+                    run_coredis_inflight(s, wd, &what, &get, &data, 1, INFLIGHT)
+                }
+                Workload::InflightThreads(t) => {
+                    let get = |k: &Key| r.deferred().get::<Option<Vec<u8>>>(k);
+                    run_coredis_inflight(s, wd, &what, &get, &data, t, INFLIGHT / t)
                 }
                 _ => run_blocking(s, wd, &what, &data, threads, w.sets(), || Ok(&r)),
             };
@@ -225,7 +244,7 @@ fn run_one(
 }
 
 fn main() {
-    let s = Settings::from_env_and_args(&WORKLOADS, load_average(1), false);
+    let s = Settings::from_env_and_args(&WORKLOADS, load_average(1), true);
     let workloads = s.selected(&WORKLOADS);
     let wd = Watchdog::start();
     s.announce("coredis bench");
@@ -273,10 +292,12 @@ fn report(s: &Settings, version: &str, cells: &[Cell]) -> String {
         clock_ticks()
     );
     let targets = [
-        (Workload::SeqGet, Client::RsSync, 0.95),
-        (Workload::Threads(4), Client::RsSync, 0.8),
-        (Workload::Threads(64), Client::RsSync, 1.5),
-        (Workload::Inflight, Client::RsAsync, 1.0),
+        (Workload::SeqGet, Client::RsSync, 1.0),
+        (Workload::Threads(4), Client::RsSync, 1.0),
+        (Workload::Threads(64), Client::RsSync, 2.0),
+        (Workload::Threads(64), Client::RsAsync, 0.8),
+        (Workload::Inflight, Client::RsAsync, 2.0),
+        (Workload::InflightThreads(4), Client::RsAsync, 2.0),
     ];
     write_results(
         &mut out,
@@ -287,5 +308,16 @@ fn report(s: &Settings, version: &str, cells: &[Cell]) -> String {
         Client::label,
         &targets,
     );
+    // Scaling: more threads must not lower the shared client's throughput.
+    let coredis_ops = |n| ops_of(cells, Workload::Threads(n), Client::Coredis);
+    if let (Some(at64), Some(at256)) = (coredis_ops(64), coredis_ops(256)) {
+        let mark = if at256 >= at64 { "MET" } else { "MISSED" };
+        let _ = writeln!(
+            out,
+            "- threads-256: coredis ops/s ≥ its threads-64 ops/s: {at256:.0} vs {at64:.0} \
+             ({:.2}×) — **{mark}**",
+            at256 / at64
+        );
+    }
     out
 }

@@ -330,29 +330,40 @@ async fn async_worker<C: redis::aio::ConnectionLike>(
 /// A coredis deferred `GET`: submits it and returns its handle.
 pub type DeferredGet<'a> = dyn Fn(&Key) -> coredis::Handle<Option<Vec<u8>>> + Sync + 'a;
 
-/// coredis: one thread keeping `inflight` deferred `GET`s (submitted by `get`) outstanding:
-/// wait the oldest, check it, submit a new one. Latency is submit → reply collected.
+/// coredis: `threads` threads, each keeping `inflight` deferred `GET`s (submitted by `get`)
+/// outstanding: wait the oldest, check it, submit a new one. Latency is submit → reply
+/// collected.
 pub fn run_coredis_inflight(
     s: &Settings,
     wd: &Watchdog,
     what: &str,
     get: &DeferredGet<'_>,
     data: &Arc<RunData>,
+    threads: usize,
     inflight: usize,
 ) -> Result<Measurement, String> {
     let ctl = Ctl::new();
     thread::scope(|scope| {
-        let h = scope.spawn(|| {
-            let _done = DoneGuard(&ctl);
-            let res = inflight_worker(&ctl, what, get, data, inflight);
-            if res.is_err() {
-                ctl.failed.store(true, Ordering::Release);
-            }
-            res
-        });
-        let window = drive(&ctl, 1, s, wd, what);
-        let stats = join(what, h)?;
-        Ok(Measurement::new(window, vec![stats]))
+        let handles: Vec<_> = (0..threads)
+            .map(|id| {
+                let ctl = &ctl;
+                scope.spawn(move || {
+                    let _done = DoneGuard(ctl);
+                    let res = inflight_worker(ctl, what, get, data, id, inflight);
+                    if res.is_err() {
+                        ctl.failed.store(true, Ordering::Release);
+                    }
+                    res
+                })
+            })
+            .collect();
+        let window = drive(&ctl, threads, s, wd, what);
+        let results = handles
+            .into_iter()
+            .enumerate()
+            .map(|(i, h)| join(&format!("{what}, thread {i}"), h))
+            .collect();
+        Ok(Measurement::new(window, collect(results)?))
     })
 }
 
@@ -361,10 +372,11 @@ fn inflight_worker(
     what: &str,
     get: &DeferredGet<'_>,
     data: &RunData,
+    id: usize,
     inflight: usize,
 ) -> Result<Stats, String> {
     type InFlight = (u8, Instant, usize, coredis::Handle<Option<Vec<u8>>>);
-    let mut rng = Rng::new(u64::from(data.id) ^ 0x1F1F);
+    let mut rng = Rng::new(u64::from(data.id) ^ 0x1F1F ^ ((id as u64) << 20));
     let mut stats = Stats {
         ops: 0,
         lat_ns: Vec::with_capacity(1 << 16),
