@@ -81,6 +81,9 @@ use coredis::prelude::*;
 /// Commands in flight in the `inflight-64` workload, and tasks of the redis-rs async runs.
 const INFLIGHT: usize = 64;
 
+/// The shared connections of the `CoredisSpread` client.
+const SPREAD: usize = 4;
+
 // ---------------------------------------------------------------------------------------
 // Workloads, clients, settings
 // ---------------------------------------------------------------------------------------
@@ -121,10 +124,13 @@ impl Workload {
     fn clients(self) -> Vec<Client> {
         match self {
             Workload::SeqGet => vec![Client::RsSync, Client::Coredis],
-            Workload::Threads(n) if n >= INFLIGHT => {
-                vec![Client::RsSync, Client::RsAsync, Client::Coredis]
-            }
-            Workload::Threads(_) => vec![Client::RsSync, Client::Coredis],
+            Workload::Threads(n) if n >= INFLIGHT => vec![
+                Client::RsSync,
+                Client::RsAsync,
+                Client::CoredisSpread,
+                Client::Coredis,
+            ],
+            Workload::Threads(_) => vec![Client::RsSync, Client::CoredisSpread, Client::Coredis],
             Workload::Inflight | Workload::InflightThreads(_) => {
                 vec![Client::RsAsync, Client::Coredis]
             }
@@ -140,6 +146,8 @@ impl Workload {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Client {
     Coredis,
+    /// One `Redis` with `SPREAD` shared connections.
+    CoredisSpread,
     RsSync,
     RsAsync,
 }
@@ -149,6 +157,9 @@ impl Client {
         match (self, w) {
             (Client::Coredis, Workload::SeqGet) => "coredis `Redis`".to_owned(),
             (Client::Coredis, Workload::Threads(_)) => "coredis, one shared `Redis`".to_owned(),
+            (Client::CoredisSpread, _) => {
+                format!("coredis, one shared `Redis`, `shared_connections({SPREAD})`")
+            }
             (Client::Coredis, Workload::Inflight) => {
                 format!("coredis, 1 thread, {INFLIGHT} handles in flight")
             }
@@ -221,9 +232,16 @@ fn run_one(
                 .and_then(|c| c.get_connection())
                 .map_err(redis_rs_err)
         }),
-        (Client::Coredis, _) => {
+        (Client::Coredis | Client::CoredisSpread, _) => {
             wd.stage(format!("{what}: connecting"));
-            let r = coredis::Redis::from_url(&url)
+            let spread = if c == Client::CoredisSpread {
+                SPREAD
+            } else {
+                1
+            };
+            let r = coredis::Config::from_url(&url)
+                .and_then(|config| config.to_builder().shared_connections(spread).build())
+                .and_then(coredis::Redis::new)
                 .map_err(|e| format!("{what}: connecting: {}", coredis_err(e)))?;
             let m = match w {
                 Workload::Inflight => {
@@ -308,6 +326,28 @@ fn report(s: &Settings, version: &str, cells: &[Cell]) -> String {
         Client::label,
         &targets,
     );
+    // The same targets met with `SPREAD` shared connections instead of one.
+    for (n, baseline, goal) in [
+        (4, Client::RsSync, 1.0),
+        (64, Client::RsSync, 2.0),
+        (64, Client::RsAsync, 0.8),
+    ] {
+        let w = Workload::Threads(n);
+        if let (Some(c), Some(b)) = (
+            ops_of(cells, w, Client::CoredisSpread),
+            ops_of(cells, w, baseline),
+        ) {
+            let r = c / b;
+            let mark = if r >= goal { "MET" } else { "MISSED" };
+            let _ = writeln!(
+                out,
+                "- {}: {} ≥ {goal:.2}× {}: {r:.2}× — **{mark}**",
+                w.name(),
+                Client::CoredisSpread.label(w),
+                baseline.label(w)
+            );
+        }
+    }
     // Scaling: more threads must not lower the shared client's throughput.
     let coredis_ops = |n| ops_of(cells, Workload::Threads(n), Client::Coredis);
     if let (Some(at64), Some(at256)) = (coredis_ops(64), coredis_ops(256)) {

@@ -31,7 +31,9 @@ pub(crate) const FOREVER: Duration = Duration::from_secs(365 * 24 * 3600);
 pub(crate) struct Node {
     config: Config,
     connector: Arc<dyn Connector>,
-    pipe: Arc<Pipe>,
+    /// The shared pipes ([`Config::shared_connections`], one unless configured); each thread
+    /// uses one of them.
+    pipes: Box<[Arc<Pipe>]>,
     pool: Arc<Pool>,
     /// Asked about the error replies of commands on the shared pipe (a Sentinel primary
     /// client reconnects on `READONLY`); `None` for plain clients.
@@ -72,22 +74,29 @@ impl Node {
             Some(t) => Arc::new(TrackingConnector(t.clone())),
             None => connector.clone(),
         };
-        let pipe = if lazy {
-            Pipe::connect_lazily(config.clone(), pipe_connector)
-        } else {
-            Pipe::connect(config.clone(), pipe_connector)
-        };
-        let pipe = match pipe {
-            Ok(p) => p,
-            Err(e) => {
-                if let Some(t) = &tracker {
-                    t.close();
+        let mut pipes = Vec::with_capacity(config.shared_connections());
+        for _ in 0..config.shared_connections() {
+            let pipe = if lazy {
+                Pipe::connect_lazily(config.clone(), pipe_connector.clone())
+            } else {
+                Pipe::connect(config.clone(), pipe_connector.clone())
+            };
+            match pipe {
+                Ok(p) => pipes.push(p),
+                Err(e) => {
+                    for p in &pipes {
+                        p.close();
+                    }
+                    if let Some(t) = &tracker {
+                        t.close();
+                    }
+                    return Err(e);
                 }
-                return Err(e);
             }
-        };
-        if let Some(t) = &tracker {
-            t.set_pipe(&pipe);
+        }
+        // Caching needs exactly one pipe (checked when the configuration is built).
+        if let (Some(t), [pipe]) = (&tracker, pipes.as_slice()) {
+            t.set_pipe(pipe);
         }
         let pool = Pool::new(
             config.clone(),
@@ -98,7 +107,7 @@ impl Node {
         Ok(Node {
             config,
             connector,
-            pipe,
+            pipes: pipes.into_boxed_slice(),
             pool,
             hook: None,
             tracker,
@@ -124,12 +133,12 @@ impl Node {
 
     /// The address of the node, for error context and `Debug`.
     pub(crate) fn addr(&self) -> String {
-        self.pipe.node()
+        self.first_pipe().node()
     }
 
     /// What the server said about itself, see [`crate::Redis::server_info`].
     pub(crate) fn server_info(&self) -> Option<crate::types::ServerInfo> {
-        self.pipe.server_info()
+        self.first_pipe().server_info()
     }
 
     /// The client-side cache, when configured.
@@ -159,7 +168,7 @@ impl Node {
             Lookup::Miss(fill) => handle.filling(Some(fill)),
             Lookup::Write(keys) => {
                 if let Some(cache) = self.cache() {
-                    let sent = handle.sent().unwrap_or_else(|| self.pipe.latest());
+                    let sent = handle.sent().unwrap_or_else(|| self.pipe().latest());
                     cache.fence(keys.iter().map(|k| k.as_ref()), sent);
                 }
                 handle
@@ -176,7 +185,7 @@ impl Node {
             return;
         }
         if let Some(cache) = self.cache() {
-            let sent = sent.unwrap_or_else(|| self.pipe.latest());
+            let sent = sent.unwrap_or_else(|| self.pipe().latest());
             cache.fence(keys.iter().map(|k| k.as_ref()), sent);
         }
     }
@@ -216,9 +225,9 @@ impl Node {
         let retry = Retrying::new(retry, self.config.retry_backoff());
         let h = match (&self.hook, retry) {
             // The hot path: nothing kept, nothing allocated.
-            (None, None) => Handle::shared(&self.pipe, request, decoder, deadline, how),
+            (None, None) => Handle::shared(self.pipe(), request, decoder, deadline, how),
             (hook, retry) => Handle::shared_redirecting(
-                &self.pipe,
+                self.pipe(),
                 request,
                 decoder,
                 deadline,
@@ -259,7 +268,7 @@ impl Node {
         let deadline = Instant::now() + self.config.response_timeout();
         let retry = Retrying::new(retry, self.config.retry_backoff());
         let h = Handle::shared_redirecting(
-            &self.pipe,
+            self.pipe(),
             request,
             decoder,
             deadline,
@@ -276,9 +285,23 @@ impl Node {
         &self.pool
     }
 
-    /// The shared pipe (for a router that sends a request again).
+    /// The shared pipe of the calling thread: each thread sticks to one of the node's pipes
+    /// (for a router that sends a request again, too).
     pub(crate) fn pipe(&self) -> &Arc<Pipe> {
-        &self.pipe
+        match &*self.pipes {
+            [one] => one,
+            pipes => &pipes[thread_index() % pipes.len()],
+        }
+    }
+
+    /// The first shared pipe (the node's address and what the server said about itself).
+    fn first_pipe(&self) -> &Arc<Pipe> {
+        &self.pipes[0]
+    }
+
+    /// Every shared pipe (for a topology client that moves them all).
+    pub(crate) fn pipes(&self) -> &[Arc<Pipe>] {
+        &self.pipes
     }
 
     /// Sends a batch of `count` commands encoded back to back (a pipeline) on the shared pipe
@@ -291,7 +314,7 @@ impl Node {
         how: Submit,
     ) -> Handle<T> {
         let deadline = Instant::now() + self.config.response_timeout();
-        Handle::shared_batch(&self.pipe, encoded, count, decoder, deadline, how)
+        Handle::shared_batch(self.pipe(), encoded, count, decoder, deadline, how)
     }
 
     /// A dedicated connection for one caller, waiting for a free one up to the response
@@ -304,7 +327,9 @@ impl Node {
     /// Closes the node: the shared pipe finishes what is in flight, idle dedicated connections
     /// close now, checked-out ones when they come back.
     pub(crate) fn close(&self) {
-        self.pipe.close();
+        for pipe in &*self.pipes {
+            pipe.close();
+        }
         self.pool.close();
         if let Some(t) = &self.tracker {
             t.close();
@@ -315,11 +340,34 @@ impl Node {
     /// most one response timeout) and its socket is closed.
     pub(crate) fn close_and_wait(&self) {
         self.pool.close();
-        self.pipe.close_and_wait();
+        for pipe in &*self.pipes {
+            pipe.close();
+        }
+        for pipe in &*self.pipes {
+            pipe.close_and_wait();
+        }
         if let Some(t) = &self.tracker {
             t.close();
         }
     }
+}
+
+/// A small number for the calling thread, given in the order threads first ask: spreads
+/// threads evenly over a node's pipes, and keeps each thread on one (its commands in order).
+fn thread_index() -> usize {
+    use std::cell::Cell;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static INDEX: Cell<Option<usize>> = const { Cell::new(None) };
+    }
+    INDEX.with(|i| {
+        i.get().unwrap_or_else(|| {
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            i.set(Some(n));
+            n
+        })
+    })
 }
 
 #[cfg(test)]

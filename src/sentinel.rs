@@ -386,7 +386,7 @@ impl Sentinel {
         let watcher = Watcher {
             sentinel: self.clone(),
             name: name.to_owned(),
-            pipe: Arc::downgrade(client.node().pipe()),
+            pipes: client.node().pipes().iter().map(Arc::downgrade).collect(),
             pool: Arc::downgrade(client.node().pool()),
             subscriber,
         };
@@ -581,7 +581,8 @@ impl Redirect for ReadOnlyHook {
 struct Watcher {
     sentinel: Sentinel,
     name: String,
-    pipe: Weak<Pipe>,
+    /// The client's shared pipes.
+    pipes: Vec<Weak<Pipe>>,
     /// The client's dedicated connections: the idle ones are closed when the primary moves.
     pool: Weak<Pool>,
     subscriber: Subscriber,
@@ -591,9 +592,15 @@ impl Watcher {
     fn run(self) {
         log::debug!("coredis: watching {SWITCH_MASTER} for {}", self.name);
         loop {
-            let Some(pipe) = self.pipe.upgrade().filter(|p| !p.is_closed()) else {
+            let pipes: Vec<Arc<Pipe>> = self
+                .pipes
+                .iter()
+                .filter_map(Weak::upgrade)
+                .filter(|p| !p.is_closed())
+                .collect();
+            if pipes.is_empty() {
                 break;
-            };
+            }
             match self.subscriber.recv_timeout(WATCH_TICK) {
                 Ok(Some(msg)) => {
                     let text = String::from_utf8_lossy(&msg.payload).into_owned();
@@ -602,7 +609,7 @@ impl Watcher {
                             "coredis: the Sentinels switched the primary of {} to {addr}",
                             self.name
                         );
-                        self.move_to(&pipe, &addr);
+                        self.move_to(&pipes, &addr);
                     }
                 }
                 Ok(None) => {}
@@ -622,7 +629,7 @@ impl Watcher {
             if resubscribed {
                 // Announcements made while the subscription was down are lost: ask.
                 match self.sentinel.primary_addr(&self.name) {
-                    Ok(addr) => self.move_to(&pipe, &addr.to_string()),
+                    Ok(addr) => self.move_to(&pipes, &addr.to_string()),
                     Err(e) => log::debug!(
                         "coredis: could not ask for the primary of {}: {e:#}",
                         self.name
@@ -634,24 +641,26 @@ impl Watcher {
         log::debug!("coredis: the Sentinel watcher of {} stopped", self.name);
     }
 
-    /// Makes the client reconnect (the shared pipe now, the dedicated connections as they are
-    /// next opened: the idle ones are closed) unless it is connected to `addr` already.
+    /// Makes the client reconnect (the shared pipes now, the dedicated connections as they are
+    /// next opened: the idle ones are closed) unless they are connected to `addr` already.
     /// Dedicated connections checked out meanwhile stay where they are until they fail or
     /// come back.
-    fn move_to(&self, pipe: &Pipe, addr: &str) {
-        if pipe.node() == addr {
+    fn move_to(&self, pipes: &[Arc<Pipe>], addr: &str) {
+        if pipes.iter().all(|p| p.node() == addr) {
             return;
         }
         if let Some(pool) = self.pool.upgrade() {
             pool.close_idle();
         }
-        pipe.reconnect(Error::new(
-            ErrorKind::Closed,
-            format!(
-                "the Sentinels switched the primary of {:?} to {addr}",
-                self.name
-            ),
-        ));
+        for pipe in pipes.iter().filter(|p| p.node() != addr) {
+            pipe.reconnect(Error::new(
+                ErrorKind::Closed,
+                format!(
+                    "the Sentinels switched the primary of {:?} to {addr}",
+                    self.name
+                ),
+            ));
+        }
     }
 }
 

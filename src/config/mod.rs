@@ -55,6 +55,10 @@ pub(crate) const DEFAULT_MAX_IN_FLIGHT: usize = 10_000;
 pub(crate) const DEFAULT_MAX_IN_FLIGHT_BYTES: usize = 64 * 1024 * 1024;
 /// [`Config::max_dedicated_connections`].
 pub(crate) const DEFAULT_MAX_DEDICATED_CONNECTIONS: usize = 16;
+/// [`Config::shared_connections`].
+pub(crate) const DEFAULT_SHARED_CONNECTIONS: usize = 1;
+/// The most [`Config::shared_connections`] accepted.
+pub(crate) const MAX_SHARED_CONNECTIONS: usize = 64;
 /// [`Config::dedicated_idle_timeout`].
 pub(crate) const DEFAULT_DEDICATED_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// [`Config::reconnect_min_backoff`].
@@ -178,6 +182,7 @@ pub struct Config {
     max_in_flight: usize,
     max_in_flight_bytes: usize,
     max_dedicated_connections: usize,
+    shared_connections: usize,
     dedicated_idle_timeout: Duration,
     reconnect_min_backoff: Duration,
     reconnect_max_backoff: Duration,
@@ -211,6 +216,7 @@ impl Default for Config {
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             max_in_flight_bytes: DEFAULT_MAX_IN_FLIGHT_BYTES,
             max_dedicated_connections: DEFAULT_MAX_DEDICATED_CONNECTIONS,
+            shared_connections: DEFAULT_SHARED_CONNECTIONS,
             dedicated_idle_timeout: DEFAULT_DEDICATED_IDLE_TIMEOUT,
             reconnect_min_backoff: DEFAULT_RECONNECT_MIN_BACKOFF,
             reconnect_max_backoff: DEFAULT_RECONNECT_MAX_BACKOFF,
@@ -391,6 +397,18 @@ impl Config {
         self.max_dedicated_connections
     }
 
+    /// How many shared (multiplexed) connections a client keeps to each server. Every thread
+    /// sticks to one of them (threads are spread over them in the order they first send), so
+    /// a thread's commands stay in order. Defaults to `1`, the fastest from about 16 threads
+    /// on: one connection lets the most commands share a `write` and a `read`. With a few
+    /// busy threads, one connection each behaves like a connection per thread — one `write`
+    /// and one `read` per command and no hand-off between threads (measured in
+    /// `benches/compare.rs`, `threads-4`). [`Config::max_in_flight`] and
+    /// [`Config::max_in_flight_bytes`] hold per connection. Client-side caching needs `1`.
+    pub fn shared_connections(&self) -> usize {
+        self.shared_connections
+    }
+
     /// How long an idle dedicated connection is kept for reuse before it is closed (checked
     /// when connections are taken from the pool). Defaults to `60 s`.
     pub fn dedicated_idle_timeout(&self) -> Duration {
@@ -453,6 +471,7 @@ impl fmt::Debug for Config {
             .field("max_in_flight", &self.max_in_flight)
             .field("max_in_flight_bytes", &self.max_in_flight_bytes)
             .field("max_dedicated_connections", &self.max_dedicated_connections)
+            .field("shared_connections", &self.shared_connections)
             .field("dedicated_idle_timeout", &self.dedicated_idle_timeout)
             .field("reconnect_min_backoff", &self.reconnect_min_backoff)
             .field("reconnect_max_backoff", &self.reconnect_max_backoff)
@@ -632,6 +651,18 @@ impl ConfigBuilder {
         self
     }
 
+    /// Sets [`Config::shared_connections`] (from 1 to 64).
+    ///
+    /// ```
+    /// let config = coredis::Config::builder().shared_connections(4).build()?;
+    /// assert_eq!(config.shared_connections(), 4);
+    /// # Ok::<(), coredis::Error>(())
+    /// ```
+    pub fn shared_connections(mut self, n: usize) -> Self {
+        self.config.shared_connections = n;
+        self
+    }
+
     /// Sets [`Config::dedicated_idle_timeout`].
     pub fn dedicated_idle_timeout(mut self, idle: Duration) -> Self {
         self.config.dedicated_idle_timeout = idle;
@@ -735,6 +766,18 @@ impl ConfigBuilder {
         }
         if c.max_in_flight == 0 {
             return Err(Error::config("max_in_flight must be at least 1"));
+        }
+        if c.shared_connections == 0 || c.shared_connections > MAX_SHARED_CONNECTIONS {
+            return Err(Error::config(format!(
+                "shared_connections must be from 1 to {MAX_SHARED_CONNECTIONS}, not {}",
+                c.shared_connections
+            )));
+        }
+        if c.cache.is_some() && c.shared_connections > 1 {
+            return Err(Error::config(
+                "client-side caching needs shared_connections(1): the cache orders its stores \
+                 by the order of one connection",
+            ));
         }
         if c.reconnect_min_backoff.is_zero() {
             return Err(Error::config("reconnect_min_backoff must not be zero"));

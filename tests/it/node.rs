@@ -265,3 +265,87 @@ fn a_dedicated_connection_that_timed_out_never_hands_out_the_late_reply() {
     let c = r.dedicated().unwrap();
     assert_eq!(c.echo::<String>("fresh").unwrap(), "fresh");
 }
+
+/// A client with `n` shared connections, named `nodetest`.
+fn spread_client(server: &Server, n: usize) -> Redis {
+    let config = crate::util::config(server)
+        .client_name("nodetest")
+        .shared_connections(n)
+        .build()
+        .unwrap();
+    Redis::new(config).unwrap()
+}
+
+#[test]
+fn shared_connections_spread_threads_and_keep_each_threads_order() {
+    let server = Server::start();
+    let r = spread_client(&server, 3);
+    assert_eq!(
+        connected_clients(&server),
+        3,
+        "one connection per shared pipe"
+    );
+    // Every thread's commands stay in order: a write followed by a handle's read of it, on
+    // whichever connection the thread uses, and no reply goes to another caller.
+    std::thread::scope(|s| {
+        for t in 0..6 {
+            let r = &r;
+            s.spawn(move || {
+                let key = format!("spread:{t}");
+                for i in 0..300 {
+                    let set = r.deferred().set(&key, i);
+                    let get = r.deferred().get::<i64>(&key);
+                    set.wait().unwrap();
+                    assert_eq!(get.wait().unwrap(), i, "thread {t} read out of order");
+                }
+            });
+        }
+    });
+    crate::util::hammer(&r, 6, 200, "spread");
+    // The threads used more than one connection: the server served commands on each.
+    let busy = server
+        .command(&["CLIENT", "LIST"])
+        .lines()
+        .filter(|l| l.contains(" name=nodetest "))
+        .filter(|l| !l.contains(" cmd=client|setname ") && !l.contains(" cmd=hello "))
+        .count();
+    assert!(
+        busy >= 2,
+        "the threads were not spread: {busy} busy connection(s)"
+    );
+    r.close();
+    wait_for("the connections to close", Duration::from_secs(10), || {
+        connected_clients(&server) == 0
+    });
+}
+
+#[test]
+fn shared_connections_reconnect_each_on_their_own() {
+    let server = Server::start();
+    let r = spread_client(&server, 2);
+    r.ping().unwrap();
+    server.command(&["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"]);
+    assert_eq!(connected_clients(&server), 0);
+    // Both connections were killed while idle: the threads' next commands find that out and
+    // go out on new connections, one per pipe.
+    crate::util::hammer(&r, 4, 50, "respread");
+    assert_eq!(connected_clients(&server), 2);
+}
+
+#[test]
+fn shared_connections_are_checked() {
+    let build = |n: usize| Config::builder().shared_connections(n).build();
+    for bad in [0, 65] {
+        let e = build(bad).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.to_string().contains("shared_connections"), "{e}");
+    }
+    assert_eq!(build(64).unwrap().shared_connections(), 64);
+    let e = Config::builder()
+        .shared_connections(2)
+        .cache(coredis::CacheConfig::default())
+        .build()
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(e.to_string().contains("caching"), "{e}");
+}
