@@ -18,7 +18,7 @@ use crate::cache::{Cache, Lookup};
 use crate::cmd::Cmd;
 use crate::config::Config;
 use crate::connection::{ConfiguredAddr, Connector};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::handle::{Handle, Retrying, Submit};
 use crate::pipe::Pipe;
 use crate::pool::{Pool, Pooled};
@@ -31,6 +31,8 @@ pub(crate) const FOREVER: Duration = Duration::from_secs(365 * 24 * 3600);
 pub(crate) struct Node {
     config: Config,
     connector: Arc<dyn Connector>,
+    /// The first shared pipe (also `pipes[0]`): the node's address and server information.
+    first: Arc<Pipe>,
     /// The shared pipes ([`Config::shared_connections`], one unless configured); each thread
     /// uses one of them.
     pipes: Box<[Arc<Pipe>]>,
@@ -94,6 +96,9 @@ impl Node {
                 }
             }
         }
+        let Some(first) = pipes.first().cloned() else {
+            return Err(Error::config("shared_connections must be at least 1"));
+        };
         // Caching needs exactly one pipe (checked when the configuration is built).
         if let (Some(t), [pipe]) = (&tracker, pipes.as_slice()) {
             t.set_pipe(pipe);
@@ -107,6 +112,7 @@ impl Node {
         Ok(Node {
             config,
             connector,
+            first,
             pipes: pipes.into_boxed_slice(),
             pool,
             hook: None,
@@ -289,14 +295,16 @@ impl Node {
     /// (for a router that sends a request again, too).
     pub(crate) fn pipe(&self) -> &Arc<Pipe> {
         match &*self.pipes {
-            [one] => one,
-            pipes => &pipes[thread_index() % pipes.len()],
+            [_] | [] => &self.first,
+            pipes => pipes
+                .get(thread_index() % pipes.len())
+                .unwrap_or(&self.first),
         }
     }
 
     /// The first shared pipe (the node's address and what the server said about itself).
     fn first_pipe(&self) -> &Arc<Pipe> {
-        &self.pipes[0]
+        &self.first
     }
 
     /// Every shared pipe (for a topology client that moves them all).
