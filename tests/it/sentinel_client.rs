@@ -567,10 +567,13 @@ fn a_frozen_primary_is_left_on_the_sentinels_announcement() {
                 .build()
                 .unwrap(),
         );
+    // Two shared connections: the Sentinels' announcement must move both (the two writer
+    // threads of the load use one each).
     sentinel_config = sentinel_config.node_config(
         node_config(None)
             .to_builder()
             .response_timeout(Duration::from_secs(60))
+            .shared_connections(2)
             .build()
             .unwrap(),
     );
@@ -597,6 +600,15 @@ fn a_frozen_primary_is_left_on_the_sentinels_announcement() {
         "the client waited for its own timeout instead of following the Sentinels"
     );
     wait_for_port(&primary, group.servers()[new].port());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while our_connections(&group, new) < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the shared connections did not all move to the new primary: {} there",
+            our_connections(&group, new)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     // The idle dedicated connection to the frozen node was closed: a blocking command opens
     // one to the new primary instead of waiting out the 60 s response timeout.
     let started = Instant::now();
