@@ -12,9 +12,12 @@
 //! | `seq-get`     | one thread, sequential `GET` on a `Redis`      | one thread, sequential `GET` on a sync `Connection`   |
 //! | `threads-N`   | N threads share one `Redis`, 50/50 `GET`/`SET` | one sync `Connection` per thread, same mix            |
 //! | `threads-64`  | (as above)                                     | also: async `MultiplexedConnection`, 64 tokio tasks   |
+//! | `threads-256` | (as above)                                     | also: async `MultiplexedConnection`, 256 tokio tasks  |
 //! | `inflight-64` | one thread keeping 64 deferred `GET` handles in flight (a ring: wait the oldest, submit a new one) | async `MultiplexedConnection` shared by 64 tokio tasks looping `GET` (multi-thread runtime, 2 workers) |
+//! | `inflight-4x16` | 4 threads, each keeping 16 deferred `GET` handles in flight | as `inflight-64` |
 //!
-//! `threads-N` is run for N = 4, 16 and 64. In the threaded workloads thread `t` of `N` owns
+//! `threads-N` is run for N = 4, 16, 64 and 256, by one shared `Redis` with one shared
+//! connection (the default) and by one with `shared_connections(4)`. In the threaded workloads thread `t` of `N` owns
 //! the keys `k` with `k % N == t` (every key is used, each by one thread), so every `GET`
 //! reply is checked against the exact value that thread last wrote, or the preloaded one. In
 //! the `GET`-only workloads every reply must equal the preloaded value. Values name their
@@ -30,6 +33,9 @@
 //! - **p50 / p99 µs**: per-operation latency measured with `Instant` around each call; for
 //!   the in-flight workloads, from submitting a command to having its reply (which includes
 //!   the time spent queued behind the other 63 commands);
+//! - **context switches/op (voluntary)**: context switches of the process's threads over the
+//!   window (`/proc/self/task/*/status`), all and the voluntary ones (a thread blocking, e.g.
+//!   to wait for its reply; the rest are preemptions), ÷ ops;
 //! - **client CPU µs/op**: user + system CPU time of this whole process over the window
 //!   (`utime + stime` from `/proc/self/stat`, in ticks of `getconf CLK_TCK`, 100 Hz if that
 //!   fails: a 10 ms resolution, under 1 % of a 2 s window), ÷ ops. It covers the benchmark's

@@ -154,7 +154,7 @@ fn write_table<W: Named + PartialEq, C: Copy + PartialEq>(
     switches: bool,
 ) {
     let (switches_head, switches_rule) = if switches {
-        (" context switches/op |", "---:|")
+        (" context switches/op (voluntary) |", "---:|")
     } else {
         ("", "")
     };
@@ -176,7 +176,11 @@ fn write_table<W: Named + PartialEq, C: Copy + PartialEq>(
             .cpu_us_per_op()
             .map_or_else(|| "n/a".to_owned(), |c| format!("{c:.2}"));
         let per_op = if switches {
-            format!(" {:.2} |", m.switches_per_op())
+            format!(
+                " {:.2} ({:.2}) |",
+                m.switches_per_op(),
+                m.voluntary_switches_per_op()
+            )
         } else {
             String::new()
         };

@@ -51,16 +51,26 @@ pub fn thread_cpu() -> Option<Duration> {
     ))
 }
 
-/// Context switches so far of every live thread of the process (voluntary + involuntary,
-/// from `/proc/self/task/*/status`). Threads that ended are not counted: the bench reads this
-/// while every worker is still running.
-pub fn context_switches() -> u64 {
+/// Context switches so far of every live thread of the process, `(all, voluntary)`
+/// (voluntary + involuntary, and voluntary alone: a thread that blocked, e.g. to wait for its
+/// reply, as opposed to one preempted), from `/proc/self/task/*/status`. Threads that ended
+/// are not counted: the bench reads this while every worker is still running.
+pub fn context_switches() -> (u64, u64) {
     let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
-        return 0;
+        return (0, 0);
     };
     dir.flatten()
         .filter_map(|e| std::fs::read_to_string(e.path().join("status")).ok())
-        .map(|status| switches_in(&status))
+        .map(|status| (switches_in(&status), voluntary_switches_in(&status)))
+        .fold((0, 0), |(a, v), (a1, v1)| (a + a1, v + v1))
+}
+
+/// Voluntary context switches in one thread's `status` file.
+pub fn voluntary_switches_in(status: &str) -> u64 {
+    status
+        .lines()
+        .filter_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+        .filter_map(|v| v.trim().parse::<u64>().ok())
         .sum()
 }
 

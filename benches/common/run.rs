@@ -59,6 +59,8 @@ pub struct Window {
     /// Context switches (voluntary + involuntary) of the process's threads over the window;
     /// 0 unless `Settings::switches`.
     pub switches: u64,
+    /// The voluntary ones among them.
+    pub voluntary: u64,
 }
 
 /// Coordinates one run: waits for every worker to be connected and ready (or for all of them
@@ -79,16 +81,24 @@ pub fn drive(ctl: &Ctl, workers: usize, s: &Settings, wd: &Watchdog, what: &str)
     wd.stage(format!("{what}: warming up"));
     sleep_unless_failed(ctl, s.warmup);
     wd.stage(format!("{what}: measuring"));
-    let switches0 = if s.switches { context_switches() } else { 0 };
+    let switches0 = if s.switches {
+        context_switches()
+    } else {
+        (0, 0)
+    };
     let cpu0 = process_cpu();
     let t0 = Instant::now();
     ctl.phase.store(MEASURING, Ordering::Release);
     sleep_unless_failed(ctl, s.secs);
     // Read before the stop: the workers' threads end soon after it.
-    let switches = if s.switches {
-        context_switches().saturating_sub(switches0)
+    let (switches, voluntary) = if s.switches {
+        let (all, voluntary) = context_switches();
+        (
+            all.saturating_sub(switches0.0),
+            voluntary.saturating_sub(switches0.1),
+        )
     } else {
-        0
+        (0, 0)
     };
     ctl.phase.store(STOPPED, Ordering::Release);
     let wall = t0.elapsed();
@@ -107,6 +117,7 @@ pub fn drive(ctl: &Ctl, workers: usize, s: &Settings, wd: &Watchdog, what: &str)
         wall,
         cpu,
         switches,
+        voluntary,
     }
 }
 
@@ -196,6 +207,7 @@ pub struct Measurement {
     pub wall: Duration,
     pub cpu: Option<Duration>,
     pub switches: u64,
+    pub voluntary: u64,
     pub lat_ns: Vec<u32>,
 }
 
@@ -212,6 +224,7 @@ impl Measurement {
             wall: window.wall,
             cpu: window.cpu,
             switches: window.switches,
+            voluntary: window.voluntary,
             lat_ns,
         }
     }
@@ -235,6 +248,10 @@ impl Measurement {
 
     pub fn switches_per_op(&self) -> f64 {
         self.switches as f64 / self.ops.max(1) as f64
+    }
+
+    pub fn voluntary_switches_per_op(&self) -> f64 {
+        self.voluntary as f64 / self.ops.max(1) as f64
     }
 }
 
