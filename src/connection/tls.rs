@@ -81,27 +81,79 @@ fn load<'a>(pem: &'a Pem, what: &str) -> Result<(Cow<'a, str>, String)> {
     }
 }
 
-/// The TCP stream under a TLS session, with a read deadline checked before every `recv`.
+/// The TCP stream under a TLS session, with a read deadline checked before every `recv`, and
+/// reads that do not wait while the session is shared.
 ///
 /// OpenSSL's `SSL_read` goes on calling `recv` until a whole TLS record is in, so the socket's
 /// read timeout only bounds each `recv`: a record trickling in a byte at a time would keep one
 /// read going far past any timeout. Past `read_until`, a `recv` fails with `WouldBlock`
 /// instead; the TLS library keeps the partial record and the next read completes it.
+///
+/// Without `wait`, a `recv` never blocks: it fails with `WouldBlock` when the socket holds
+/// nothing (the TLS library then keeps what it has of a record, as above). The connection's
+/// reader reads that way under the session lock and waits for bytes outside it (see
+/// [`wait_readable`]), so that a writer can encrypt and send meanwhile (full duplex).
 #[derive(Debug)]
 pub(super) struct DeadlineStream {
     tcp: TcpStream,
     /// Set around each read by its reader (and for the whole handshake); `None` otherwise,
     /// so that a `recv` the TLS library makes inside a write is never refused.
     pub(super) read_until: Option<Instant>,
+    /// Whether a `recv` may block (the handshake and writes); cleared around the reader's
+    /// reads.
+    pub(super) wait: bool,
+    /// Bytes known to be in the socket's receive queue (a lower bound: only the reader takes
+    /// them), from the last look: reading up to this many cannot block.
+    pub(super) available: usize,
+    /// Where a look copies what it sees (never read).
+    peek_buf: Vec<std::mem::MaybeUninit<u8>>,
 }
+
+/// How much one look at the socket sees at most: a whole TLS record (16 KiB of data plus its
+/// header and overhead), so that reading a record needs one look.
+pub(super) const PEEK_LEN: usize = 17 * 1024;
 
 impl DeadlineStream {
     pub(super) fn new(tcp: TcpStream) -> DeadlineStream {
         DeadlineStream {
             tcp,
             read_until: None,
+            wait: true,
+            available: 0,
+            peek_buf: vec![std::mem::MaybeUninit::uninit(); PEEK_LEN],
         }
     }
+}
+
+/// How many bytes `socket` holds, up to `buf.len()`, looking without taking them: without
+/// `wait` at once (`WouldBlock` when none), else waiting for some up to the socket's read
+/// timeout. `Ok(0)` is the peer's close.
+pub(super) fn look(
+    socket: &TcpStream,
+    buf: &mut [std::mem::MaybeUninit<u8>],
+    wait: bool,
+) -> io::Result<usize> {
+    #[cfg(unix)]
+    let flags = if wait {
+        libc::MSG_PEEK
+    } else {
+        libc::MSG_PEEK | libc::MSG_DONTWAIT
+    };
+    #[cfg(not(unix))]
+    let flags = {
+        let _ = wait;
+        2 // MSG_PEEK
+    };
+    socket2::SockRef::from(socket).recv_with_flags(buf, flags)
+}
+
+/// Waits, holding no lock, until `socket` has bytes to read (or was closed) or its read
+/// timeout passes (`WouldBlock`/`TimedOut`); returns how many it holds (0: closed).
+pub(super) fn wait_readable(
+    socket: &TcpStream,
+    buf: &mut [std::mem::MaybeUninit<u8>],
+) -> io::Result<usize> {
+    look(socket, buf, true)
 }
 
 impl Read for DeadlineStream {
@@ -112,7 +164,19 @@ impl Read for DeadlineStream {
                 "the read deadline passed",
             ));
         }
-        self.tcp.read(buf)
+        if !self.wait && self.available == 0 {
+            // 0: the peer closed the connection, which the read below returns at once.
+            self.available = look(&self.tcp, &mut self.peek_buf, false)?;
+        }
+        let n = if self.wait || self.available == 0 {
+            // Waiting allowed; or the look saw the close, which this read returns.
+            self.tcp.read(buf)?
+        } else {
+            let len = buf.len().min(self.available);
+            self.tcp.read(buf.get_mut(..len).unwrap_or_default())?
+        };
+        self.available = self.available.saturating_sub(n);
+        Ok(n)
     }
 }
 

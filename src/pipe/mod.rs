@@ -21,7 +21,8 @@
 //!    pending in one `write`, then what others queued meanwhile, for at most four `write`s, so
 //!    a stream of other callers' requests never keeps it from its own reply. What is left goes
 //!    to the leader or the worker; the worker, which has no deadline, keeps writing while
-//!    requests keep coming (unless the connection is TLS and nobody could read meanwhile).
+//!    requests keep coming (unless the connection is half duplex and nobody could read
+//!    meanwhile).
 //! 2. **Deferral.** If a leader is reading and at least [`DEFER_THRESHOLD`] written requests are
 //!    unanswered, a submitter only queues: the leader flushes one batch before each blocking
 //!    read (write combining with deferral).
@@ -72,8 +73,9 @@
 //!   it is full.
 //! - Nothing is logged or woken while the state lock is held (a logger may itself use the
 //!   client): code under the lock records wake-ups in a [`Wake`], applied after unlocking.
-//! - TLS streams cannot be read and written at once, so on TLS connections submitters always
-//!   queue while a leader reads, and the leader flushes before each read.
+//! - On a half-duplex connection (none today: TLS became full duplex, see
+//!   [`Connection::duplex`]) submitters always queue while a leader reads, and the leader
+//!   flushes before each read.
 
 mod read;
 mod slot;

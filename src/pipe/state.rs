@@ -65,7 +65,8 @@ pub(super) struct State {
     pub(super) writing: bool,
     /// Someone holds the reader (leader) role.
     pub(super) reading: bool,
-    /// Reader and writer may run at the same time (false for TLS).
+    /// Reader and writer may run at the same time (see [`crate::connection::Connection`]'s
+    /// `duplex`).
     pub(super) duplex: bool,
     /// Shuts the current socket down.
     pub(super) closer: Option<Closer>,

@@ -69,8 +69,8 @@ impl Writer {
     /// How many `write`s the role is kept for. The worker keeps it while requests keep
     /// coming on a duplex connection: one thread writing while another reads is the fastest
     /// pipeline for a thread keeping many handles in flight (measured: 10–15 % more
-    /// throughput than handing writing back after four batches). On TLS, where nobody can
-    /// read during a write, it is bounded like a caller.
+    /// throughput than handing writing back after four batches). On a half-duplex
+    /// connection, where nobody can read during a write, it is bounded like a caller.
     fn max_batches(self, duplex: bool) -> usize {
         match self {
             Writer::Worker if duplex => usize::MAX,
