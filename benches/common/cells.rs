@@ -126,6 +126,13 @@ pub fn ratio<W: Copy + PartialEq, C: Copy + PartialEq>(
     }
 }
 
+/// A column added to the table after the CPU column: its heading, and its cell for a
+/// workload's row from the row's median run.
+pub struct Column<'a, W> {
+    pub head: &'a str,
+    pub cell: &'a dyn Fn(W, &Measurement) -> String,
+}
+
 /// Writes the results: the table of the cells' medians (with a context switches/op column
 /// when `s.switches`), the ratios against `baseline(workload)`, the `targets` (see
 /// [`write_targets`]) and the problems.
@@ -138,13 +145,28 @@ pub fn write_results<W: Named + PartialEq, C: Copy + PartialEq>(
     label: impl Fn(C, W) -> String + Copy,
     targets: &[(W, C, f64)],
 ) {
-    write_table(out, cells, baseline, coredis, label, s.switches);
+    write_results_with(out, s, cells, baseline, coredis, label, targets, &[]);
+}
+
+/// [`write_results`] with `columns` added to the table after the CPU column.
+#[allow(clippy::too_many_arguments)]
+pub fn write_results_with<W: Named + PartialEq, C: Copy + PartialEq>(
+    out: &mut String,
+    s: &Settings,
+    cells: &[Cell<W, C>],
+    baseline: impl Fn(W) -> C,
+    coredis: C,
+    label: impl Fn(C, W) -> String + Copy,
+    targets: &[(W, C, f64)],
+    columns: &[Column<'_, W>],
+) {
+    write_table(out, cells, baseline, coredis, label, s.switches, columns);
     write_targets(out, s, cells, targets, coredis, label);
     write_problems(out, cells);
 }
 
-/// Writes the table of the cells' medians (a context switches/op column with `switches`),
-/// the ratios against `baseline(workload)`, and what the ratios mean.
+/// Writes the table of the cells' medians (then `columns`, then a context switches/op column
+/// with `switches`), the ratios against `baseline(workload)`, and what the ratios mean.
 fn write_table<W: Named + PartialEq, C: Copy + PartialEq>(
     out: &mut String,
     cells: &[Cell<W, C>],
@@ -152,22 +174,28 @@ fn write_table<W: Named + PartialEq, C: Copy + PartialEq>(
     coredis: C,
     label: impl Fn(C, W) -> String,
     switches: bool,
+    columns: &[Column<'_, W>],
 ) {
-    let (switches_head, switches_rule) = if switches {
-        (" context switches/op (voluntary) |", "---:|")
-    } else {
-        ("", "")
-    };
+    let mut extra_head = String::new();
+    let mut extra_rule = String::new();
+    for c in columns {
+        extra_head.push_str(&format!(" {} |", c.head));
+        extra_rule.push_str("---:|");
+    }
+    if switches {
+        extra_head.push_str(" context switches/op (voluntary) |");
+        extra_rule.push_str("---:|");
+    }
     let _ = writeln!(
         out,
-        "| workload | client | ops/s | p50 µs | p99 µs | client CPU µs/op |{switches_head} ratio |"
+        "| workload | client | ops/s | p50 µs | p99 µs | client CPU µs/op |{extra_head} ratio |"
     );
-    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|{switches_rule}---:|");
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|{extra_rule}---:|");
     for cell in cells {
         let w = cell.workload;
         let label = label(cell.client, w);
         let Some(m) = cell.median() else {
-            let empty = if switches { " |" } else { "" };
+            let empty = " |".repeat(columns.len() + usize::from(switches));
             let _ = writeln!(out, "| {} | {label} | FAILED | | | |{empty} |", w.name());
             continue;
         };
@@ -175,18 +203,20 @@ fn write_table<W: Named + PartialEq, C: Copy + PartialEq>(
         let cpu = m
             .cpu_us_per_op()
             .map_or_else(|| "n/a".to_owned(), |c| format!("{c:.2}"));
-        let per_op = if switches {
-            format!(
+        let mut extra = String::new();
+        for c in columns {
+            extra.push_str(&format!(" {} |", (c.cell)(w, m)));
+        }
+        if switches {
+            extra.push_str(&format!(
                 " {:.2} ({:.2}) |",
                 m.switches_per_op(),
                 m.voluntary_switches_per_op()
-            )
-        } else {
-            String::new()
-        };
+            ));
+        }
         let _ = writeln!(
             out,
-            "| {} | {label} | {} | {:.1} | {:.1} | {cpu} |{per_op} {ratio} |",
+            "| {} | {label} | {} | {:.1} | {:.1} | {cpu} |{extra} {ratio} |",
             w.name(),
             fmt_ops(m.ops_per_sec()),
             m.percentile_us(0.50),
