@@ -54,11 +54,24 @@
 //! cargo bench --bench compare -- threads-64       # only workloads whose name contains this
 //! cargo bench --bench compare -- --exact threads-4
 //! COREDIS_BENCH_SECS=0.5 COREDIS_BENCH_REPS=1 cargo bench --bench compare   # quick look
+//! COREDIS_BENCH_TLS=1 cargo bench --bench compare  # over TLS
 //! ```
 //!
 //! - `COREDIS_BENCH_SECS`: seconds per measurement (default 2; fractions allowed);
 //! - `COREDIS_BENCH_REPS`: repetitions of every (workload, client) run (default 3);
-//! - `COREDIS_SERVER_BIN`: the server binary.
+//! - `COREDIS_SERVER_BIN`: the server binary;
+//! - `COREDIS_BENCH_TLS=1`: the same workloads over TLS (below).
+//!
+//! # TLS
+//!
+//! With `COREDIS_BENCH_TLS=1` the server is started with a TLS port and certificates the
+//! harness makes for the run, and every client connects to that port over TLS and verifies
+//! the server's certificate against the test CA: coredis with `rediss://…?tls_ca_file=…`,
+//! redis-rs (sync and async, through its `tls-native-tls` / `tokio-native-tls-comp`
+//! features: native-tls, i.e. OpenSSL, like coredis) with `Client::build_with_tls` and the CA
+//! as its root. The preloading still uses the plain port. The table's header says `TLS`. If
+//! the server binary has no TLS support, the bench prints `SKIPPED` and exits with 0. How
+//! each client connects, for TCP and TLS, is decided in one place: `common/transport.rs`.
 //!
 //! The Markdown table and the targets go to stdout (ready to paste); progress goes to stderr.
 //! Without `--bench` (as under `cargo test --benches`) every run is a 0.05 s smoke test, once,
@@ -71,6 +84,7 @@ use common::cells::{cells, ops_of, run_cells, write_results};
 use common::data::{Key, RunData, KEYS};
 use common::run::{Measurement, Watchdog};
 use common::settings::{Named, Settings};
+use common::transport::Target;
 use common::workers::{
     coredis_err, redis_rs_err, run_blocking, run_coredis_inflight, run_rs_async,
 };
@@ -210,7 +224,7 @@ impl RunData {
 fn run_one(
     s: &Settings,
     wd: &Watchdog,
-    server: &support::Server,
+    target: &Target,
     w: Workload,
     c: Client,
     run_id: u32,
@@ -218,8 +232,8 @@ fn run_one(
     let what = format!("{} / {}", w.name(), c.label(w));
     let data = Arc::new(RunData::new(run_id, false));
     wd.stage(format!("{what}: preloading"));
-    data.load(server).map_err(|e| format!("{what}: {e}"))?;
-    let url = server.url();
+    data.load(&target.server)
+        .map_err(|e| format!("{what}: {e}"))?;
     let threads = match w {
         Workload::SeqGet => 1,
         Workload::Threads(n) => n,
@@ -228,13 +242,15 @@ fn run_one(
     match (c, w) {
         (Client::RsAsync, _) => {
             let connect = || {
-                redis::Client::open(url.as_str())
+                target
+                    .redis_rs()
                     .map(|c| async move { c.get_multiplexed_async_connection().await })
             };
             run_rs_async(s, wd, &what, connect, &data, threads, w.sets())
         }
         (Client::RsSync, _) => run_blocking(s, wd, &what, &data, threads, w.sets(), || {
-            redis::Client::open(url.as_str())
+            target
+                .redis_rs()
                 .and_then(|c| c.get_connection())
                 .map_err(redis_rs_err)
         }),
@@ -245,7 +261,8 @@ fn run_one(
             } else {
                 1
             };
-            let r = coredis::Config::from_url(&url)
+            let r = target
+                .coredis_config()
                 .and_then(|config| config.to_builder().shared_connections(spread).build())
                 .and_then(coredis::Redis::new)
                 .map_err(|e| format!("{what}: connecting: {}", coredis_err(e)))?;
@@ -272,7 +289,7 @@ fn main() {
     let workloads = s.selected(&WORKLOADS);
     let wd = Watchdog::start();
     s.announce("coredis bench");
-    let server = support::Server::start();
+    let target = Target::start("compare");
     let version = support::server_version();
 
     let mut cells = cells(&workloads, Workload::clients);
@@ -282,7 +299,7 @@ fn main() {
         &workloads,
         &mut cells,
         Client::label,
-        |w, c, run_id| run_one(&s, wd, &server, w, c, run_id),
+        |w, c, run_id| run_one(&s, wd, &target, w, c, run_id),
         |what, m| {
             eprintln!(
                 "  {what:<60} {:>9.0} ops/s  p50 {:>7.1} µs  p99 {:>7.1} µs",
@@ -293,7 +310,7 @@ fn main() {
         },
     );
 
-    print!("{}", report(&s, &version, &cells));
+    print!("{}", report(&s, &target, &version, &cells));
     let _ = std::io::stdout().flush();
     if cells.iter().any(|c| c.error.is_some()) {
         std::process::exit(1);
@@ -302,13 +319,16 @@ fn main() {
 
 type Cell = common::cells::Cell<Workload, Client>;
 
-fn report(s: &Settings, version: &str, cells: &[Cell]) -> String {
+fn report(s: &Settings, target: &Target, version: &str, cells: &[Cell]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\n## coredis vs redis-rs\n\n{} {version} on 127.0.0.1, {} CPU(s), load average \
-         {} at the start; {} s per measurement, median of {} run(s); CPU time at {} Hz ticks.\n",
+        "\n## coredis vs redis-rs, {}\n\n{} {version} on 127.0.0.1 over {}, {} CPU(s), load \
+         average {} at the start; {} s per measurement, median of {} run(s); CPU time at {} Hz \
+         ticks.\n",
+        target.transport.name(),
         support::server_bin().display(),
+        target.describe(),
         thread::available_parallelism().map_or(0, |n| n.get()),
         s.load_at_start,
         s.secs.as_secs_f64(),

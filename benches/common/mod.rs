@@ -2,7 +2,8 @@
 //! the load average. For the `GET`/`SET` comparisons (`compare`, `cluster`): the command line
 //! and environment (`settings`), the data set and its checks (`data`), run control, the hang
 //! watchdog and measurement (`run`), the workers and the runs that drive them (`workers`),
-//! and the cells of a comparison with their report (`cells`).
+//! and the cells of a comparison with their report (`cells`). For the benches that can run
+//! over TLS (`compare`): the server and each client's way to it (`transport`).
 //!
 //! Each bench includes the whole module (`mod common;`) and uses what it needs.
 #![allow(dead_code)]
@@ -11,6 +12,7 @@ pub mod cells;
 pub mod data;
 pub mod run;
 pub mod settings;
+pub mod transport;
 pub mod workers;
 
 use std::time::Duration;
