@@ -3,7 +3,7 @@
 //! and environment (`settings`), the data set and its checks (`data`), run control, the hang
 //! watchdog and measurement (`run`), the workers and the runs that drive them (`workers`),
 //! and the cells of a comparison with their report (`cells`). For the benches that can run
-//! over TLS (`compare`): the server and each client's way to it (`transport`).
+//! over TLS (`compare`, `large`): the server and each client's way to it (`transport`).
 //!
 //! Each bench includes the whole module (`mod common;`) and uses what it needs.
 #![allow(dead_code)]
