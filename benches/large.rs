@@ -48,11 +48,14 @@
 //! (around each call: send to the converted reply, before the checks), **client CPU µs/op**
 //! (user + system CPU time of this whole process over the window from `/proc/self/stat`, ÷
 //! ops: it covers the checks, the same for every client, and the clients' background threads;
-//! the server is another process), and **MB/s**: ops/s × the payload of one reply (the
-//! elements' or the value's bytes, without the RESP framing), in 10^6 bytes. Runs are
-//! interleaved: per workload and repetition, redis-rs sync, redis-rs async, coredis. Each
-//! cell reports the repetition with the median ops/s. **ratio** is coredis ops/s ÷ redis-rs
-//! sync ops/s.
+//! the server is another process), **server CPU µs/op** (the same for the `redis-server`
+//! process, from `/proc/<pid>/stat`; it includes the kernel's work of sending over loopback,
+//! and often part of the receiving side's, which runs in the sender's context: when it comes
+//! close to the wall time per operation, the single-threaded server is the bottleneck, not
+//! the client), and **MB/s**: ops/s × the payload of one reply (the elements' or the value's
+//! bytes, without the RESP framing), in 10^6 bytes. Runs are interleaved: per workload and
+//! repetition, redis-rs sync, redis-rs async, coredis. Each cell reports the repetition with
+//! the median ops/s. **ratio** is coredis ops/s ÷ redis-rs sync ops/s.
 //!
 //! # TLS
 //!
@@ -85,7 +88,9 @@ mod common;
 
 use common::cells::{cells, run_cells, write_results_with, Column};
 use common::data::{show, Rng};
-use common::run::{collect, drive, join, Ctl, DoneGuard, Measurement, Stats, Watchdog, STOPPED};
+use common::run::{
+    collect, drive, join, Ctl, DoneGuard, Measurement, Stats, Watchdog, SERVER_PID, STOPPED,
+};
 use common::settings::{Named, Settings};
 use common::transport::Target;
 use common::workers::{coredis_err, redis_rs_err, runtime};
@@ -592,6 +597,7 @@ fn main() {
     let workloads = s.selected(&WORKLOADS);
     let wd = Watchdog::start();
     let target = Target::start("large");
+    SERVER_PID.store(target.server.pid(), Ordering::Relaxed);
     s.announce(&format!(
         "coredis large-reply bench over {}",
         target.transport.name()
@@ -648,6 +654,10 @@ fn report(s: &Settings, target: &Target, version: &str, cells: &[Cell]) -> Strin
     ];
     let mb_per_sec =
         |w: Workload, m: &Measurement| format!("{:.0}", m.ops_per_sec() * w.payload() as f64 / 1e6);
+    let server_cpu = |_: Workload, m: &Measurement| {
+        m.server_cpu_us_per_op()
+            .map_or_else(|| "n/a".to_owned(), |c| format!("{c:.0}"))
+    };
     write_results_with(
         &mut out,
         s,
@@ -656,10 +666,16 @@ fn report(s: &Settings, target: &Target, version: &str, cells: &[Cell]) -> Strin
         Client::Coredis,
         Client::label,
         &targets,
-        &[Column {
-            head: "MB/s",
-            cell: &mb_per_sec,
-        }],
+        &[
+            Column {
+                head: "server CPU µs/op",
+                cell: &server_cpu,
+            },
+            Column {
+                head: "MB/s",
+                cell: &mb_per_sec,
+            },
+        ],
     );
     out
 }

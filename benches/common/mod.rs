@@ -34,7 +34,17 @@ pub fn clock_ticks() -> u64 {
 
 /// User + system CPU time of this process (all threads, live and exited).
 pub fn process_cpu() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    cpu_in("/proc/self/stat")
+}
+
+/// User + system CPU time of process `pid` (the server, say), from `/proc/<pid>/stat`.
+pub fn pid_cpu(pid: u32) -> Option<Duration> {
+    cpu_in(&format!("/proc/{pid}/stat"))
+}
+
+/// utime + stime of a `stat` file of `/proc`.
+fn cpu_in(path: &str) -> Option<Duration> {
+    let stat = std::fs::read_to_string(path).ok()?;
     // Fields after the `(comm)` field; utime and stime are fields 14 and 15 of the line.
     let rest = stat.rsplit_once(')')?.1;
     let mut fields = rest.split_whitespace().skip(11);

@@ -2,16 +2,20 @@
 //! and what the workers counted.
 
 use std::io::Write as _;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use super::settings::Settings;
-use super::{context_switches, process_cpu};
+use super::{context_switches, pid_cpu, process_cpu};
 
 /// How long after its planned end a run may take before it is reported as a hang.
 pub const HANG_GRACE: Duration = Duration::from_secs(30);
+
+/// The process id of a server whose CPU time [`drive`] measures over the window as well
+/// (0: none). A bench that reports the server's CPU per operation sets it once.
+pub static SERVER_PID: AtomicU32 = AtomicU32::new(0);
 
 pub const WARMING: u8 = 0;
 pub const MEASURING: u8 = 1;
@@ -61,6 +65,8 @@ pub struct Window {
     pub switches: u64,
     /// The voluntary ones among them.
     pub voluntary: u64,
+    /// CPU time of the [`SERVER_PID`] process over the window, if one is set.
+    pub server_cpu: Option<Duration>,
 }
 
 /// Coordinates one run: waits for every worker to be connected and ready (or for all of them
@@ -86,6 +92,8 @@ pub fn drive(ctl: &Ctl, workers: usize, s: &Settings, wd: &Watchdog, what: &str)
     } else {
         (0, 0)
     };
+    let server = SERVER_PID.load(Ordering::Relaxed);
+    let server_cpu0 = if server != 0 { pid_cpu(server) } else { None };
     let cpu0 = process_cpu();
     let t0 = Instant::now();
     ctl.phase.store(MEASURING, Ordering::Release);
@@ -103,6 +111,7 @@ pub fn drive(ctl: &Ctl, workers: usize, s: &Settings, wd: &Watchdog, what: &str)
     ctl.phase.store(STOPPED, Ordering::Release);
     let wall = t0.elapsed();
     let cpu = process_cpu().zip(cpu0).map(|(b, a)| b.saturating_sub(a));
+    let server_cpu = server_cpu0.and_then(|a| Some(pid_cpu(server)?.saturating_sub(a)));
     loop {
         let done = ctl.done.load(Ordering::Acquire);
         if done >= workers {
@@ -118,6 +127,7 @@ pub fn drive(ctl: &Ctl, workers: usize, s: &Settings, wd: &Watchdog, what: &str)
         cpu,
         switches,
         voluntary,
+        server_cpu,
     }
 }
 
@@ -208,6 +218,7 @@ pub struct Measurement {
     pub cpu: Option<Duration>,
     pub switches: u64,
     pub voluntary: u64,
+    pub server_cpu: Option<Duration>,
     pub lat_ns: Vec<u32>,
 }
 
@@ -225,6 +236,7 @@ impl Measurement {
             cpu: window.cpu,
             switches: window.switches,
             voluntary: window.voluntary,
+            server_cpu: window.server_cpu,
             lat_ns,
         }
     }
@@ -243,6 +255,12 @@ impl Measurement {
 
     pub fn cpu_us_per_op(&self) -> Option<f64> {
         let cpu = self.cpu?;
+        (self.ops > 0).then(|| cpu.as_secs_f64() * 1e6 / self.ops as f64)
+    }
+
+    /// The server's CPU µs per operation, when [`SERVER_PID`] was set.
+    pub fn server_cpu_us_per_op(&self) -> Option<f64> {
+        let cpu = self.server_cpu?;
         (self.ops > 0).then(|| cpu.as_secs_f64() * 1e6 / self.ops as f64)
     }
 
