@@ -181,7 +181,10 @@ impl Pipe {
         if st.writing {
             return Ok(slot);
         }
-        if st.reading && (!st.duplex || st.unanswered() >= DEFER_THRESHOLD) {
+        // Enough is in flight: only queue. A reply is due soon, and whoever reads it flushes
+        // first: the leader before each read, a caller about to wait when it takes the read
+        // side, the worker for deferred submissions (their `nudge`).
+        if st.unanswered() >= DEFER_THRESHOLD || (st.reading && !st.duplex) {
             return Ok(slot);
         }
         st.writing = true;

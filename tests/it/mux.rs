@@ -99,6 +99,31 @@ fn dropped_handles_still_run_and_polling_makes_progress() {
 }
 
 #[test]
+fn deferred_requests_go_out_with_nobody_waiting_or_polling() {
+    // With many requests in flight a submitter only queues its bytes for whoever reads next;
+    // when nobody waits or polls, the worker must still write them.
+    let server = Server::start();
+    let r = connect(&server);
+    let other = connect(&server);
+    let handles: Vec<_> = (0..1000).map(|_| r.deferred().incr("unwatched")).collect();
+    let until = Instant::now() + PATIENCE;
+    loop {
+        let n: Option<i64> = other.get("unwatched").unwrap();
+        if n == Some(1000) {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "deferred requests stayed unsent: the counter is at {n:?}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    for (i, h) in handles.into_iter().enumerate() {
+        assert_eq!(h.wait().unwrap(), i as i64 + 1);
+    }
+}
+
+#[test]
 fn timed_out_request_reply_never_reaches_the_next_caller() {
     let server = Server::start();
     let r = connect_with(&server, "timeout=0.2");
