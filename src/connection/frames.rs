@@ -1,7 +1,8 @@
 //! Reading whole reply frames off a connection's reading half.
 //!
 //! Owns: [`FrameReader`], the read buffer (grown for big replies, shrunk back after them,
-//! compacted in place), the incremental frame scanner, the socket's read timeout, and the
+//! compacted in place; a bulk string of 256 KiB or more gets a buffer of its own, sized from
+//! its header, that becomes the frame without a copy), the incremental frame scanner, the socket's read timeout, and the
 //! classification of read outcomes (bytes, a timeout tick, the peer's close, a failure). Used
 //! by the shared pipe's leader and by dedicated connections alike.
 //!
@@ -20,6 +21,16 @@ const READ_BUF: usize = 16 * 1024;
 
 /// A read buffer grown past this by a big reply is shrunk back once it is empty.
 const MAX_IDLE_READ_BUF: usize = 1024 * 1024;
+
+/// A frame at least this long is read into a buffer of its own and handed on without a copy:
+/// room for the whole of a bulk string this big is made as soon as its header is in (one
+/// allocation, big reads), and the complete frame takes the buffer with it.
+const BIG_FRAME: usize = 256 * 1024;
+
+/// Room for a big bulk string is made at once up to this length; a longer one (announced by
+/// its header, so possibly by a hostile peer) grows the buffer step by step as its bytes
+/// arrive, as other replies do.
+const MAX_ROOM_AT_ONCE: usize = 64 * 1024 * 1024;
 
 /// The shortest read timeout (a zero timeout is not allowed on sockets).
 const MIN_READ_TICK: Duration = Duration::from_millis(1);
@@ -88,6 +99,26 @@ impl FrameReader {
 
     /// Compacts or grows the buffer so a read has room.
     fn make_room(&mut self) {
+        if let Some(need) = self
+            .scanner
+            .pending_big_body(BIG_FRAME)
+            .filter(|n| *n <= MAX_ROOM_AT_ONCE)
+        {
+            if self.buf.len().saturating_sub(self.start) < need {
+                // A big bulk string is arriving: a buffer of exactly the frame's length so far
+                // (a fresh zeroed allocation, which the allocator maps without writing it),
+                // with the partial frame moved to its start.
+                let partial = self.buf.get(self.start..self.end).unwrap_or_default();
+                let mut buf = vec![0; need];
+                if let Some(dst) = buf.get_mut(..partial.len()) {
+                    dst.copy_from_slice(partial);
+                }
+                self.end = partial.len();
+                self.start = 0;
+                self.buf = buf;
+                return;
+            }
+        }
         if self.end < self.buf.len() {
             return;
         }
@@ -107,9 +138,27 @@ impl FrameReader {
         let Some(n) = self.scanner.scan(avail)? else {
             return Ok(None);
         };
+        if n >= BIG_FRAME && self.start == 0 {
+            return Ok(Some(self.take_buffer(n)));
+        }
         let frame = Bytes::copy_from_slice(avail.get(..n).unwrap_or_default());
         self.consumed(n);
         Ok(Some(frame))
+    }
+
+    /// The first `n` bytes of the buffer are a big frame: it becomes the frame's memory (no
+    /// copy), and the bytes after it move to a new buffer of the usual size.
+    fn take_buffer(&mut self, n: usize) -> Bytes {
+        let rest = self.buf.get(n..self.end).unwrap_or_default();
+        let mut next = vec![0; READ_BUF.max(rest.len())];
+        if let Some(dst) = next.get_mut(..rest.len()) {
+            dst.copy_from_slice(rest);
+        }
+        self.end = rest.len();
+        self.start = 0;
+        let mut frame = std::mem::replace(&mut self.buf, next);
+        frame.truncate(n);
+        Bytes::from(frame)
     }
 
     /// Cuts every complete frame in the buffer out at once, appended to `out`: copied together

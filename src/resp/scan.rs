@@ -363,6 +363,21 @@ impl FrameScanner {
         self.stack.clear();
     }
 
+    /// While the body of a bulk string is incomplete: how long the frame is at least (the
+    /// offset from the frame start just past that body).
+    pub(crate) fn pending_end(&self) -> Option<usize> {
+        self.body.map(|b| b.end)
+    }
+
+    /// While the body of a bulk string of at least `len` bytes is incomplete: how long the
+    /// frame is at least. A reader can make room for all of it at once instead of growing its
+    /// buffer step by step (a small element late in a big aggregate does not count).
+    pub(crate) fn pending_big_body(&self, len: usize) -> Option<usize> {
+        self.body
+            .filter(|b| b.end.saturating_sub(b.start) >= len)
+            .map(|b| b.end)
+    }
+
     /// `buf` starts at the first byte of the current (not yet complete) frame. Returns
     /// `Ok(Some(n))` when `buf[..n]` is one complete frame (the scanner then resets itself for
     /// the next frame, which starts at `buf[n..]`); `Ok(None)` when more bytes are needed: the
@@ -374,10 +389,14 @@ impl FrameScanner {
         let found = self.scan_inner(buf)?;
         let max = self.limits.max_reply_len();
         match found {
-            None if buf.len() > max => Err(Error::protocol(format!(
-                "a reply longer than the limit of {max} bytes (Limits::max_reply_len) is still \
-                 incomplete"
-            ))),
+            // A bulk string whose announced length already takes the frame past the limit is
+            // refused as soon as its header is in.
+            None if buf.len() > max || self.pending_end().is_some_and(|end| end > max) => {
+                Err(Error::protocol(format!(
+                    "a reply longer than the limit of {max} bytes (Limits::max_reply_len) is \
+                     arriving"
+                )))
+            }
             // A complete frame over the limit is refused too. (Found by the fuzz run: before,
             // a reply whose bytes all arrived before this call passed whatever its length, the
             // same reply arriving in pieces failed, so the limit depended on read sizes.)

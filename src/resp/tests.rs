@@ -530,6 +530,24 @@ fn reply_length_limit_does_not_depend_on_read_sizes() {
     scan_bytewise_with(complete, limits);
 }
 
+/// A bulk string whose announced length takes the frame past `max_reply_len` is refused as soon
+/// as its header is in, before any body byte (the reader would otherwise make room for it);
+/// a frame that fits passes, and reports how long it is at least while its body arrives.
+#[test]
+fn reply_length_limit_refuses_an_announced_bulk_at_its_header() {
+    let limits = Limits::default().with_max_reply_len(1000);
+    assert_protocol_err(FrameScanner::new(limits).scan(b"$2000\r\n"));
+    assert_protocol_err(FrameScanner::new(limits).scan(b"*2\r\n:1\r\n$990\r\nab"));
+    let mut s = FrameScanner::new(limits);
+    assert_eq!(s.scan(b"$990\r\nab").unwrap(), None);
+    assert_eq!(s.pending_end(), Some(6 + 990 + 2));
+    let mut wire = b"$990\r\n".to_vec();
+    wire.extend(std::iter::repeat_n(b'x', 990));
+    wire.extend_from_slice(b"\r\n");
+    assert_eq!(s.scan(&wire).unwrap(), Some(wire.len()));
+    assert_eq!(s.pending_end(), None);
+}
+
 /// [`scan_bytewise`] under `limits`.
 fn scan_bytewise_with(wire: &[u8], limits: Limits) {
     let mut s = FrameScanner::new(limits);

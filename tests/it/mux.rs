@@ -124,6 +124,70 @@ fn deferred_requests_go_out_with_nobody_waiting_or_polling() {
 }
 
 #[test]
+fn big_replies_among_small_ones_keep_every_byte() {
+    // Replies of 256 KiB and more are read into a buffer of their own and handed on without a
+    // copy; the small replies read together with them must stay intact and in order.
+    let server = Server::start();
+    let r = connect(&server);
+    let value = |len: usize, seed: u8| -> Vec<u8> {
+        (0..len)
+            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) | (u8::from(i % 89 == 0) * b'$'))
+            .collect()
+    };
+    let exact = value(256 * 1024 - 10, 1); // its frame is just over the threshold
+    let big = value((1 << 20) + 3, 2);
+    let small = value(100, 3);
+    r.set("exact", &exact).unwrap();
+    r.set("big", &big).unwrap();
+    r.set("small", &small).unwrap();
+    for round in 0..20 {
+        let keys = ["small", "big", "small", "exact", "big", "small", "exact"];
+        let handles: Vec<_> = keys
+            .iter()
+            .map(|k| r.deferred().get::<bytes::Bytes>(*k))
+            .collect();
+        let echo = r.deferred().echo::<String>(format!("after {round}"));
+        for (k, h) in keys.iter().zip(handles) {
+            let want: &[u8] = match *k {
+                "small" => &small,
+                "big" => &big,
+                _ => &exact,
+            };
+            let got = h.wait().unwrap();
+            assert!(got == want, "round {round}: {k} came back different");
+        }
+        assert_eq!(echo.wait().unwrap(), format!("after {round}"));
+    }
+    // An aggregate that big grows the usual buffer, so the replies after it are often read
+    // with it: they move to the next buffer.
+    let elements: Vec<Vec<u8>> = (0..5000).map(|i| value(100, i as u8)).collect();
+    for chunk in elements.chunks(500) {
+        r.rpush("list", chunk).unwrap();
+    }
+    for round in 0..20 {
+        let lists: Vec<_> = (0..3)
+            .map(|_| r.deferred().lrange::<Vec<u8>>("list", 0, -1))
+            .collect();
+        let smalls: Vec<_> = (0..3)
+            .map(|_| r.deferred().get::<Vec<u8>>("small"))
+            .collect();
+        for h in lists {
+            assert!(
+                h.wait().unwrap() == elements,
+                "round {round}: LRANGE differs"
+            );
+        }
+        for h in smalls {
+            assert!(h.wait().unwrap() == small, "round {round}: GET differs");
+        }
+    }
+    // And from blocking calls, one at a time.
+    let got: Vec<u8> = r.get("big").unwrap();
+    assert!(got == big);
+    assert_eq!(r.get::<Vec<u8>>("small").unwrap(), small);
+}
+
+#[test]
 fn timed_out_request_reply_never_reaches_the_next_caller() {
     let server = Server::start();
     let r = connect_with(&server, "timeout=0.2");
