@@ -80,7 +80,7 @@
 
 mod common;
 
-use common::cells::{cells, ops_of, run_cells, verdict, write_results};
+use common::cells::{cells, finish, ops_of, progress, run_cells, verdict, write_results};
 use common::data::{Key, RunData, KEYS};
 use common::run::{Measurement, Watchdog};
 use common::settings::{Named, Settings};
@@ -92,7 +92,6 @@ use common::{clock_ticks, load_average};
 use coredis_test_support as support;
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::sync::Arc;
 use std::thread;
 
@@ -300,21 +299,9 @@ fn main() {
         &mut cells,
         Client::label,
         |w, c, run_id| run_one(&s, wd, &target, w, c, run_id),
-        |what, m| {
-            eprintln!(
-                "  {what:<60} {:>9.0} ops/s  p50 {:>7.1} µs  p99 {:>7.1} µs",
-                m.ops_per_sec(),
-                m.percentile_us(0.50),
-                m.percentile_us(0.99)
-            );
-        },
+        progress,
     );
-
-    print!("{}", report(&s, &target, &version, &cells));
-    let _ = std::io::stdout().flush();
-    if cells.iter().any(|c| c.error.is_some()) {
-        std::process::exit(1);
-    }
+    finish(&report(&s, &target, &version, &cells), &cells);
 }
 
 type Cell = common::cells::Cell<Workload, Client>;

@@ -86,7 +86,7 @@
 
 mod common;
 
-use common::cells::{cells, run_cells, write_results_with, Column};
+use common::cells::{cells, finish, progress, run_cells, write_results_with, Column};
 use common::data::{show, Rng};
 use common::run::{
     collect, drive, join, Ctl, DoneGuard, Measurement, Stats, Watchdog, SERVER_PID, STOPPED,
@@ -612,21 +612,9 @@ fn main() {
         &mut cells,
         Client::label,
         |w, c, run_id| run_one(&s, wd, &target, w, c, run_id),
-        |what, m| {
-            eprintln!(
-                "  {what:<60} {:>7.0} ops/s  p50 {:>8.1} µs  p99 {:>8.1} µs",
-                m.ops_per_sec(),
-                m.percentile_us(0.50),
-                m.percentile_us(0.99)
-            );
-        },
+        progress,
     );
-
-    print!("{}", report(&s, &target, &version, &cells));
-    let _ = std::io::stdout().flush();
-    if cells.iter().any(|c| c.error.is_some()) {
-        std::process::exit(1);
-    }
+    finish(&report(&s, &target, &version, &cells), &cells);
 }
 
 type Cell = common::cells::Cell<Workload, Client>;

@@ -80,6 +80,26 @@ pub fn run_cells<W: Named + PartialEq, C: Copy>(
     }
 }
 
+/// The progress line of one measurement, to stderr (the table goes to stdout).
+pub fn progress(what: &str, m: &Measurement) {
+    eprintln!(
+        "  {what:<60} {:>9.0} ops/s  p50 {:>8.1} µs  p99 {:>8.1} µs",
+        m.ops_per_sec(),
+        m.percentile_us(0.50),
+        m.percentile_us(0.99)
+    );
+}
+
+/// Prints `report` to stdout and ends the process with exit code 1 when a cell failed.
+pub fn finish<W, C>(report: &str, cells: &[Cell<W, C>]) {
+    use std::io::Write as _;
+    print!("{report}");
+    let _ = std::io::stdout().flush();
+    if cells.iter().any(|c| c.error.is_some()) {
+        std::process::exit(1);
+    }
+}
+
 /// `1234567.8` as `1,234,568`.
 pub fn fmt_ops(v: f64) -> String {
     let n = v.round() as u64;
