@@ -2,9 +2,10 @@
 //!
 //! Owns: [`FrameReader`], the read buffer (grown for big replies, shrunk back after them,
 //! compacted in place; a bulk string of 256 KiB or more gets a buffer of its own, sized from
-//! its header, that becomes the frame without a copy), the incremental frame scanner, the socket's read timeout, and the
-//! classification of read outcomes (bytes, a timeout tick, the peer's close, a failure). Used
-//! by the shared pipe's leader and by dedicated connections alike.
+//! its header, that becomes the frame without a copy), the incremental frame scanner, the
+//! socket's read timeout, and the classification of read outcomes (bytes, a timeout tick, the
+//! peer's close, a failure). Used by the shared pipe's leader and by dedicated connections
+//! alike.
 //!
 //! Must not: decode frames into values or know which request a frame answers.
 

@@ -542,7 +542,7 @@ fn reply_length_limit_refuses_an_announced_bulk_at_its_header() {
     assert_eq!(s.scan(b"$990\r\nab").unwrap(), None);
     assert_eq!(s.pending_end(), Some(6 + 990 + 2));
     let mut wire = b"$990\r\n".to_vec();
-    wire.extend(std::iter::repeat_n(b'x', 990));
+    wire.extend_from_slice(&[b'x'; 990]);
     wire.extend_from_slice(b"\r\n");
     assert_eq!(s.scan(&wire).unwrap(), Some(wire.len()));
     assert_eq!(s.pending_end(), None);
