@@ -106,17 +106,12 @@ impl FrameReader {
             .filter(|n| *n <= MAX_ROOM_AT_ONCE)
         {
             if self.buf.len().saturating_sub(self.start) < need {
-                // A big bulk string is arriving: a buffer of exactly the frame's length so far
-                // (a fresh zeroed allocation, which the allocator maps without writing it),
+                // A big bulk string is arriving: a buffer of exactly the frame's length so far,
                 // with the partial frame moved to its start.
                 let partial = self.buf.get(self.start..self.end).unwrap_or_default();
-                let mut buf = vec![0; need];
-                if let Some(dst) = buf.get_mut(..partial.len()) {
-                    dst.copy_from_slice(partial);
-                }
                 self.end = partial.len();
+                self.buf = buffer_starting_with(need, partial);
                 self.start = 0;
-                self.buf = buf;
                 return;
             }
         }
@@ -151,11 +146,8 @@ impl FrameReader {
     /// copy), and the bytes after it move to a new buffer of the usual size.
     fn take_buffer(&mut self, n: usize) -> Bytes {
         let rest = self.buf.get(n..self.end).unwrap_or_default();
-        let mut next = vec![0; READ_BUF.max(rest.len())];
-        if let Some(dst) = next.get_mut(..rest.len()) {
-            dst.copy_from_slice(rest);
-        }
         self.end = rest.len();
+        let next = buffer_starting_with(READ_BUF.max(rest.len()), rest);
         self.start = 0;
         let mut frame = std::mem::replace(&mut self.buf, next);
         frame.truncate(n);
@@ -224,4 +216,13 @@ impl FrameReader {
         }
         self.reader.poll_idle()
     }
+}
+
+/// A zeroed buffer of `len` bytes (at least `bytes.len()`) that starts with `bytes`.
+fn buffer_starting_with(len: usize, bytes: &[u8]) -> Vec<u8> {
+    let mut buf = vec![0; len.max(bytes.len())];
+    if let Some(dst) = buf.get_mut(..bytes.len()) {
+        dst.copy_from_slice(bytes);
+    }
+    buf
 }
