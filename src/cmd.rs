@@ -218,6 +218,32 @@ impl Request {
         }
     }
 
+    /// Whether the command may write to the data set: the commands the servers flag `write`,
+    /// and `EVAL`, `EVALSHA` and `FCALL` (a script or function may write). Read from the
+    /// encoded words, so commands built with [`cmd()`] count too. These are the commands
+    /// followed by `WAIT` under [`crate::ConfigBuilder::wait_for_replicas`].
+    pub fn is_write(&self) -> bool {
+        let mut words = EncodedArgs(&self.args);
+        let Some(first) = words.next() else {
+            return false;
+        };
+        let mut upper = [0u8; 20];
+        let Some(upper) = upper.get_mut(..first.len()) else {
+            return false;
+        };
+        upper.copy_from_slice(first);
+        upper.make_ascii_uppercase();
+        if WRITES.binary_search(&&*upper).is_ok() {
+            return true;
+        }
+        let Some((_, subs)) = WRITE_SUBCOMMANDS.iter().find(|(c, _)| *c == &*upper) else {
+            return false;
+        };
+        words
+            .next()
+            .is_some_and(|w| subs.iter().any(|s| w.eq_ignore_ascii_case(s)))
+    }
+
     /// Why this request would change or break the connection it runs on, if it would.
     pub(crate) fn connection_effect(&self) -> Option<&'static str> {
         let mut words = EncodedArgs(&self.args);
@@ -262,6 +288,39 @@ impl Request {
         }
     }
 }
+
+/// The commands that write to the data set: those Redis 7.0 and Valkey 9.1 flag `write`
+/// (`COMMAND INFO`), and the scripts and functions that may write (`EVAL`, `EVALSHA`, `FCALL`;
+/// their `_RO` forms only read). Sorted, upper case. Commands with subcommands are decided by
+/// [`WRITE_SUBCOMMANDS`].
+const WRITES: [&[u8]; 112] = [
+    b"APPEND", b"BITFIELD", b"BITOP", b"BLMOVE", b"BLMPOP", b"BLPOP", b"BRPOP",
+    b"BRPOPLPUSH", b"BZMPOP", b"BZPOPMAX", b"BZPOPMIN", b"COPY", b"DECR", b"DECRBY", b"DEL",
+    b"DELIFEQ", b"EVAL", b"EVALSHA", b"EXPIRE", b"EXPIREAT", b"FCALL", b"FLUSHALL",
+    b"FLUSHDB", b"GEOADD", b"GEORADIUS", b"GEORADIUSBYMEMBER", b"GEOSEARCHSTORE", b"GETDEL",
+    b"GETEX", b"GETSET", b"HDEL", b"HEXPIRE", b"HEXPIREAT", b"HGETDEL", b"HGETEX", b"HINCRBY",
+    b"HINCRBYFLOAT", b"HMSET", b"HPERSIST", b"HPEXPIRE", b"HPEXPIREAT", b"HSET", b"HSETEX",
+    b"HSETNX", b"INCR", b"INCRBY", b"INCRBYFLOAT", b"LINSERT", b"LMOVE", b"LMPOP", b"LPOP",
+    b"LPUSH", b"LPUSHX", b"LREM", b"LSET", b"LTRIM", b"MIGRATE", b"MOVE", b"MSET", b"MSETEX",
+    b"MSETNX", b"PERSIST", b"PEXPIRE", b"PEXPIREAT", b"PFADD", b"PFDEBUG", b"PFMERGE",
+    b"PSETEX", b"RENAME", b"RENAMENX", b"RESTORE", b"RESTORE-ASKING", b"RPOP", b"RPOPLPUSH",
+    b"RPUSH", b"RPUSHX", b"SADD", b"SDIFFSTORE", b"SET", b"SETBIT", b"SETEX", b"SETNX",
+    b"SETRANGE", b"SINTERSTORE", b"SMOVE", b"SORT", b"SPOP", b"SREM", b"SUNIONSTORE", b"SWAPDB",
+    b"UNLINK", b"XACK", b"XADD", b"XAUTOCLAIM", b"XCLAIM", b"XDEL", b"XREADGROUP", b"XSETID",
+    b"XTRIM", b"ZADD", b"ZDIFFSTORE", b"ZINCRBY", b"ZINTERSTORE", b"ZMPOP", b"ZPOPMAX",
+    b"ZPOPMIN", b"ZRANGESTORE", b"ZREM", b"ZREMRANGEBYLEX", b"ZREMRANGEBYRANK",
+    b"ZREMRANGEBYSCORE", b"ZUNIONSTORE",
+];
+
+/// The container commands whose subcommands may write, and those subcommands.
+const WRITE_SUBCOMMANDS: [(&[u8], &[&[u8]]); 3] = [
+    (b"CLUSTER", &[b"FLUSHSLOT"]),
+    (b"FUNCTION", &[b"DELETE", b"FLUSH", b"LOAD", b"RESTORE"]),
+    (
+        b"XGROUP",
+        &[b"CREATE", b"CREATECONSUMER", b"DELCONSUMER", b"DESTROY", b"SETID"],
+    ),
+];
 
 /// The `CLIENT` subcommands that change the state of their connection (its name, library
 /// information, client-side caching, eviction and LRU behaviour, capabilities, import mode).
@@ -821,6 +880,23 @@ mod tests {
             .request()
             .check_shareable()
             .is_ok());
+    }
+
+    #[test]
+    fn writes_are_known_by_their_words() {
+        let write = |c: Cmd<Value>| c.request().is_write();
+        assert!(write(Cmd::new("SET").key("k").arg("v")));
+        assert!(write(cmd("set").arg("k").arg("v")));
+        assert!(write(cmd("EVALSHA").arg("abc").arg(0)));
+        assert!(write(cmd("xgroup").arg("create").arg("s").arg("g").arg("$")));
+        assert!(write(cmd("FUNCTION").arg("LOAD").arg("#!lua name=x")));
+        assert!(!write(cmd("FUNCTION").arg("LIST")));
+        assert!(!write(cmd("XGROUP").arg("HELP")));
+        assert!(!write(Cmd::new("GET").key("k")));
+        assert!(!write(cmd("EVALSHA_RO").arg("abc").arg(0)));
+        assert!(!write(cmd("PING")));
+        assert!(!write(cmd("A-COMMAND-NAME-LONGER-THAN-ANY-WRITE")));
+        assert!(WRITES.windows(2).all(|w| w[0] < w[1]), "WRITES must stay sorted");
     }
 
     #[test]

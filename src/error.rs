@@ -51,6 +51,11 @@ pub enum ErrorKind {
     /// A transaction did not run because a watched key changed (optimistic locking lost the
     /// race on every attempt).
     Conflict,
+    /// The write ran on the primary, but fewer replicas than
+    /// [`Config::wait_for_replicas`](crate::Config::wait_for_replicas) asks for acknowledged it
+    /// within its timeout (or `WAIT` was refused): a failover may lose it. Sending it again is
+    /// the caller's decision (a write that is not idempotent would run twice).
+    NotReplicated,
 }
 
 impl ErrorKind {
@@ -68,6 +73,7 @@ impl ErrorKind {
             ErrorKind::Config => "invalid configuration",
             ErrorKind::Usage => "not allowed",
             ErrorKind::Conflict => "transaction conflict",
+            ErrorKind::NotReplicated => "not acknowledged by enough replicas",
         }
     }
 }

@@ -11,12 +11,14 @@
 //! reconnect by itself (the pool opens a new one).
 
 use bytes::Bytes;
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use crate::cmd::Request;
 use crate::config::Config;
 use crate::connection::{Closer, ConnWriter, Connection, Connector, FrameReader, Readiness};
 use crate::error::{Error, ErrorKind, Result};
+use crate::replicas::WaitForReplicas;
 use crate::resp::{self, Limits};
 
 /// The longest single read: how often a blocked read looks at its deadline.
@@ -39,6 +41,16 @@ pub(crate) struct Exclusive {
     idle_since: Instant,
     /// A reply (or failure) already read by [`Exclusive::poll_ready`], not yet handed out.
     ready: Option<Result<Bytes>>,
+    /// `WAIT` after writes, when the client asks for replicas ([`crate::replicas`]).
+    wait: Option<WaitForReplicas>,
+    /// The writes sent with `WAIT` after them and not judged yet: the number of their own
+    /// reply among all the replies of the connection.
+    judged: VecDeque<u64>,
+    /// How many replies were asked for, and read, since the connection opened.
+    sent: u64,
+    read: u64,
+    /// A write's own reply (and its number), read while `WAIT`'s was not in yet.
+    held: Option<(u64, Bytes)>,
 }
 impl std::fmt::Debug for Exclusive {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -73,6 +85,11 @@ impl Exclusive {
             dirty: false,
             idle_since: Instant::now(),
             ready: None,
+            wait: config.wait_for_replicas(),
+            judged: VecDeque::new(),
+            sent: 0,
+            read: 0,
+            held: None,
         })
     }
 
@@ -87,14 +104,26 @@ impl Exclusive {
     }
 
     /// Sends `request`, ending by `deadline`. A request that changes the connection's state
-    /// marks it so it is never handed to another caller.
+    /// marks it so it is never handed to another caller. A write is followed by `WAIT` when
+    /// the client asks for replicas; [`Exclusive::recv`] then returns its reply only if
+    /// enough replicas acknowledged it.
     pub(crate) fn send(&mut self, request: &Request, deadline: Instant) -> Result<()> {
         if request.connection_effect().is_some() {
             self.dirty = true;
         }
+        let wait = self.wait.filter(|_| request.is_write());
         let mut out = Vec::with_capacity(request.encoded_len());
         request.encode_into(&mut out);
-        self.send_encoded(&out, 1, deadline)
+        let own = self.sent;
+        match wait {
+            Some(w) => {
+                w.encode_into(&mut out);
+                self.send_encoded(&out, 2, deadline)?;
+                self.judged.push_back(own);
+                Ok(())
+            }
+            None => self.send_encoded(&out, 1, deadline),
+        }
     }
 
     /// Sends `count` requests encoded back to back in `encoded` (a transaction: `MULTI`, the
@@ -114,6 +143,7 @@ impl Exclusive {
         match self.writer.write_all_by(encoded, deadline) {
             Ok(()) => {
                 self.owed += count;
+                self.sent += count as u64;
                 Ok(())
             }
             Err(e) => {
@@ -131,7 +161,7 @@ impl Exclusive {
     /// The caller gave up on the replies owed (its deadline passed): the connection is out of
     /// step and is closed, so no later request can read an earlier one's reply.
     pub(crate) fn abandon(&mut self) {
-        if self.owed > 0 || self.ready.is_some() {
+        if self.owed > 0 || self.ready.is_some() || self.held.is_some() {
             self.broken = true;
             self.closer.shutdown();
         }
@@ -139,11 +169,36 @@ impl Exclusive {
 
     /// Reads the next reply (push frames are skipped), waiting until `until` at most; when
     /// `until` has passed, only what can be read without blocking. `Ok(None)` when the reply is
-    /// not in by then: it is still owed and can be read later.
+    /// not in by then: it is still owed and can be read later. A write sent with `WAIT` after
+    /// it (see [`Exclusive::send`]) is one reply: its own if enough replicas acknowledged it,
+    /// [`ErrorKind::NotReplicated`] if not.
     pub(crate) fn recv(&mut self, until: Instant) -> Result<Option<Bytes>> {
         if let Some(r) = self.ready.take() {
             return r.map(Some);
         }
+        let (number, own) = match self.held.take() {
+            Some(held) => held,
+            None => match self.recv_frame(until)? {
+                Some(frame) => (self.read - 1, frame),
+                None => return Ok(None),
+            },
+        };
+        let (Some(w), Some(&first)) = (self.wait, self.judged.front()) else {
+            return Ok(Some(own));
+        };
+        if first != number {
+            return Ok(Some(own));
+        }
+        let Some(wait) = self.recv_frame(until)? else {
+            self.held = Some((number, own));
+            return Ok(None);
+        };
+        self.judged.pop_front();
+        w.judge(own, &wait).map(Some)
+    }
+
+    /// Reads the next reply frame, see [`Exclusive::recv`].
+    fn recv_frame(&mut self, until: Instant) -> Result<Option<Bytes>> {
         if self.broken {
             return Err(Error::new(
                 ErrorKind::Closed,
@@ -161,6 +216,7 @@ impl Exclusive {
                 Ok(Some(frame)) if resp::is_push(&frame) => continue,
                 Ok(Some(frame)) => {
                     self.owed -= 1;
+                    self.read += 1;
                     self.idle_since = Instant::now();
                     return Ok(Some(frame));
                 }
@@ -203,6 +259,7 @@ impl Exclusive {
             && !self.dirty
             && self.owed == 0
             && self.ready.is_none()
+            && self.held.is_none()
             && self.reader.is_empty()
     }
 

@@ -28,6 +28,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::from_value::FromValue;
 use crate::handle::{Handle, Submit};
 use crate::resp::{self, FrameScanner, Limits};
+use crate::replicas::WaitForReplicas;
 use crate::script::Script;
 use crate::value::Value;
 
@@ -78,15 +79,26 @@ pub(crate) struct Batch {
     /// With a cache: the keys the queued commands write, fenced in it once sent (see
     /// [`crate::cache::Cache::fence`]).
     pub(crate) writes: Vec<Bytes>,
+    /// `WAIT` after the batch's writes, when the client asks for replicas.
+    pub(crate) wait: Option<WaitForReplicas>,
+    /// With `wait`: per request sent, whether it writes.
+    pub(crate) is_write: Vec<bool>,
 }
 
 impl Batch {
-    /// An empty batch for a client with a client-side cache when `caching`.
-    pub(crate) fn caching(caching: bool) -> Batch {
+    /// An empty batch for a client with a client-side cache when `caching`, whose writes wait
+    /// for replicas when `wait` says so.
+    pub(crate) fn new(caching: bool, wait: Option<WaitForReplicas>) -> Batch {
         Batch {
             caching,
+            wait,
             ..Batch::default()
         }
+    }
+
+    /// The batch's `WAIT`, when it has writes and the client asks for replicas.
+    pub(crate) fn wait_after(&self) -> Option<WaitForReplicas> {
+        self.wait.filter(|_| self.is_write.contains(&true))
     }
     /// Queues `EVALSHA` of `script`, which is loaded ahead of the batch.
     pub(crate) fn queue_script<T: FromValue>(
@@ -134,6 +146,9 @@ impl Batch {
         if refusal.is_none() {
             request.encode_into(&mut self.encoded);
             self.sent += 1;
+            if self.wait.is_some() {
+                self.is_write.push(request.is_write());
+            }
             if self.caching && !request.is_readonly() {
                 self.writes
                     .extend(request.keys().map(Bytes::copy_from_slice));
@@ -193,7 +208,10 @@ impl<'c> Pipeline<'c> {
     pub(crate) fn new(client: &'c Redis) -> Pipeline<'c> {
         Pipeline {
             client,
-            batch: RefCell::new(Batch::caching(client.node().cache().is_some())),
+            batch: RefCell::new(Batch::new(
+                client.node().cache().is_some(),
+                client.config().wait_for_replicas(),
+            )),
         }
     }
 
@@ -229,11 +247,15 @@ impl<'c> Pipeline<'c> {
     fn send(self, how: Submit) -> PipelineHandle {
         let batch = self.batch.into_inner();
         let (mut encoded, loads) = batch.preamble();
+        let wait = batch.wait_after();
         let handle = (batch.sent > 0).then(|| {
             encoded.extend_from_slice(&batch.encoded);
+            if let Some(w) = &wait {
+                w.encode_into(&mut encoded);
+            }
             let h = self.client.node().submit_batch(
                 &encoded,
-                loads + batch.sent,
+                loads + batch.sent + usize::from(wait.is_some()),
                 Decoder::batch("pipeline", split_frames),
                 how,
             );
@@ -246,6 +268,7 @@ impl<'c> Pipeline<'c> {
             sent: batch.sent,
             loads,
             limits: *self.client.config().limits(),
+            judge: wait.map(|w| (w, batch.is_write)),
         }
     }
 
@@ -278,6 +301,8 @@ pub struct PipelineHandle {
     /// How many `SCRIPT LOAD` replies come first.
     loads: usize,
     limits: Limits,
+    /// The `WAIT` whose reply comes last, and per command sent whether it writes.
+    judge: Option<(WaitForReplicas, Vec<bool>)>,
 }
 
 impl fmt::Debug for PipelineHandle {
@@ -299,14 +324,21 @@ impl PipelineHandle {
             None => Vec::new(),
         };
         let frames = frames.split_off(self.loads.min(frames.len()));
-        if frames.len() != self.sent {
+        let expected = self.sent + usize::from(self.judge.is_some());
+        if frames.len() != expected {
             return Err(Error::protocol(format!(
                 "a pipeline of {} commands got {} replies",
-                self.sent,
+                expected,
                 frames.len()
             )));
         }
-        Ok(Replies::new(frames, self.refused, self.limits))
+        match &self.judge {
+            None => Ok(Replies::new(frames, self.refused, self.limits)),
+            Some((w, writes)) => {
+                let judged = w.judge_batch(frames, writes)?;
+                Ok(Replies::from_results(judged, self.refused, self.limits))
+            }
+        }
     }
 }
 
@@ -370,6 +402,32 @@ impl Replies {
             frame_of,
             limits,
         }
+    }
+
+    /// [`Replies::new`] from the results of the commands sent (`sent`, in order): a failed
+    /// one becomes its command's error, like a command refused before sending.
+    pub(crate) fn from_results(
+        sent: Vec<Result<Bytes>>,
+        refused: Vec<Option<Error>>,
+        limits: Limits,
+    ) -> Replies {
+        let mut sent = sent.into_iter();
+        let mut frames = Vec::with_capacity(refused.len());
+        let refused = refused
+            .into_iter()
+            .map(|r| match r {
+                Some(e) => Some(e),
+                None => match sent.next() {
+                    Some(Ok(frame)) => {
+                        frames.push(frame);
+                        None
+                    }
+                    Some(Err(e)) => Some(e),
+                    None => Some(Error::protocol("a pipeline reply is missing")),
+                },
+            })
+            .collect();
+        Replies::new(frames, refused, limits)
     }
 
     /// The typed results of `tokens`: one [`Queued<T>`] gives `T`, a tuple of tokens a tuple,

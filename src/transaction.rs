@@ -87,21 +87,30 @@ impl<'a> Transaction<'a> {
     pub(crate) fn new(client: &'a Redis) -> Transaction<'a> {
         Transaction {
             conn: TxConn::Client(client),
-            batch: RefCell::new(Batch::caching(client.node().cache().is_some())),
+            batch: RefCell::new(Batch::new(
+                client.node().cache().is_some(),
+                client.config().wait_for_replicas(),
+            )),
         }
     }
 
     pub(crate) fn for_cluster(cluster: &'a crate::cluster::RedisCluster) -> Transaction<'a> {
         Transaction {
             conn: TxConn::Cluster(cluster),
-            batch: RefCell::new(Batch::caching(cluster.inner().cache().is_some())),
+            batch: RefCell::new(Batch::new(
+                cluster.inner().cache().is_some(),
+                cluster.config().node_config().wait_for_replicas(),
+            )),
         }
     }
 
     fn watching(conn: &'a Dedicated, client: &'a Redis) -> Transaction<'a> {
         Transaction {
             conn: TxConn::Watching(conn, client),
-            batch: RefCell::new(Batch::caching(client.node().cache().is_some())),
+            batch: RefCell::new(Batch::new(
+                client.node().cache().is_some(),
+                client.config().wait_for_replicas(),
+            )),
         }
     }
 
@@ -207,9 +216,15 @@ fn run_on(conn: &Dedicated, batch: Batch) -> Result<Outcome> {
     Cmd::<Value>::new("EXEC")
         .request()
         .encode_into(&mut encoded);
+    // With writes on a client that asks for replicas: `WAIT` after `EXEC`.
+    let wait = batch.wait_after();
+    if let Some(w) = &wait {
+        w.encode_into(&mut encoded);
+    }
     let timeout = conn.config().response_timeout();
     let deadline = Instant::now() + timeout;
-    let frames = conn.send_and_receive(&encoded, loads + batch.sent + 2, deadline)?;
+    let count = loads + batch.sent + 2 + usize::from(wait.is_some());
+    let frames = conn.send_and_receive(&encoded, count, deadline)?;
     let limits = *conn.config().limits();
     let context = |e: Error| e.with_command("EXEC").with_node(&conn.node());
     // The scripts' SCRIPT LOADs first: their errors show as the scripts' NOSCRIPT.
@@ -235,7 +250,15 @@ fn run_on(conn: &Dedicated, batch: Batch) -> Result<Outcome> {
         .next()
         .ok_or_else(|| context(Error::protocol("no reply to EXEC")))?;
     match exec_items(&exec, &limits)? {
-        ExecReply::Items(items) => Ok(Outcome::Ran(Replies::new(items, batch.refused, limits))),
+        ExecReply::Items(items) => {
+            if let Some(w) = wait {
+                let reply = frames
+                    .next()
+                    .ok_or_else(|| context(Error::protocol("no reply to WAIT after EXEC")))?;
+                w.check(&reply).map_err(context)?;
+            }
+            Ok(Outcome::Ran(Replies::new(items, batch.refused, limits)))
+        }
         ExecReply::Null => Ok(Outcome::Conflict),
         ExecReply::Error(e) => {
             let err = Error::server(e);

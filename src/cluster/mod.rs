@@ -784,12 +784,11 @@ impl Redirect for Inner {
             let node = node?;
             let pipe = node.node().pipe().clone();
             if skip_asking {
-                let mut encoded = Vec::with_capacity(request.encoded_len() + 20);
+                let mut asking = Vec::with_capacity(20);
                 Cmd::<Value>::new("ASKING")
                     .request()
-                    .encode_into(&mut encoded);
-                request.encode_into(&mut encoded);
-                let slot = pipe.submit_batch(&encoded, 2, deadline)?;
+                    .encode_into(&mut asking);
+                let slot = pipe.submit_after(&asking, 1, request, deadline)?;
                 pipe.nudge();
                 Ok(Resent {
                     pipe,

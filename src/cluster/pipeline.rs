@@ -127,13 +127,27 @@ impl<'c> ClusterPipeline<'c> {
                 }
             }
         }
-        // Every batch is in flight before the first wait.
-        let sent: Vec<(Handle<Bytes>, Vec<usize>)> = groups
+        // Every batch is in flight before the first wait. A batch with writes ends with `WAIT`
+        // when the client asks for replicas.
+        let wait = inner.config.node_config().wait_for_replicas();
+        type Sent = (Handle<Bytes>, Vec<usize>, Option<Vec<bool>>);
+        let sent: Vec<Sent> = groups
             .into_values()
-            .map(|(node, encoded, indexes)| {
+            .map(|(node, mut encoded, indexes)| {
+                let writes: Vec<bool> = match wait {
+                    Some(_) => indexes
+                        .iter()
+                        .map(|i| entries.get(*i).is_some_and(|e| e.request.is_write()))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                let judge = wait.filter(|_| writes.contains(&true));
+                if let Some(w) = &judge {
+                    w.encode_into(&mut encoded);
+                }
                 let h = node.node().submit_batch(
                     &encoded,
-                    indexes.len(),
+                    indexes.len() + usize::from(judge.is_some()),
                     raw("pipeline"),
                     Submit::Deferred,
                 );
@@ -147,25 +161,32 @@ impl<'c> ClusterPipeline<'c> {
                         .collect();
                     node.node().fence_written(&writes, h.sent());
                 }
-                (h, indexes)
+                (h, indexes, judge.map(|_| writes))
             })
             .collect();
         let limits = *inner.config.node_config().limits();
-        for (h, indexes) in sent {
+        for (h, indexes, writes) in sent {
             let result = h.wait().and_then(|all| split_frames(all, &limits));
-            match result {
-                Ok(replies) if replies.len() == indexes.len() => {
+            let expected = indexes.len() + usize::from(writes.is_some());
+            let judged = match (result, wait, &writes) {
+                (Ok(replies), Some(w), Some(writes)) if replies.len() == expected => {
+                    w.judge_batch(replies, writes)
+                }
+                (Ok(replies), _, _) if replies.len() == expected => {
+                    Ok(replies.into_iter().map(Ok).collect())
+                }
+                (Ok(_), _, _) => Err(Error::protocol(
+                    "a node's batch came back with the wrong number of replies",
+                )),
+                (Err(e), _, _) => Err(e),
+            };
+            match judged {
+                Ok(replies) => {
                     for (reply, i) in replies.into_iter().zip(&indexes) {
                         if let Some(f) = frames.get_mut(*i) {
-                            *f = Some(Ok(reply));
+                            *f = Some(reply);
                         }
                     }
-                }
-                Ok(_) => {
-                    let e = Error::protocol(
-                        "a node's batch came back with the wrong number of replies",
-                    );
-                    fail_all(&mut frames, &indexes, &e);
                 }
                 Err(e) => fail_all(&mut frames, &indexes, &e),
             }

@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use crate::cache::CacheConfig;
 use crate::error::{Error, Result};
+use crate::replicas::WaitForReplicas;
 use crate::resp::Limits;
 
 mod tls;
@@ -198,6 +199,8 @@ pub struct Config {
     retry: crate::retry::RetryPolicy,
     /// The pauses between attempts.
     retry_backoff: crate::retry::Backoff,
+    /// `WAIT` after every write, when asked for.
+    wait_for_replicas: Option<WaitForReplicas>,
 }
 
 impl Default for Config {
@@ -226,6 +229,7 @@ impl Default for Config {
             tracking: None,
             retry: crate::retry::RetryPolicy::Never,
             retry_backoff: crate::retry::Backoff::new(),
+            wait_for_replicas: None,
         }
     }
 }
@@ -264,6 +268,12 @@ impl Config {
     /// [`ConfigBuilder::cache`].
     pub fn cache(&self) -> Option<&CacheConfig> {
         self.cache.as_ref()
+    }
+
+    /// How many replicas must acknowledge a write before the client reports it done; `None`
+    /// (the default) for none. See [`ConfigBuilder::wait_for_replicas`].
+    pub fn wait_for_replicas(&self) -> Option<WaitForReplicas> {
+        self.wait_for_replicas
     }
 
     /// This configuration for another address, optionally sending `READONLY` after the
@@ -479,6 +489,7 @@ impl fmt::Debug for Config {
             .field("cache", &self.cache)
             .field("retry", &self.retry)
             .field("retry_backoff", &self.retry_backoff)
+            .field("wait_for_replicas", &self.wait_for_replicas)
             .finish()
     }
 }
@@ -704,6 +715,40 @@ impl ConfigBuilder {
         self
     }
 
+    /// Every write is acknowledged only once `replicas` replicas have it: the client sends
+    /// `WAIT replicas timeout` after each write (a single command, a blocking one, a pipeline
+    /// holding writes, a transaction) and returns the write's reply only if enough replicas
+    /// acknowledged it within `timeout`; otherwise the call fails with
+    /// [`ErrorKind::NotReplicated`](crate::ErrorKind::NotReplicated) (the write ran on the
+    /// primary and may or may not survive a failover). An error reply to the write itself is
+    /// returned as it is. Which commands are writes: [`crate::Request::is_write`].
+    ///
+    /// This closes the window that asynchronous replication leaves open in a failover
+    /// (Sentinel or cluster): without it, a primary acknowledges writes its replicas have not
+    /// received, and a promoted replica does not have them. The cost is a round trip from the
+    /// primary to a replica per write, during which the server holds the connection's later
+    /// commands; see the `replicas` module docs. `timeout` must be shorter than the response
+    /// timeout.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let config = coredis::Config::builder()
+    ///     .wait_for_replicas(1, Duration::from_millis(500))
+    ///     .build()?;
+    /// assert_eq!(config.wait_for_replicas().map(|w| w.replicas()), Some(1));
+    /// # Ok::<(), coredis::Error>(())
+    /// ```
+    pub fn wait_for_replicas(mut self, replicas: u32, timeout: Duration) -> Self {
+        self.config.wait_for_replicas = Some(WaitForReplicas::new(replicas, timeout));
+        self
+    }
+
+    /// Writes are acknowledged by the primary alone (the default).
+    pub fn no_wait_for_replicas(mut self) -> Self {
+        self.config.wait_for_replicas = None;
+        self
+    }
+
     /// Turns client-side caching off (the default).
     pub fn no_cache(mut self) -> Self {
         self.config.cache = None;
@@ -724,7 +769,8 @@ impl ConfigBuilder {
     /// [`ErrorKind::Config`](crate::ErrorKind::Config) for: a protocol version other than 2
     /// or 3; a zero connect or response timeout; a keepalive under one second; a
     /// `max_in_flight` of 0; a cache with a zero `max_bytes` or `max_entries`; zero or inverted
-    /// reconnect back-offs; a negative db; a client name that is empty or has spaces or
+    /// reconnect back-offs; a negative db; `wait_for_replicas` with no replica, a zero timeout
+    /// or one not shorter than the response timeout; a client name that is empty or has spaces or
     /// non-printable characters; an empty host, port 0 or
     /// an empty socket path; TLS when the crate was built without its `tls` feature; TLS with
     /// a unix socket; a client certificate without a key or the reverse; an empty TLS server
@@ -827,6 +873,17 @@ impl ConfigBuilder {
         }
         if let Some(tls) = &c.tls {
             tls.validate()?;
+        }
+        if let Some(w) = &c.wait_for_replicas {
+            if w.replicas() == 0 || w.timeout().is_zero() || w.timeout() >= c.response_timeout {
+                return Err(Error::config(format!(
+                    "wait_for_replicas needs at least one replica and a non-zero timeout shorter \
+                     than the response timeout ({:?}), not {} replicas within {:?}",
+                    c.response_timeout,
+                    w.replicas(),
+                    w.timeout()
+                )));
+            }
         }
         Ok(c)
     }

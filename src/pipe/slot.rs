@@ -12,6 +12,7 @@ use std::thread::Thread;
 use std::time::Instant;
 
 use crate::error::Result;
+use crate::replicas::WaitForReplicas;
 
 /// A request's place in the reply FIFO.
 pub(crate) struct Slot {
@@ -28,6 +29,9 @@ pub(crate) struct Slot {
     /// Its place among every slot of its pipe (set as it enters the FIFO, under the pipe's
     /// lock): the order in which the server runs the requests.
     seq: AtomicU64,
+    /// The last reply is that of a `WAIT` after a write, judged before the owner gets the
+    /// others (see [`crate::replicas`]).
+    wait: Option<WaitForReplicas>,
     inner: Mutex<SlotInner>,
 }
 
@@ -53,7 +57,23 @@ impl Slot {
             bytes,
             replies: replies.max(1),
             seq: AtomicU64::new(0),
+            wait: None,
             inner: Mutex::new(SlotInner::default()),
+        }
+    }
+
+    /// This slot, its last reply that of `wait` (when `Some`): the owner gets the replies
+    /// before it if enough replicas acknowledged them, an error otherwise.
+    pub(crate) fn judged_by(mut self, wait: Option<WaitForReplicas>) -> Slot {
+        self.wait = wait;
+        self
+    }
+
+    /// The result the owner gets from the stored one.
+    fn judged(&self, r: Result<Bytes>) -> Result<Bytes> {
+        match (&self.wait, r) {
+            (Some(w), Ok(frames)) => w.verdict(frames),
+            (_, r) => r,
         }
     }
 
@@ -139,7 +159,8 @@ impl Slot {
         if r.is_some() {
             g.taken = true;
         }
-        r
+        drop(g);
+        r.map(|r| self.judged(r))
     }
 
     /// True when the result was already taken by its owner.
@@ -190,7 +211,8 @@ impl Slot {
         match g.result.take() {
             Some(r) => {
                 g.taken = true;
-                Some(r)
+                drop(g);
+                Some(self.judged(r))
             }
             None => {
                 g.abandoned = true;

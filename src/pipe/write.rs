@@ -12,6 +12,7 @@ use super::{closed_error, Pipe, DEFER_THRESHOLD};
 use crate::cmd::Request;
 use crate::connection::ConnWriter;
 use crate::error::{Error, ErrorKind, Result};
+use crate::replicas::WaitForReplicas;
 
 /// The writer's half of the connection; only the thread holding the writer role touches it.
 pub(super) struct WriteSide {
@@ -91,10 +92,36 @@ impl Writer {
 impl Pipe {
     /// Queues one request and writes it unless another thread will. Returns the request's slot.
     /// Blocks while the connection is being (re-)established or the queue is full, at most
-    /// until `deadline`.
+    /// until `deadline`. A write is followed by `WAIT` when the client asks for replicas
+    /// ([`crate::ConfigBuilder::wait_for_replicas`]); the slot then judges its reply.
     pub(crate) fn submit(&self, request: &Request, deadline: Instant) -> Result<Arc<Slot>> {
-        self.submit_encoded(request.encoded_len(), 1, deadline, |out| {
-            request.encode_into(out)
+        self.submit_after(&[], 0, request, deadline)
+    }
+
+    /// [`Pipe::submit`] with `prefix`, `prefix_count` requests encoded back to back, sent
+    /// before `request` in the same submission (`ASKING`); the slot holds all their replies.
+    pub(crate) fn submit_after(
+        &self,
+        prefix: &[u8],
+        prefix_count: usize,
+        request: &Request,
+        deadline: Instant,
+    ) -> Result<Arc<Slot>> {
+        let wait = self
+            .config
+            .wait_for_replicas()
+            .filter(|_| request.is_write());
+        let bytes = prefix.len()
+            + request.encoded_len()
+            + wait.as_ref().map_or(0, WaitForReplicas::encoded_len);
+        let count = prefix_count + 1 + usize::from(wait.is_some());
+        let slot = Slot::new(deadline, bytes, count).judged_by(wait);
+        self.submit_encoded(slot, |out| {
+            out.extend_from_slice(prefix);
+            request.encode_into(out);
+            if let Some(w) = &wait {
+                w.encode_into(out);
+            }
         })
     }
 
@@ -108,19 +135,13 @@ impl Pipe {
         count: usize,
         deadline: Instant,
     ) -> Result<Arc<Slot>> {
-        self.submit_encoded(encoded.len(), count, deadline, |out| {
-            out.extend_from_slice(encoded)
-        })
+        let slot = Slot::new(deadline, encoded.len(), count);
+        self.submit_encoded(slot, |out| out.extend_from_slice(encoded))
     }
 
-    fn submit_encoded(
-        &self,
-        bytes: usize,
-        count: usize,
-        deadline: Instant,
-        encode: impl FnOnce(&mut Vec<u8>),
-    ) -> Result<Arc<Slot>> {
-        let slot = Arc::new(Slot::new(deadline, bytes, count));
+    fn submit_encoded(&self, slot: Slot, encode: impl FnOnce(&mut Vec<u8>)) -> Result<Arc<Slot>> {
+        let (bytes, count, deadline) = (slot.bytes(), slot.replies(), slot.deadline());
+        let slot = Arc::new(slot);
         let mut st = self.state.lock();
         loop {
             match &st.status {
