@@ -18,6 +18,7 @@ mod mux;
 mod node;
 mod pipeline;
 mod pubsub;
+mod replicas;
 mod retry;
 mod script;
 mod sentinel_client;

@@ -382,6 +382,66 @@ fn a_sentinel_failover_during_writes_is_followed_and_loses_no_acknowledged_write
     );
 }
 
+/// The data nodes' configuration with every write waiting for one replica
+/// ([`coredis::ConfigBuilder::wait_for_replicas`]).
+fn waiting_node_config() -> Config {
+    node_config(None)
+        .to_builder()
+        .wait_for_replicas(1, Duration::from_secs(1))
+        .build()
+        .unwrap()
+}
+
+/// `SENTINEL FAILOVER` during a write loop, writes waiting for a replica: no write that
+/// returned `Ok` is lost, those of the failover's window included (the old primary's `WAIT`
+/// finds no replica once its replica was promoted, so it reports no success there).
+#[test]
+fn with_wait_for_replicas_a_sentinel_failover_loses_no_acknowledged_write() {
+    let group = SentinelGroup::start("fow", 1, 3);
+    let sentinel = sentinel_with(&group, None, waiting_node_config());
+    let primary = sentinel.primary_for("fow").unwrap();
+    let old = group.primary();
+    let load = Load::start(&primary);
+    let new = group.failover();
+    assert_ne!(new, old);
+    let took = load.wait_for_more(100, "writes did not resume on the new primary");
+    eprintln!("sentinel_client: writes resumed {took:?} after the failover completed");
+    wait_for_port(&primary, group.servers()[new].port());
+    load.wait_for_more(100, "writes did not go on");
+    let acked = load.stop();
+    assert_eq!(
+        missing(&primary, &acked),
+        0,
+        "of {} writes that returned Ok",
+        acked.len()
+    );
+}
+
+/// A killed primary with two replicas, writes waiting for one: the Sentinels promote the
+/// replica with the most data, which holds every write that returned `Ok`; writes resume
+/// once the other replica follows the new primary.
+#[test]
+fn with_wait_for_replicas_a_killed_primary_loses_no_acknowledged_write() {
+    let mut group = SentinelGroup::start("killw", 2, 3);
+    let sentinel = sentinel_with(&group, None, waiting_node_config());
+    let primary = sentinel.primary_for("killw").unwrap();
+    let old = group.primary();
+    let load = Load::start(&primary);
+    group.server_mut(old).kill();
+    let new = wait_for_new_primary(&group, old);
+    let took = load.wait_for_more(100, "writes did not resume on the new primary");
+    eprintln!("sentinel_client: writes resumed {took:?} after the Sentinels switched");
+    wait_for_port(&primary, group.servers()[new].port());
+    load.wait_for_more(100, "writes did not go on");
+    let acked = load.stop();
+    assert_eq!(
+        missing(&primary, &acked),
+        0,
+        "of {} writes that returned Ok",
+        acked.len()
+    );
+}
+
 /// A killed primary: the Sentinels fail over by themselves (quorum 2 of 3, after
 /// `down-after-milliseconds`). Writes acknowledged once the replica had caught up survive
 /// (those acknowledged by the dead primary after its last replication cannot: that is
