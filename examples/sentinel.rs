@@ -43,6 +43,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The Sentinels, and the settings of the connections to them and to the data nodes
     // (`.sentinel_config(...)`, `.node_config(...)`: passwords, TLS, database, protocol).
+    // A node configuration with `.wait_for_replicas(1, Duration::from_secs(1))` makes every
+    // write return `Ok` only once a replica has it, so a failover loses no acknowledged write.
     let sentinel = Sentinel::new(SentinelConfig::builder().sentinels(addrs).build()?)?;
 
     // The typed SENTINEL commands go to the first Sentinel that answers.

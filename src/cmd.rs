@@ -293,23 +293,23 @@ impl Request {
 /// (`COMMAND INFO`), and the scripts and functions that may write (`EVAL`, `EVALSHA`, `FCALL`;
 /// their `_RO` forms only read). Sorted, upper case. Commands with subcommands are decided by
 /// [`WRITE_SUBCOMMANDS`].
+#[rustfmt::skip]
 const WRITES: [&[u8]; 112] = [
-    b"APPEND", b"BITFIELD", b"BITOP", b"BLMOVE", b"BLMPOP", b"BLPOP", b"BRPOP",
-    b"BRPOPLPUSH", b"BZMPOP", b"BZPOPMAX", b"BZPOPMIN", b"COPY", b"DECR", b"DECRBY", b"DEL",
-    b"DELIFEQ", b"EVAL", b"EVALSHA", b"EXPIRE", b"EXPIREAT", b"FCALL", b"FLUSHALL",
-    b"FLUSHDB", b"GEOADD", b"GEORADIUS", b"GEORADIUSBYMEMBER", b"GEOSEARCHSTORE", b"GETDEL",
-    b"GETEX", b"GETSET", b"HDEL", b"HEXPIRE", b"HEXPIREAT", b"HGETDEL", b"HGETEX", b"HINCRBY",
-    b"HINCRBYFLOAT", b"HMSET", b"HPERSIST", b"HPEXPIRE", b"HPEXPIREAT", b"HSET", b"HSETEX",
-    b"HSETNX", b"INCR", b"INCRBY", b"INCRBYFLOAT", b"LINSERT", b"LMOVE", b"LMPOP", b"LPOP",
-    b"LPUSH", b"LPUSHX", b"LREM", b"LSET", b"LTRIM", b"MIGRATE", b"MOVE", b"MSET", b"MSETEX",
-    b"MSETNX", b"PERSIST", b"PEXPIRE", b"PEXPIREAT", b"PFADD", b"PFDEBUG", b"PFMERGE",
-    b"PSETEX", b"RENAME", b"RENAMENX", b"RESTORE", b"RESTORE-ASKING", b"RPOP", b"RPOPLPUSH",
-    b"RPUSH", b"RPUSHX", b"SADD", b"SDIFFSTORE", b"SET", b"SETBIT", b"SETEX", b"SETNX",
-    b"SETRANGE", b"SINTERSTORE", b"SMOVE", b"SORT", b"SPOP", b"SREM", b"SUNIONSTORE", b"SWAPDB",
-    b"UNLINK", b"XACK", b"XADD", b"XAUTOCLAIM", b"XCLAIM", b"XDEL", b"XREADGROUP", b"XSETID",
-    b"XTRIM", b"ZADD", b"ZDIFFSTORE", b"ZINCRBY", b"ZINTERSTORE", b"ZMPOP", b"ZPOPMAX",
-    b"ZPOPMIN", b"ZRANGESTORE", b"ZREM", b"ZREMRANGEBYLEX", b"ZREMRANGEBYRANK",
-    b"ZREMRANGEBYSCORE", b"ZUNIONSTORE",
+    b"APPEND", b"BITFIELD", b"BITOP", b"BLMOVE", b"BLMPOP", b"BLPOP", b"BRPOP", b"BRPOPLPUSH",
+    b"BZMPOP", b"BZPOPMAX", b"BZPOPMIN", b"COPY", b"DECR", b"DECRBY", b"DEL", b"DELIFEQ", b"EVAL",
+    b"EVALSHA", b"EXPIRE", b"EXPIREAT", b"FCALL", b"FLUSHALL", b"FLUSHDB", b"GEOADD", b"GEORADIUS",
+    b"GEORADIUSBYMEMBER", b"GEOSEARCHSTORE", b"GETDEL", b"GETEX", b"GETSET", b"HDEL", b"HEXPIRE",
+    b"HEXPIREAT", b"HGETDEL", b"HGETEX", b"HINCRBY", b"HINCRBYFLOAT", b"HMSET", b"HPERSIST",
+    b"HPEXPIRE", b"HPEXPIREAT", b"HSET", b"HSETEX", b"HSETNX", b"INCR", b"INCRBY", b"INCRBYFLOAT",
+    b"LINSERT", b"LMOVE", b"LMPOP", b"LPOP", b"LPUSH", b"LPUSHX", b"LREM", b"LSET", b"LTRIM",
+    b"MIGRATE", b"MOVE", b"MSET", b"MSETEX", b"MSETNX", b"PERSIST", b"PEXPIRE", b"PEXPIREAT",
+    b"PFADD", b"PFDEBUG", b"PFMERGE", b"PSETEX", b"RENAME", b"RENAMENX", b"RESTORE",
+    b"RESTORE-ASKING", b"RPOP", b"RPOPLPUSH", b"RPUSH", b"RPUSHX", b"SADD", b"SDIFFSTORE", b"SET",
+    b"SETBIT", b"SETEX", b"SETNX", b"SETRANGE", b"SINTERSTORE", b"SMOVE", b"SORT", b"SPOP",
+    b"SREM", b"SUNIONSTORE", b"SWAPDB", b"UNLINK", b"XACK", b"XADD", b"XAUTOCLAIM", b"XCLAIM",
+    b"XDEL", b"XREADGROUP", b"XSETID", b"XTRIM", b"ZADD", b"ZDIFFSTORE", b"ZINCRBY",
+    b"ZINTERSTORE", b"ZMPOP", b"ZPOPMAX", b"ZPOPMIN", b"ZRANGESTORE", b"ZREM", b"ZREMRANGEBYLEX",
+    b"ZREMRANGEBYRANK", b"ZREMRANGEBYSCORE", b"ZUNIONSTORE",
 ];
 
 /// The container commands whose subcommands may write, and those subcommands.
@@ -318,7 +318,13 @@ const WRITE_SUBCOMMANDS: [(&[u8], &[&[u8]]); 3] = [
     (b"FUNCTION", &[b"DELETE", b"FLUSH", b"LOAD", b"RESTORE"]),
     (
         b"XGROUP",
-        &[b"CREATE", b"CREATECONSUMER", b"DELCONSUMER", b"DESTROY", b"SETID"],
+        &[
+            b"CREATE",
+            b"CREATECONSUMER",
+            b"DELCONSUMER",
+            b"DESTROY",
+            b"SETID",
+        ],
     ),
 ];
 
@@ -888,7 +894,9 @@ mod tests {
         assert!(write(Cmd::new("SET").key("k").arg("v")));
         assert!(write(cmd("set").arg("k").arg("v")));
         assert!(write(cmd("EVALSHA").arg("abc").arg(0)));
-        assert!(write(cmd("xgroup").arg("create").arg("s").arg("g").arg("$")));
+        assert!(write(
+            cmd("xgroup").arg("create").arg("s").arg("g").arg("$")
+        ));
         assert!(write(cmd("FUNCTION").arg("LOAD").arg("#!lua name=x")));
         assert!(!write(cmd("FUNCTION").arg("LIST")));
         assert!(!write(cmd("XGROUP").arg("HELP")));
@@ -896,7 +904,10 @@ mod tests {
         assert!(!write(cmd("EVALSHA_RO").arg("abc").arg(0)));
         assert!(!write(cmd("PING")));
         assert!(!write(cmd("A-COMMAND-NAME-LONGER-THAN-ANY-WRITE")));
-        assert!(WRITES.windows(2).all(|w| w[0] < w[1]), "WRITES must stay sorted");
+        assert!(
+            WRITES.windows(2).all(|w| w[0] < w[1]),
+            "WRITES must stay sorted"
+        );
     }
 
     #[test]

@@ -27,8 +27,8 @@ use crate::commands::Executor;
 use crate::error::{Error, ErrorKind, Result};
 use crate::from_value::FromValue;
 use crate::handle::{Handle, Submit};
-use crate::resp::{self, FrameScanner, Limits};
 use crate::replicas::WaitForReplicas;
+use crate::resp::{self, FrameScanner, Limits};
 use crate::script::Script;
 use crate::value::Value;
 

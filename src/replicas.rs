@@ -83,7 +83,9 @@ impl WaitForReplicas {
     pub(crate) fn verdict(&self, frames: Bytes) -> Result<Bytes> {
         let all = crate::pipeline::split_frames(frames.clone(), &unlimited())?;
         let [.., own, wait] = all.as_slice() else {
-            return Err(Error::protocol("the reply of WAIT after a write is missing"));
+            return Err(Error::protocol(
+                "the reply of WAIT after a write is missing",
+            ));
         };
         self.judge(own.clone(), wait)?;
         Ok(frames.slice(..frames.len() - wait.len()))
@@ -186,13 +188,17 @@ mod tests {
     fn enough_replicas_let_the_reply_through() {
         let got = w().verdict(Bytes::from_static(b"+OK\r\n:1\r\n")).unwrap();
         assert_eq!(&got[..], b"+OK\r\n");
-        let got = w().verdict(Bytes::from_static(b"+OK\r\n$1\r\nx\r\n:2\r\n")).unwrap();
+        let got = w()
+            .verdict(Bytes::from_static(b"+OK\r\n$1\r\nx\r\n:2\r\n"))
+            .unwrap();
         assert_eq!(&got[..], b"+OK\r\n$1\r\nx\r\n");
     }
 
     #[test]
     fn too_few_replicas_are_an_error() {
-        let e = w().verdict(Bytes::from_static(b":5\r\n:0\r\n")).unwrap_err();
+        let e = w()
+            .verdict(Bytes::from_static(b":5\r\n:0\r\n"))
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotReplicated);
         assert!(e.to_string().contains("only 0 of the 1"), "{e}");
     }
@@ -213,8 +219,13 @@ mod tests {
             Bytes::from_static(b"-WRONGTYPE no\r\n"),
             Bytes::from_static(b":0\r\n"),
         ];
-        let got = w().judge_batch(replies.clone(), &[true, false, true]).unwrap();
-        assert_eq!(got[0].as_ref().unwrap_err().kind(), ErrorKind::NotReplicated);
+        let got = w()
+            .judge_batch(replies.clone(), &[true, false, true])
+            .unwrap();
+        assert_eq!(
+            got[0].as_ref().unwrap_err().kind(),
+            ErrorKind::NotReplicated
+        );
         assert_eq!(&got[1].as_ref().unwrap()[..], b"$1\r\nx\r\n");
         assert_eq!(&got[2].as_ref().unwrap()[..], b"-WRONGTYPE no\r\n");
         let mut acked = replies;
@@ -233,7 +244,9 @@ mod tests {
         assert!(e.server_error().is_some());
         let e = w().verdict(Bytes::from_static(b"+OK\r\n")).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Protocol);
-        let e = w().verdict(Bytes::from_static(b"+OK\r\n+OK\r\n")).unwrap_err();
+        let e = w()
+            .verdict(Bytes::from_static(b"+OK\r\n+OK\r\n"))
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Protocol);
     }
 }

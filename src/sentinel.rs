@@ -13,6 +13,11 @@
 //! announce a new primary. A `READONLY` reply on a primary client (the node was demoted under
 //! it) makes it reconnect too.
 //!
+//! Following the failover is not enough for writes: Redis replicates asynchronously, and the
+//! old primary acknowledges writes its replica never gets. A node configuration with
+//! [`crate::ConfigBuilder::wait_for_replicas`] closes that window (see [`crate::replicas`]):
+//! each write returns `Ok` only once a replica has it, and a promoted replica has it.
+//!
 //! Must not: retry a data command (a command in flight when the client moves fails with
 //! [`ErrorKind::Closed`], a write refused with `READONLY` fails with that error: the caller
 //! decides), write to a node that says it is a replica through a primary client, or keep a

@@ -51,7 +51,10 @@ fn without_a_replica_every_write_path_fails_with_not_replicated_and_reads_do_not
     let e = r.set("k", "v").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotReplicated, "{e}");
     assert!(e.to_string().contains("only 0 of the 1"), "{e}");
-    assert!(e.to_string().contains("SET"), "the error names the command: {e}");
+    assert!(
+        e.to_string().contains("SET"),
+        "the error names the command: {e}"
+    );
     let plain = crate::util::connect(&server);
     let v: Option<String> = plain.get("k").unwrap();
     assert_eq!(v.as_deref(), Some("v"), "the write ran on the primary");
@@ -116,7 +119,10 @@ fn without_a_replica_every_write_path_fails_with_not_replicated_and_reads_do_not
     let e = replies.get(wrong).unwrap_err();
     assert_eq!(e.server_code(), Some(ServerCode::WrongType), "{e}");
     let values = replies.values();
-    assert_eq!(values[0].as_ref().unwrap_err().kind(), ErrorKind::NotReplicated);
+    assert_eq!(
+        values[0].as_ref().unwrap_err().kind(),
+        ErrorKind::NotReplicated
+    );
     assert!(values[1].is_ok());
 
     // A pipeline of reads only sends no WAIT.

@@ -332,7 +332,9 @@ fn wait_for_port(r: &Redis, port: u16) {
 /// own demotion), and the server drops them when it becomes a replica, whatever a client
 /// does. So the test checks every write acknowledged before the failover once it was
 /// replicated, and every write acknowledged after the client moved to the new primary; the
-/// writes of the window in between are counted and reported, not asserted.
+/// writes of the window in between are counted and reported, not asserted — unless the
+/// client waits for replicas, as in
+/// [`with_wait_for_replicas_a_sentinel_failover_loses_no_acknowledged_write`].
 #[test]
 fn a_sentinel_failover_during_writes_is_followed_and_loses_no_acknowledged_write() {
     let group = SentinelGroup::start("fo", 1, 3);

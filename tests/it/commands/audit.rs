@@ -11,6 +11,10 @@ use coredis_test_support::{server_major_minor, skip, Server};
 /// not flag them (`WAIT` blocks its client until replicas acknowledge).
 const BLOCKING_EXCEPTIONS: &[&str] = &["xread", "xreadgroup", "wait", "waitaof"];
 
+/// Commands the server does not flag `write` that may write: a script or function does what
+/// its code says (their `_ro` forms may not write).
+const MAY_WRITE: &[&str] = &["eval", "evalsha", "fcall"];
+
 /// Commands whose routing key the server's key specification flags `not_key` (a shard
 /// channel: it picks the slot like a key, but is no key of the keyspace), so `COMMAND GETKEYS`
 /// leaves it out: our methods mark it as a key for routing. Their positions, checked instead,
@@ -118,6 +122,15 @@ fn check_one(server: &Server, request: &Request) -> Result<(), String> {
         return Err(format!(
             "{name}: readonly is {}, the server's flags are {flags:?}",
             request.is_readonly()
+        ));
+    }
+    // Writes (followed by `WAIT` under `wait_for_replicas`): the server's `write` flag, and
+    // the scripts and functions that may write.
+    let server_write = flags.iter().any(|f| f == "write") || MAY_WRITE.contains(&name.as_str());
+    if request.is_write() != server_write {
+        return Err(format!(
+            "{name}: is_write is {}, the server's flags are {flags:?}",
+            request.is_write()
         ));
     }
     let server_blocking = flags.iter().any(|f| f == "blocking");
