@@ -564,6 +564,85 @@ fn a_killed_primary_is_replaced_and_the_client_continues_without_help() {
     }
 }
 
+/// A replica taking its primary's slots over without its agreement (`CLUSTER FAILOVER
+/// TAKEOVER`, as after a partition) under write load, writes waiting for a replica
+/// (`ConfigBuilder::wait_for_replicas`): the old primary goes on acknowledging writes until it
+/// hears of the takeover, and drops them when it becomes a replica — but its `WAIT` finds no
+/// replica any more, so none of them returned `Ok`. Every write that returned `Ok` (single
+/// commands and cluster pipelines) is readable afterwards. Then the same with the new primary
+/// killed: its replica (the old primary) takes over with every acknowledged write.
+#[test]
+fn with_wait_for_replicas_a_takeover_and_a_kill_lose_no_acknowledged_write() {
+    let mut cluster = Cluster::builder(3, 1)
+        .node_timeout(Duration::from_millis(1500))
+        .start();
+    let config = ClusterConfig::builder()
+        .nodes(addrs(&cluster))
+        .node_config(
+            node_config()
+                .to_builder()
+                .wait_for_replicas(1, Duration::from_secs(1))
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let c = RedisCluster::new(config).unwrap();
+    // A cluster pipeline: each node's batch ends with WAIT; every write is acknowledged.
+    let p = c.pipeline();
+    let sets: Vec<_> = keys("piped", 60).iter().map(|k| p.set(k, 1)).collect();
+    p.exec().unwrap().get(sets).unwrap();
+    let load = WriteLoad::start(&c, 4, DEADLINE);
+    let primary = cluster.primaries()[0];
+    let replica = cluster.replicas_of(primary)[0];
+    assert_eq!(
+        cluster.command(replica, &["CLUSTER", "FAILOVER", "TAKEOVER"]),
+        "OK"
+    );
+    wait_for_promotion(&cluster, replica);
+    load.wait_for_more(
+        100,
+        DEADLINE,
+        "the writers did not continue after the takeover",
+    );
+    // The old primary follows the new one: kill the new one, its replica takes over.
+    let deadline = Instant::now() + DEADLINE;
+    while !cluster.replicas_of(replica).contains(&primary) {
+        assert!(Instant::now() < deadline, "the old primary did not follow");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    load.wait_for_more(100, DEADLINE, "the writers stopped");
+    cluster.kill_node(replica);
+    wait_for_promotion(&cluster, primary);
+    cluster.restart_node(replica);
+    load.wait_for_more(
+        100,
+        DEADLINE,
+        "the writers did not continue after the kill",
+    );
+    wait_for_writes(&c);
+    let acked = load.stop();
+    let ks: Vec<&String> = acked.keys().collect();
+    let mut lost = Vec::new();
+    for chunk in ks.chunks(500) {
+        let got: Vec<Option<usize>> = c.mget(chunk).unwrap();
+        for (k, v) in chunk.iter().zip(got) {
+            if v != acked.get(*k).copied() {
+                lost.push((*k).clone());
+            }
+        }
+    }
+    assert!(
+        lost.is_empty(),
+        "{} of {} writes that returned Ok are lost: {:?}",
+        lost.len(),
+        acked.len(),
+        lost.iter().take(10).collect::<Vec<_>>()
+    );
+    let got: Vec<Option<i64>> = c.mget(keys("piped", 60)).unwrap();
+    assert!(got.iter().all(|v| *v == Some(1)));
+}
+
 /// Receives until a message on `channel` with `payload` arrives, publishing it again with
 /// `publish` every 100 ms (subscriptions settle asynchronously after a topology change).
 fn receive_eventually(
