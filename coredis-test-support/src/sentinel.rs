@@ -13,9 +13,22 @@
 //! ```
 //!
 //! "Healthy" ([`SentinelGroup::wait_until_healthy`]) means: every Sentinel reports the same
-//! primary, flagged only `master`, with every other data server as a replica flagged only
-//! `slave`, and every other Sentinel flagged only `sentinel` (connected); the primary says
-//! `role:master`; every replica follows it with its link up. Each wait has a deadline and
+//! primary, flagged only `master`, on its announced port, with every other data server as a
+//! replica flagged only `slave` on its announced port, and every other Sentinel flagged only
+//! `sentinel` (connected); the primary says `role:master`; every replica follows it (on the
+//! primary's announced port) with its link up.
+//!
+//! # TLS
+//!
+//! With [`SentinelGroupBuilder::tls`] every process also listens with TLS, all with
+//! certificates of one CA ([`SentinelGroup::tls_files`]), and every process's outgoing links
+//! use TLS too ([`ServerBuilder::tls_replication`](crate::ServerBuilder::tls_replication)):
+//! replicas follow their primary's TLS port and announce their own TLS port to it, the
+//! Sentinels monitor the primary's TLS port (`sentinel monitor <name> 127.0.0.1 <primary TLS
+//! port> ...`), talk TLS to the data servers and to each other, and announce their own TLS
+//! ports in their hello messages. So every address a Sentinel reports — primary, replicas,
+//! other Sentinels — is a TLS port: the "announced port" of a process is its TLS port in a
+//! TLS group and its plain port otherwise. The plain ports stay open for the harness's polls. Each wait has a deadline and
 //! panics with the log tails after it. Dropping the group kills every process and removes
 //! every temp dir.
 
@@ -25,7 +38,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::raw::{Conn, Reply};
-use crate::Server;
+use crate::server::TempDir;
+use crate::tls::TlsFiles;
+use crate::{Server, ServerBuilder};
 
 /// How long the group may take to become healthy, or a failover to complete.
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -45,6 +60,7 @@ pub struct SentinelGroupBuilder {
     data_args: Vec<String>,
     /// An ACL user of their own for the Sentinels on the data servers.
     sentinel_user: Option<(String, String)>,
+    tls: bool,
 }
 
 impl SentinelGroupBuilder {
@@ -77,6 +93,14 @@ impl SentinelGroupBuilder {
         self
     }
 
+    /// Every data server and Sentinel listens with TLS too, and all their links use TLS (see
+    /// the module docs). [`SentinelGroupBuilder::start`] panics if the server binary has no
+    /// TLS: guard the test with [`crate::tls_or_skip`].
+    pub fn tls(mut self, yes: bool) -> Self {
+        self.tls = yes;
+        self
+    }
+
     /// One more argument for every data server's command line (`"--min-replicas-to-write 1"`).
     pub fn data_arg(mut self, a: &str) -> Self {
         self.data_args.push(a.to_owned());
@@ -92,6 +116,7 @@ impl SentinelGroupBuilder {
             password,
             data_args,
             sentinel_user,
+            tls,
         } = self;
         let name = name.as_str();
         assert!(
@@ -102,8 +127,19 @@ impl SentinelGroupBuilder {
             !name.is_empty() && !name.contains(char::is_whitespace),
             "the master name must be one word: {name:?}"
         );
+        let certs = tls.then(TempDir::new);
+        let tls_files = certs.as_ref().map(|dir| {
+            crate::tls::generate_certs(dir.path())
+                .unwrap_or_else(|e| panic!("cannot generate TLS certificates: {e}"))
+        });
+        let with_tls = |b: ServerBuilder| match &tls_files {
+            Some(files) => b.tls_with(files.clone()).tls_replication(true),
+            None => b,
+        };
         let data = || {
-            let mut b = Server::builder().arg("--repl-diskless-sync-delay").arg("0");
+            let mut b = with_tls(Server::builder())
+                .arg("--repl-diskless-sync-delay")
+                .arg("0");
             for a in &data_args {
                 b = b.arg(a);
             }
@@ -117,7 +153,7 @@ impl SentinelGroupBuilder {
             b
         };
         let primary = data().start();
-        let port = primary.port().to_string();
+        let port = announced_port(&primary).to_string();
         let mut servers = vec![primary];
         for _ in 0..replicas {
             let replica = data()
@@ -145,7 +181,7 @@ impl SentinelGroupBuilder {
         }
         let sentinels = (0..sentinels)
             .map(|_| {
-                let b = Server::builder().sentinel(&config);
+                let b = with_tls(Server::builder().sentinel(&config));
                 match &password {
                     Some(p) => b.password(p),
                     None => b,
@@ -157,6 +193,8 @@ impl SentinelGroupBuilder {
             name: name.to_owned(),
             servers,
             sentinels,
+            tls: tls_files,
+            _certs: certs,
         };
         group.wait_for(0);
         group
@@ -172,6 +210,10 @@ pub struct SentinelGroup {
     name: String,
     servers: Vec<Server>,
     sentinels: Vec<Server>,
+    /// The certificates of a TLS group (one CA for every process).
+    tls: Option<TlsFiles>,
+    // Last: the certificates' dir, removed after every process is gone.
+    _certs: Option<TempDir>,
 }
 
 impl SentinelGroup {
@@ -194,6 +236,7 @@ impl SentinelGroup {
             password: None,
             data_args: Vec::new(),
             sentinel_user: None,
+            tls: false,
         }
     }
 
@@ -230,6 +273,32 @@ impl SentinelGroup {
     /// The port of every Sentinel.
     pub fn sentinel_ports(&self) -> Vec<u16> {
         self.sentinels.iter().map(Server::port).collect()
+    }
+
+    /// The TLS port of every Sentinel (empty unless started with
+    /// [`SentinelGroupBuilder::tls`]).
+    pub fn sentinel_tls_ports(&self) -> Vec<u16> {
+        self.sentinels.iter().filter_map(Server::tls_port).collect()
+    }
+
+    /// The certificates of a TLS group ([`SentinelGroupBuilder::tls`]): one CA signed every
+    /// process's server certificate. `None` without TLS.
+    pub fn tls_files(&self) -> Option<&TlsFiles> {
+        self.tls.as_ref()
+    }
+
+    /// The port the Sentinels report for data server `i` (and its replicas follow it on): its
+    /// TLS port in a TLS group, else its plain port.
+    pub fn announced_port(&self, i: usize) -> u16 {
+        announced_port(&self.servers[i])
+    }
+
+    /// The index (into [`SentinelGroup::servers`]) of the data server with this port, plain
+    /// or TLS, if it is one of ours.
+    pub fn index_of_port(&self, port: u16) -> Option<usize> {
+        self.servers
+            .iter()
+            .position(|s| s.port() == port || s.tls_port() == Some(port))
     }
 
     /// The index (into [`SentinelGroup::servers`]) of the primary, as the first Sentinel that
@@ -306,10 +375,6 @@ impl SentinelGroup {
         data.chain(sentinels).collect::<Vec<_>>().join("\n")
     }
 
-    fn index_of_port(&self, port: u16) -> Option<usize> {
-        self.servers.iter().position(|s| s.port() == port)
-    }
-
     fn wait_for(&self, primary: usize) {
         let deadline = Instant::now() + DEADLINE;
         loop {
@@ -349,7 +414,11 @@ impl SentinelGroup {
 
     /// What keeps the group from being healthy around `primary`, or `None`.
     fn problem(&self, primary: usize) -> Option<String> {
-        let port = self.servers[primary].port();
+        let port = self.announced_port(primary);
+        let replica_ports: Vec<String> = (0..self.servers.len())
+            .filter(|&i| i != primary)
+            .map(|i| self.announced_port(i).to_string())
+            .collect();
         let replicas = self.servers.len() - 1;
         for (i, sentinel) in self.sentinels.iter().enumerate() {
             let master = match call(sentinel, &["SENTINEL", "MASTER", &self.name]) {
@@ -376,7 +445,10 @@ impl SentinelGroup {
                 other => return Some(format!("sentinel {i}: SENTINEL REPLICAS {other:?}")),
             };
             for replica in listed.iter().map(fields) {
-                if replica.get("flags").map(String::as_str) != Some("slave") {
+                let on_announced_port = replica
+                    .get("port")
+                    .is_some_and(|p| replica_ports.contains(p));
+                if replica.get("flags").map(String::as_str) != Some("slave") || !on_announced_port {
                     return Some(format!("sentinel {i} sees the replica {replica:?}"));
                 }
             }
@@ -394,9 +466,9 @@ impl SentinelGroup {
     }
 
     /// The data servers' side: `primary` says `role:master`, every other running one (but
-    /// `skip`) follows it with the link up.
+    /// `skip`) follows it (on its announced port) with the link up.
     fn data_problem(&self, primary: usize, skip: Option<usize>) -> Option<String> {
-        let port = self.servers[primary].port();
+        let port = self.announced_port(primary);
         for (i, server) in self.servers.iter().enumerate() {
             if Some(i) == skip {
                 continue;
@@ -418,6 +490,11 @@ impl SentinelGroup {
         }
         None
     }
+}
+
+/// The port the other processes of its group know `server` by: its TLS port if it has one.
+fn announced_port(server: &Server) -> u16 {
+    server.tls_port().unwrap_or(server.port())
 }
 
 /// The primary's port as `sentinel` reports it, if it answers.
@@ -547,6 +624,115 @@ mod tests {
                 "something still listens on {port}"
             );
         }
+    }
+
+    /// The `laddr` ports of the connections in `server`'s `CLIENT LIST` whose line contains
+    /// `pattern`.
+    fn local_ports(server: &Server, pattern: &str) -> Vec<u16> {
+        server
+            .command(&["CLIENT", "LIST"])
+            .lines()
+            .filter(|l| l.contains(pattern))
+            .filter_map(|l| {
+                let laddr = l.split(' ').find_map(|f| f.strip_prefix("laddr="))?;
+                laddr.rsplit(':').next()?.parse().ok()
+            })
+            .collect()
+    }
+
+    /// A TLS group: every address the Sentinels report is a TLS port, the Sentinels' and the
+    /// replicas' links to the primary arrive on its TLS port, the Sentinels' links to each
+    /// other on their TLS ports; a failover keeps it so.
+    #[test]
+    fn a_tls_sentinel_group_announces_and_uses_tls_ports() {
+        if !crate::tls_or_skip("sentinel::tests::a_tls_sentinel_group_announces_and_uses_tls_ports")
+        {
+            return;
+        }
+        let started = Instant::now();
+        let group = SentinelGroup::builder("tlsgroup").tls(true).start();
+        crate::note(&format!(
+            "TLS sentinel group healthy in {:?}",
+            started.elapsed()
+        ));
+        let files = group.tls_files().expect("a TLS group has certificates");
+        assert!(files.ca_cert.exists());
+        assert_eq!(group.sentinel_tls_ports().len(), 3);
+        let tls_port = |i: usize| group.servers()[i].tls_port().unwrap();
+        assert_eq!(group.announced_port(0), tls_port(0));
+        assert_eq!(group.index_of_port(tls_port(1)), Some(1));
+        assert_eq!(group.index_of_port(group.servers()[1].port()), Some(1));
+        let sentinel = &group.sentinels()[0];
+        assert_eq!(
+            sentinel.command(&["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "tlsgroup"]),
+            format!("127.0.0.1\n{}", tls_port(0))
+        );
+        let Reply::Many(replicas) = call(sentinel, &["SENTINEL", "REPLICAS", "tlsgroup"]).unwrap()
+        else {
+            panic!("SENTINEL REPLICAS")
+        };
+        let ports: Vec<String> = replicas
+            .iter()
+            .map(|r| fields(r).get("port").cloned().unwrap_or_default())
+            .collect();
+        assert_eq!(ports, [tls_port(1).to_string()]);
+        let Reply::Many(peers) = call(sentinel, &["SENTINEL", "SENTINELS", "tlsgroup"]).unwrap()
+        else {
+            panic!("SENTINEL SENTINELS")
+        };
+        let mut peer_ports: Vec<String> = peers
+            .iter()
+            .map(|p| fields(p).get("port").cloned().unwrap_or_default())
+            .collect();
+        peer_ports.sort();
+        let mut expected: Vec<String> = group.sentinel_tls_ports()[1..]
+            .iter()
+            .map(u16::to_string)
+            .collect();
+        expected.sort();
+        assert_eq!(
+            peer_ports, expected,
+            "the Sentinels announce their TLS ports"
+        );
+
+        // Who is connected where, as the servers see it.
+        let primary = &group.servers()[0];
+        let sentinel_links = local_ports(primary, " name=sentinel-");
+        assert!(sentinel_links.len() >= 3, "{sentinel_links:?}");
+        assert!(
+            sentinel_links.iter().all(|&p| p == tls_port(0)),
+            "the Sentinels' links to the primary: {sentinel_links:?}, TLS port {}",
+            tls_port(0)
+        );
+        assert_eq!(
+            local_ports(primary, " flags=S "),
+            [tls_port(0)],
+            "the replica's link"
+        );
+        for s in group.sentinels() {
+            let links = local_ports(s, " name=sentinel-");
+            assert!(!links.is_empty(), "no links from the other Sentinels");
+            assert!(
+                links.iter().all(|&p| Some(p) == s.tls_port()),
+                "links between Sentinels: {links:?}, TLS port {:?}",
+                s.tls_port()
+            );
+        }
+
+        let new = group.failover();
+        assert_eq!(new, 1);
+        for s in group.sentinels() {
+            assert_eq!(
+                s.command(&["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "tlsgroup"]),
+                format!("127.0.0.1\n{}", tls_port(1))
+            );
+        }
+        group.wait_until_healthy();
+        let info = group.servers()[0].command(&["INFO", "replication"]);
+        assert!(
+            info.contains(&format!("master_port:{}\r\n", tls_port(1))),
+            "{info}"
+        );
     }
 
     #[test]

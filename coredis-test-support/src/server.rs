@@ -398,6 +398,8 @@ pub struct ServerBuilder {
     tls_files: Option<TlsFiles>,
     /// A cluster node whose bus and replication use TLS too.
     cluster_tls: bool,
+    /// Replication (and a Sentinel's links) over TLS.
+    tls_replication: bool,
 }
 
 impl ServerBuilder {
@@ -428,6 +430,16 @@ impl ServerBuilder {
     /// links), so the nodes announce their TLS ports. The bus stays on the plain port + 10000.
     pub fn cluster_tls(mut self, yes: bool) -> Self {
         self.cluster_tls = yes;
+        self
+    }
+
+    /// With [`ServerBuilder::tls`]: outgoing links over TLS too (`--tls-replication yes`, the
+    /// client certificate for them). A replica then connects to its primary's TLS port
+    /// (`--replicaof` must name it) and announces its own TLS port to the primary; a Sentinel
+    /// talks TLS to the data servers and the other Sentinels and announces its TLS port in
+    /// its hello messages. The plain port stays open (the harness's polls use it).
+    pub fn tls_replication(mut self, yes: bool) -> Self {
+        self.tls_replication = yes;
         self
     }
 
@@ -813,15 +825,18 @@ impl Server {
                 "optional"
             };
             opt("--tls-auth-clients", &auth);
-            if self.config.cluster && self.config.cluster_tls {
+            let cluster_tls = self.config.cluster && self.config.cluster_tls;
+            if cluster_tls {
                 opt("--tls-cluster", &"yes");
-                opt("--tls-replication", &"yes");
-                opt("--tls-client-cert-file", &files.client_cert);
-                opt("--tls-client-key-file", &files.client_key);
                 opt(
                     "--cluster-port",
                     &(u32::from(self.port) + 10000).to_string(),
                 );
+            }
+            if cluster_tls || self.config.tls_replication {
+                opt("--tls-replication", &"yes");
+                opt("--tls-client-cert-file", &files.client_cert);
+                opt("--tls-client-key-file", &files.client_key);
             }
         }
         if let Some(password) = &self.config.password {
