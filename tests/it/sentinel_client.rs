@@ -949,3 +949,178 @@ fn sentinels_cut_off_the_primary_fail_over_and_the_client_follows() {
     }
     assert_eq!(group.primary(), new);
 }
+
+/// The name of the test's connections to the Sentinels, to find them in their `CLIENT LIST`.
+const SENTINEL_CLIENT_NAME: &str = "coredis-sentinel-tls-test";
+
+/// The local ports (`laddr=`) of the connections named `name` that `server` holds: the port
+/// each of them came in on, plain or TLS.
+fn local_ports(server: &coredis_test_support::Server, name: &str) -> Vec<u16> {
+    server
+        .command(&["CLIENT", "LIST"])
+        .lines()
+        .filter(|l| l.contains(&format!(" name={name} ")))
+        .map(|l| {
+            l.split(' ')
+                .find_map(|f| f.strip_prefix("laddr="))
+                .and_then(|a| a.rsplit(':').next())
+                .and_then(|p| p.parse().ok())
+                .unwrap_or_else(|| panic!("no laddr port in {l}"))
+        })
+        .collect()
+}
+
+/// Every connection named `name` on `server` came in on `port` (and there is one at least).
+fn assert_all_on(server: &coredis_test_support::Server, name: &str, port: u16, what: &str) {
+    let ports = local_ports(server, name);
+    assert!(!ports.is_empty(), "{what}: no connection named {name}");
+    assert!(
+        ports.iter().all(|&p| p == port),
+        "{what}: connections on ports {ports:?}, not all on the TLS port {port} (plain port {})",
+        server.port()
+    );
+}
+
+/// A Sentinel client of `group`'s Sentinels at their TLS ports, with `sentinels` as the
+/// configuration of the connections to them and `nodes` as that of the data nodes.
+fn sentinel_over_tls(group: &SentinelGroup, sentinels: Config, nodes: Config) -> Sentinel {
+    let addrs = group
+        .sentinel_tls_ports()
+        .into_iter()
+        .map(|p| Addr::tcp("127.0.0.1", p));
+    Sentinel::new(
+        SentinelConfig::builder()
+            .sentinels(addrs)
+            .sentinel_config(sentinels)
+            .node_config(nodes)
+            .build()
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// A TLS group (every process listens with TLS too; the Sentinels announce TLS ports): a
+/// client whose Sentinel configuration trusts the group's CA reaches the Sentinels on their
+/// TLS ports, and its primary client, with TLS in the node configuration, reaches the primary
+/// on the TLS port the Sentinels announce, and follows a failover there over TLS. Where each
+/// connection came in is read on the servers (`CLIENT LIST` `laddr`), so a plain connection
+/// fails the test. Without TLS in the Sentinel (or node) configuration, the TLS ports refuse
+/// the client with an error, promptly.
+#[test]
+fn sentinels_and_data_nodes_over_tls() {
+    if !coredis_test_support::tls_or_skip("sentinel_client::sentinels_and_data_nodes_over_tls") {
+        return;
+    }
+    let group = SentinelGroup::builder("tlsmaster").tls(true).start();
+    let files = group.tls_files().unwrap();
+    let tls = coredis::TlsConfig::builder()
+        .ca_file(&files.ca_cert)
+        .build();
+    let plain_sentinels = Config::builder()
+        .protocol_version(protocol())
+        .client_name(SENTINEL_CLIENT_NAME)
+        .response_timeout(Duration::from_secs(5))
+        .connect_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let tls_sentinels = plain_sentinels
+        .to_builder()
+        .tls(tls.clone())
+        .build()
+        .unwrap();
+    let tls_nodes = node_config(None).to_builder().tls(tls).build().unwrap();
+
+    // The Sentinels over TLS: the typed commands work, and report TLS ports.
+    let sentinel = sentinel_over_tls(&group, tls_sentinels.clone(), tls_nodes.clone());
+    let masters = sentinel.sentinel_masters().unwrap();
+    assert_eq!(masters.len(), 1);
+    assert_eq!(masters[0].name, "tlsmaster");
+    let old = group.primary();
+    let tls_port = |i: usize| group.servers()[i].tls_port().unwrap();
+    assert_eq!(masters[0].addr, ("127.0.0.1".to_owned(), tls_port(old)));
+    assert_all_on(
+        &group.sentinels()[0],
+        SENTINEL_CLIENT_NAME,
+        group.sentinels()[0].tls_port().unwrap(),
+        "sentinel 0",
+    );
+
+    // The primary over TLS.
+    let primary = sentinel.primary_for("tlsmaster").unwrap();
+    primary.set("tls-k", "v").unwrap();
+    assert_eq!(
+        primary.get::<Option<String>>("tls-k").unwrap().as_deref(),
+        Some("v")
+    );
+    assert_eq!(port_of(&primary), group.servers()[old].port());
+    assert_eq!(role_of(&primary), "master");
+    assert_all_on(
+        &group.servers()[old],
+        CLIENT_NAME,
+        tls_port(old),
+        "the primary",
+    );
+    // The watcher's subscription is a TLS connection to a Sentinel too.
+    let watchers: usize = group
+        .sentinels()
+        .iter()
+        .map(|s| {
+            local_ports(s, SENTINEL_CLIENT_NAME)
+                .iter()
+                .filter(|&&p| Some(p) == s.tls_port())
+                .count()
+        })
+        .sum();
+    assert!(
+        watchers >= 2,
+        "the command and watcher connections: {watchers}"
+    );
+
+    // A failover: the client follows to the new primary's TLS port.
+    let load = Load::start(&primary);
+    load.wait_for_more(50, "writes did not start");
+    let new = group.failover();
+    assert_ne!(new, old);
+    let took = load.wait_for_more(100, "writes did not resume on the new primary");
+    eprintln!("sentinel_client: TLS writes resumed {took:?} after the failover completed");
+    wait_for_port(&primary, group.servers()[new].port());
+    let moved = snapshot(&load);
+    load.wait_for_more(100, "writes did not go on");
+    let acked = load.stop();
+    assert_eq!(role_of(&primary), "master");
+    assert_all_on(
+        &group.servers()[new],
+        CLIENT_NAME,
+        tls_port(new),
+        "the new primary",
+    );
+    let after = since(&acked, &moved);
+    assert!(!after.is_empty());
+    assert_readable(&primary, &after);
+    for s in group.sentinels() {
+        for p in local_ports(s, SENTINEL_CLIENT_NAME) {
+            assert_eq!(Some(p), s.tls_port(), "a plain connection to a Sentinel");
+        }
+    }
+
+    // No TLS towards the Sentinels' TLS ports: an error, not a hang.
+    let started = Instant::now();
+    let plain = sentinel_over_tls(&group, plain_sentinels, tls_nodes);
+    let e = plain.sentinel_masters().unwrap_err();
+    assert!(e.is_connection_error() || e.is_timeout(), "{e:#}");
+    let e = plain.primary_for("tlsmaster").unwrap_err();
+    assert!(e.is_connection_error() || e.is_timeout(), "{e:#}");
+    let took = started.elapsed();
+    eprintln!("sentinel_client: plain client against the TLS ports failed in {took:?}: {e:#}");
+    assert!(took < Duration::from_secs(40), "{took:?}");
+
+    // TLS to the Sentinels but not to the data nodes: the primary's TLS port refuses it.
+    let started = Instant::now();
+    let half = sentinel_over_tls(&group, tls_sentinels, node_config(None));
+    assert_eq!(half.sentinel_masters().unwrap().len(), 1);
+    let e = half.primary_for("tlsmaster").unwrap_err();
+    assert!(e.is_connection_error() || e.is_timeout(), "{e:#}");
+    let took = started.elapsed();
+    eprintln!("sentinel_client: plain node connection to a TLS port failed in {took:?}: {e:#}");
+    assert!(took < Duration::from_secs(40), "{took:?}");
+}
