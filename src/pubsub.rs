@@ -16,7 +16,7 @@
 use bytes::Bytes;
 use crossbeam_channel::{Receiver, RecvTimeoutError, SendTimeoutError, Sender, TrySendError};
 use parking_lot::{Condvar, Mutex};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -176,8 +176,16 @@ struct Subs {
     leaving: BTreeMap<(Kind, Bytes), ()>,
     /// Handlers by subscription (messages of these go to the handler, not the channel).
     handlers: HashMap<(Kind, Bytes), MessageHandler>,
-    /// PONGs received (each `ping` waits for one more).
-    pongs: u64,
+    /// The `PING`s written on the current connection and not answered yet, oldest first (by
+    /// number): each `PONG` answers the oldest.
+    pings: VecDeque<u64>,
+    /// The number of the next `PING`.
+    next_ping: u64,
+    /// The outcome of `PING`s whose caller has not looked yet: answered (`true`) or lost with
+    /// their connection (`false`).
+    ping_outcomes: HashMap<u64, bool>,
+    /// `PING`s whose caller stopped waiting (timeout): their outcome is not kept.
+    pings_abandoned: HashSet<u64>,
     /// A reconnection's resubscription is not confirmed yet: [`SubscriberEvent::Resubscribed`]
     /// is due once it is.
     resubscribing: bool,
@@ -193,6 +201,28 @@ struct Subs {
 }
 
 impl Subs {
+    /// Records the outcome of `PING` number `ping`, unless its caller left.
+    fn ping_done(&mut self, ping: u64, answered: bool) {
+        if !self.pings_abandoned.remove(&ping) {
+            self.ping_outcomes.insert(ping, answered);
+        }
+    }
+
+    /// The caller of `PING` number `ping` stopped waiting: its outcome is not kept.
+    fn abandon_ping(&mut self, ping: u64) {
+        if self.ping_outcomes.remove(&ping).is_none() {
+            self.pings_abandoned.insert(ping);
+        }
+    }
+
+    /// A `PONG` came: it answers the oldest `PING` written.
+    fn pong(&mut self) {
+        match self.pings.pop_front() {
+            Some(ping) => self.ping_done(ping, true),
+            None => log::debug!("coredis: a subscriber got a PONG for no PING"),
+        }
+    }
+
     /// Marks `key` confirmed; true when that completes a reconnection's resubscription.
     fn confirm(&mut self, key: (Kind, Bytes)) -> bool {
         if let Some(confirmed) = self.active.get_mut(&key) {
@@ -446,30 +476,59 @@ impl Subscriber {
     /// [`ErrorKind::Auth`] at once while reconnecting is refused the credentials.
     pub fn ping(&self) -> Result<()> {
         let deadline = self.deadline();
-        let before = self.inner.subs.lock().pongs;
+        let mut ping = None;
         let sent = self
             .stream
-            .write(&encode(&Cmd::<Value>::new("PING")), deadline);
+            .write_with(&encode(&Cmd::<Value>::new("PING")), deadline, || {
+                // Numbered in the order the PINGs are written (each PONG answers the oldest),
+                // before the PONG can come.
+                let mut subs = self.inner.subs.lock();
+                let n = subs.next_ping;
+                subs.next_ping += 1;
+                subs.pings.push_back(n);
+                ping = Some(n);
+            });
         let mut subs = self.inner.subs.lock();
-        while sent && subs.pongs == before {
-            if let Some(e) = &subs.refused_credentials {
-                return Err(e.clone());
-            }
-            if self
-                .inner
-                .changed
-                .wait_until(&mut subs, deadline)
-                .timed_out()
-            {
-                break;
-            }
+        let Some(ping) = ping else {
+            return Err(match &subs.refused_credentials {
+                Some(e) => e.clone(),
+                None => timeout("PING"),
+            });
+        };
+        if !sent {
+            // The connection failed as it was written: its PONG will not come.
+            subs.abandon_ping(ping);
+            return Err(Error::new(
+                ErrorKind::Closed,
+                "the connection was lost as the PING was written",
+            )
+            .with_command("PING"));
         }
-        if subs.pongs > before {
-            Ok(())
-        } else if let Some(e) = &subs.refused_credentials {
-            Err(e.clone())
-        } else {
-            Err(timeout("PING"))
+        loop {
+            if let Some(answered) = subs.ping_outcomes.remove(&ping) {
+                return if answered {
+                    Ok(())
+                } else {
+                    Err(Error::new(
+                        ErrorKind::Closed,
+                        "the connection was lost before the PING was answered",
+                    )
+                    .with_command("PING"))
+                };
+            }
+            let failed = match &subs.refused_credentials {
+                Some(e) => Some(e.clone()),
+                None => self
+                    .inner
+                    .changed
+                    .wait_until(&mut subs, deadline)
+                    .timed_out()
+                    .then(|| timeout("PING")),
+            };
+            if let Some(e) = failed {
+                subs.abandon_ping(ping);
+                return Err(e);
+            }
         }
     }
 
@@ -907,7 +966,7 @@ impl StreamHandler for Reader {
             }
             // A RESP3 PING reply while subscribed.
             Value::SimpleString(s) if &s[..] == b"PONG" => {
-                self.inner.subs.lock().pongs += 1;
+                self.inner.subs.lock().pong();
                 self.inner.changed.notify_all();
                 return Ok(());
             }
@@ -988,7 +1047,7 @@ impl StreamHandler for Reader {
             }
             // A RESP2 PING reply while subscribed: ["pong", ""].
             b"pong" => {
-                self.inner.subs.lock().pongs += 1;
+                self.inner.subs.lock().pong();
                 self.inner.changed.notify_all();
             }
             _ => log::debug!(
@@ -1006,9 +1065,16 @@ impl StreamHandler for Reader {
     }
 
     fn on_disconnect(&self, error: &Error) {
-        for confirmed in self.inner.subs.lock().active.values_mut() {
+        let mut subs = self.inner.subs.lock();
+        for confirmed in subs.active.values_mut() {
             *confirmed = false;
         }
+        // The PINGs written on the lost connection get no PONG.
+        while let Some(ping) = subs.pings.pop_front() {
+            subs.ping_done(ping, false);
+        }
+        drop(subs);
+        self.inner.changed.notify_all();
         self.event(SubscriberEvent::Disconnected(error.clone()));
         self.watched(Watched::Disconnected);
     }

@@ -105,10 +105,24 @@ impl Streaming {
     /// connection is down the bytes are dropped: the handler's `on_connect` replays what
     /// matters once it is back. Returns whether they were written.
     pub(crate) fn write(&self, bytes: &[u8], deadline: Instant) -> bool {
+        self.write_with(bytes, deadline, || {})
+    }
+
+    /// [`Streaming::write`], calling `writing` just before the bytes are written, when there
+    /// is a connection to write them to, with no other write in between: what it records is
+    /// in the order of the requests on the wire, and in place before any reply to them can
+    /// be read.
+    pub(crate) fn write_with(
+        &self,
+        bytes: &[u8],
+        deadline: Instant,
+        writing: impl FnOnce(),
+    ) -> bool {
         let mut w = self.shared.writer.lock();
         let Some(writer) = w.as_mut() else {
             return false;
         };
+        writing();
         if writer.write_all_by(bytes, deadline).is_ok() {
             return true;
         }

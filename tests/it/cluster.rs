@@ -615,11 +615,7 @@ fn with_wait_for_replicas_a_takeover_and_a_kill_lose_no_acknowledged_write() {
     cluster.kill_node(replica);
     wait_for_promotion(&cluster, primary);
     cluster.restart_node(replica);
-    load.wait_for_more(
-        100,
-        DEADLINE,
-        "the writers did not continue after the kill",
-    );
+    load.wait_for_more(100, DEADLINE, "the writers did not continue after the kill");
     wait_for_writes(&c);
     let acked = load.stop();
     let ks: Vec<&String> = acked.keys().collect();

@@ -93,6 +93,60 @@ fn ping_works_while_subscribed_and_before_under_both_protocols() {
     }
 }
 
+/// Each `ping` returns on its own `PONG`, not on another caller's: thread A's `PONG` trickles
+/// in slowly through the proxy while thread B's `PING` is held by the server (`CLIENT PAUSE`);
+/// B must not return when A's `PONG` arrives. It failed when `ping` waited for "one more
+/// `PONG` than before it wrote" (B returned after about 0.3 s instead of the pause's 4 s).
+#[test]
+fn concurrent_pings_each_wait_for_their_own_pong() {
+    let server = Server::start();
+    let proxy = coredis_test_support::proxy::Proxy::start(&server.addr());
+    let r = coredis::Redis::from_url(&format!("{}?timeout=30", proxy.url())).unwrap();
+    let sub = Arc::new(r.pubsub().unwrap());
+    sub.subscribe("c").unwrap();
+    sub.ping().unwrap();
+    let control = connect(&server);
+    // Server→client bytes one by one, 40 ms apart: a PONG takes about 0.3 s to arrive.
+    proxy.set_chunk(1);
+    proxy.set_delay(Duration::from_millis(40));
+    let a = {
+        let sub = sub.clone();
+        std::thread::spawn(move || sub.ping())
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    let paused: String = control
+        .execute(
+            coredis::cmd("CLIENT")
+                .arg("PAUSE")
+                .arg(4000)
+                .arg("ALL")
+                .returns(),
+        )
+        .unwrap();
+    assert_eq!(paused, "OK");
+    let started = Instant::now();
+    sub.ping().unwrap();
+    let waited = started.elapsed();
+    a.join().unwrap().unwrap();
+    proxy.set_delay(Duration::ZERO);
+    proxy.set_chunk(usize::MAX);
+    // The server cannot answer B's PING before the pause ends, 4 s after it began.
+    assert!(
+        waited >= Duration::from_secs(3),
+        "the second ping returned after {waited:?}, before the server could answer it"
+    );
+    // Many at once: each gets its answer.
+    let pingers: Vec<_> = (0..8)
+        .map(|_| {
+            let sub = sub.clone();
+            std::thread::spawn(move || (0..50).try_for_each(|_| sub.ping()))
+        })
+        .collect();
+    for p in pingers {
+        p.join().unwrap().unwrap();
+    }
+}
+
 #[test]
 fn sharded_channels_deliver_sharded_messages() {
     if server_major_minor() < (7, 0) {
