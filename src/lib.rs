@@ -134,7 +134,7 @@ pub use from_value::FromValue;
 pub use handle::Handle;
 pub use monitor::{Monitor, MonitorEntry};
 pub use pipeline::{Extract, Pipeline, PipelineHandle, Queued, Replies};
-pub use pubsub::{Message, Overflow, Subscriber, SubscriberEvent, SubscriberOptions};
+pub use pubsub::{Confirmation, Message, Overflow, Subscriber, SubscriberEvent, SubscriberOptions};
 pub use replicas::WaitForReplicas;
 pub use resp::Limits;
 pub use retry::{Backoff, RetryPolicy};

@@ -64,6 +64,16 @@ impl Message {
     }
 }
 
+impl<'a> IntoIterator for &'a Subscriber {
+    type Item = Message;
+    type IntoIter = crossbeam_channel::Iter<'a, Message>;
+
+    /// [`Subscriber::iter`]: the messages, blocking, until the subscriber is closed.
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 /// What happened to a subscriber's connection, from [`Subscriber::events`] when
 /// [`SubscriberOptions::events`] asked for them.
 #[derive(Debug, Clone)]
@@ -74,6 +84,28 @@ pub enum SubscriberEvent {
     /// A new connection is up and the server confirmed every channel and pattern subscribed
     /// again: messages published from now on are received.
     Resubscribed,
+    /// The server confirmed a subscription (with [`SubscriberOptions::confirmations`]), also
+    /// each one made again after a reconnection.
+    Subscribed(Confirmation),
+    /// The server confirmed an unsubscription (with [`SubscriberOptions::confirmations`]),
+    /// also one the server made by itself (a sharded channel whose slot moved).
+    Unsubscribed(Confirmation),
+}
+
+/// A subscription or unsubscription the server confirmed: [`SubscriberEvent::Subscribed`],
+/// [`SubscriberEvent::Unsubscribed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Confirmation {
+    /// The channel, pattern or sharded channel.
+    pub channel: Bytes,
+    /// Whether `channel` is a pattern (`PSUBSCRIBE`).
+    pub pattern: bool,
+    /// Whether `channel` is a sharded channel (`SSUBSCRIBE`).
+    pub sharded: bool,
+    /// How many subscriptions of this connection remain after it, as the server counts
+    /// them (channels and patterns together; sharded channels on their own).
+    pub count: i64,
 }
 
 /// What the reader does when the channel to the consumer is full.
@@ -96,6 +128,7 @@ pub struct SubscriberOptions {
     capacity: usize,
     overflow: Overflow,
     events: bool,
+    confirmations: bool,
 }
 
 impl Default for SubscriberOptions {
@@ -104,6 +137,7 @@ impl Default for SubscriberOptions {
             capacity: 10_000,
             overflow: Overflow::Backpressure,
             events: false,
+            confirmations: false,
         }
     }
 }
@@ -131,9 +165,32 @@ impl SubscriberOptions {
         self
     }
 
-    /// Deliver connection events ([`SubscriberEvent`]) on [`Subscriber::events`].
+    /// Deliver connection events ([`SubscriberEvent`]) on [`Subscriber::events`], a channel
+    /// apart from the messages. It holds 64 events (1,024 with confirmations); when nobody
+    /// reads it, later events are dropped — the reader never waits for it.
     pub fn events(mut self, on: bool) -> SubscriberOptions {
         self.events = on;
+        self
+    }
+
+    /// Deliver the server's confirmations of subscriptions and unsubscriptions as
+    /// [`SubscriberEvent::Subscribed`] and [`SubscriberEvent::Unsubscribed`] on
+    /// [`Subscriber::events`] (which this turns on). They never enter the message channel.
+    ///
+    /// ```no_run
+    /// use coredis::{SubscriberEvent, SubscriberOptions};
+    /// let r = coredis::Redis::from_url("redis://127.0.0.1")?;
+    /// let sub = r.pubsub_with(SubscriberOptions::new().confirmations(true))?;
+    /// sub.subscribe("news")?;
+    /// if let Some(events) = sub.events() {
+    ///     if let Ok(SubscriberEvent::Subscribed(c)) = events.recv() {
+    ///         assert_eq!(&c.channel[..], b"news");
+    ///     }
+    /// }
+    /// # Ok::<(), coredis::Error>(())
+    /// ```
+    pub fn confirmations(mut self, on: bool) -> SubscriberOptions {
+        self.confirmations = on;
         self
     }
 }
@@ -250,6 +307,8 @@ struct Inner {
     /// A receiver of the reader's own, to drop the oldest message when full.
     rx_for_drops: Receiver<Message>,
     events: Option<(Sender<SubscriberEvent>, Receiver<SubscriberEvent>)>,
+    /// Confirmations are events too ([`SubscriberOptions::confirmations`]).
+    confirmations: bool,
     overflow: Overflow,
     /// Whether any subscription has a handler (saves the lookup per message when none has).
     has_handlers: AtomicBool,
@@ -348,7 +407,12 @@ impl Subscriber {
             changed: Condvar::new(),
             tx: Mutex::new(Some(tx)),
             rx_for_drops: rx.clone(),
-            events: options.events.then(|| crossbeam_channel::bounded(64)),
+            events: match (options.events, options.confirmations) {
+                (_, true) => Some(crossbeam_channel::bounded(1024)),
+                (true, false) => Some(crossbeam_channel::bounded(64)),
+                (false, false) => None,
+            },
+            confirmations: options.confirmations,
             overflow: options.overflow,
             has_handlers: AtomicBool::new(false),
             dropped: AtomicU64::new(0),
@@ -562,8 +626,9 @@ impl Subscriber {
         &self.rx
     }
 
-    /// The messages, as a blocking iterator (it ends when the subscriber is closed).
-    pub fn iter(&self) -> impl Iterator<Item = Message> + '_ {
+    /// The messages, as a blocking iterator (it ends when the subscriber is closed). `for m
+    /// in &sub` does the same.
+    pub fn iter(&self) -> crossbeam_channel::Iter<'_, Message> {
         self.rx.iter()
     }
 
@@ -885,6 +950,29 @@ impl Reader {
         }
     }
 
+    /// A confirmation event for `name` of `kind`, whose count is `count`, when asked for.
+    fn confirmed(
+        &self,
+        kind: Kind,
+        name: Bytes,
+        count: Option<Value>,
+        event: fn(Confirmation) -> SubscriberEvent,
+    ) {
+        if !self.inner.confirmations {
+            return;
+        }
+        let count = match count {
+            Some(Value::Int(n)) => n,
+            _ => -1,
+        };
+        self.event(event(Confirmation {
+            channel: name,
+            pattern: kind == Kind::Pattern,
+            sharded: kind == Kind::Shard,
+            count,
+        }));
+    }
+
     fn event(&self, e: SubscriberEvent) {
         if let Some((tx, _)) = &self.inner.events {
             let _ = tx.try_send(e);
@@ -1019,8 +1107,9 @@ impl StreamHandler for Reader {
                     _ => Kind::Shard,
                 };
                 if let Some(name) = text() {
-                    let done = self.inner.subs.lock().confirm((kind, name));
+                    let done = self.inner.subs.lock().confirm((kind, name.clone()));
                     self.inner.changed.notify_all();
+                    self.confirmed(kind, name, it.next(), SubscriberEvent::Subscribed);
                     if done {
                         self.event(SubscriberEvent::Resubscribed);
                     }
@@ -1033,6 +1122,7 @@ impl StreamHandler for Reader {
                     _ => Kind::Shard,
                 };
                 if let Some(name) = text() {
+                    self.confirmed(kind, name.clone(), it.next(), SubscriberEvent::Unsubscribed);
                     let mut subs = self.inner.subs.lock();
                     let key = (kind, name);
                     let asked = subs.leaving.remove(&key).is_some();

@@ -102,7 +102,7 @@ impl RedisCluster {
     /// When no node of the slot map can be connected to.
     pub fn pubsub_with(&self, options: SubscriberOptions) -> Result<ClusterSubscriber> {
         let (tx, rx) = crossbeam_channel::bounded(options.channel_capacity());
-        let options = options.events(false);
+        let options = options.events(false).confirmations(false);
         let main = Subscriber::start(
             self.inner().config.node_config().clone(),
             Arc::new(AnyNode {

@@ -147,6 +147,56 @@ fn concurrent_pings_each_wait_for_their_own_pong() {
     }
 }
 
+/// With `SubscriberOptions::confirmations`, every confirmation is an event (with the server's
+/// count), under both protocols; the message channel still holds messages only.
+#[test]
+fn confirmations_are_events_when_asked_for_and_never_messages() {
+    let server = Server::start();
+    for (protocol, r) in clients(&server) {
+        let sub = r
+            .pubsub_with(SubscriberOptions::new().confirmations(true))
+            .unwrap();
+        let events = sub
+            .events()
+            .expect("confirmations turn the events on")
+            .clone();
+        sub.subscribe(["a", "b"]).unwrap();
+        sub.psubscribe("p*").unwrap();
+        sub.unsubscribe("a").unwrap();
+        let mut got = Vec::new();
+        while got.len() < 4 {
+            match events.recv_timeout(PATIENCE) {
+                Ok(SubscriberEvent::Subscribed(c)) => got.push(("sub", c)),
+                Ok(SubscriberEvent::Unsubscribed(c)) => got.push(("unsub", c)),
+                Ok(other) => panic!("RESP{protocol}: unexpected {other:?}"),
+                Err(e) => panic!("RESP{protocol}: {e} after {got:?}"),
+            }
+        }
+        let seen: Vec<(&str, &[u8], bool, i64)> = got
+            .iter()
+            .map(|(what, c)| (*what, &c.channel[..], c.pattern, c.count))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("sub", &b"a"[..], false, 1),
+                ("sub", &b"b"[..], false, 2),
+                ("sub", &b"p*"[..], true, 3),
+                ("unsub", &b"a"[..], false, 2),
+            ],
+            "RESP{protocol}"
+        );
+        r.publish("b", "hello").unwrap();
+        let m = (&sub).into_iter().next().expect("a message");
+        assert_eq!(&m.channel[..], b"b");
+        assert!(sub.try_recv().is_none(), "RESP{protocol}: only the message");
+        // Without the option: no events at all.
+        let plain = r.pubsub().unwrap();
+        plain.subscribe("a").unwrap();
+        assert!(plain.events().is_none());
+    }
+}
+
 #[test]
 fn sharded_channels_deliver_sharded_messages() {
     if server_major_minor() < (7, 0) {
