@@ -108,21 +108,34 @@ impl Exclusive {
     /// the client asks for replicas; [`Exclusive::recv`] then returns its reply only if
     /// enough replicas acknowledged it.
     pub(crate) fn send(&mut self, request: &Request, deadline: Instant) -> Result<()> {
+        self.send_after(&[], 0, request, deadline)
+    }
+
+    /// [`Exclusive::send`] with `prefix`, `prefix_count` requests encoded back to back, sent
+    /// before `request` in the same write (`ASKING`); their replies come first.
+    pub(crate) fn send_after(
+        &mut self,
+        prefix: &[u8],
+        prefix_count: usize,
+        request: &Request,
+        deadline: Instant,
+    ) -> Result<()> {
         if request.connection_effect().is_some() {
             self.dirty = true;
         }
         let wait = self.wait.filter(|_| request.is_write());
-        let mut out = Vec::with_capacity(request.encoded_len());
+        let mut out = Vec::with_capacity(prefix.len() + request.encoded_len());
+        out.extend_from_slice(prefix);
         request.encode_into(&mut out);
-        let own = self.sent;
+        let own = self.sent + prefix_count as u64;
         match wait {
             Some(w) => {
                 w.encode_into(&mut out);
-                self.send_encoded(&out, 2, deadline)?;
+                self.send_encoded(&out, prefix_count + 2, deadline)?;
                 self.judged.push_back(own);
                 Ok(())
             }
-            None => self.send_encoded(&out, 1, deadline),
+            None => self.send_encoded(&out, prefix_count + 1, deadline),
         }
     }
 

@@ -169,6 +169,20 @@ pub(crate) trait Redirect: Send + Sync {
     /// retry policy sends the request again).
     fn failed(&self, _from: &Arc<Pipe>, _error: &Error) {}
 
+    /// A request that blocks, sent on a dedicated connection to `node`, got `error` back on
+    /// its `attempt`-th try: a router may send it again on a dedicated connection (of another
+    /// node, after `ASKING`, after a pause) and hand back that connection and how many replies
+    /// come before the request's own. `None` (the default) lets the error through.
+    fn redirect_dedicated(
+        &self,
+        _node: &str,
+        _request: &Request,
+        _error: &crate::error::ServerError,
+        _attempt: u32,
+    ) -> Option<Result<(Pooled, usize)>> {
+        None
+    }
+
     /// The retry policy sends `request` again after it failed on `from`: where to. By default
     /// on `from` again; a router routes it anew.
     fn resend(&self, from: &Arc<Pipe>, request: &Request, deadline: Instant) -> Result<Resent> {
@@ -401,6 +415,19 @@ impl<T> Handle<T> {
             Err(e) => State::Failed(e.with_command(request.name())),
         };
         Handle::new(state, decoder, deadline)
+    }
+
+    /// This handle of a request sent on a dedicated connection, with `hook` asked about its
+    /// error replies ([`Redirect::redirect_dedicated`]); `request` is kept to be sent again.
+    pub(crate) fn redirected_by(mut self, hook: Arc<dyn Redirect>, request: Request) -> Handle<T> {
+        self.redirect = Some(Box::new(Redirecting {
+            hook: Some(hook),
+            request,
+            attempts: 1,
+            skip: 0,
+            retry: None,
+        }));
+        self
     }
 
     /// Where the request went on the shared pipe (the pipe, by address, and its place in the
@@ -676,6 +703,9 @@ fn on_reply(
     deadline: Instant,
     frame: Bytes,
 ) -> Option<Bytes> {
+    if matches!(state, State::Dedicated(_)) {
+        return on_dedicated_reply(r, state, frame);
+    }
     let State::Shared { pipe, .. } = &*state else {
         return Some(frame);
     };
@@ -761,6 +791,38 @@ fn server_error(frame: &Bytes, limits: &crate::resp::Limits) -> Option<ServerErr
         Value::Error(e) => Some(e),
         _ => None,
     }
+}
+
+/// [`on_reply`] for a reply read from a dedicated connection (`state`), one frame at a time:
+/// the replies ahead of the request's own (`ASKING`'s) are skipped (`None`: read the next),
+/// and an error reply may send the request again through the hook.
+fn on_dedicated_reply(r: &mut Redirecting, state: &mut State, frame: Bytes) -> Option<Bytes> {
+    let State::Dedicated(conn) = &*state else {
+        return Some(frame);
+    };
+    if r.skip > 0 {
+        r.skip -= 1;
+        return None;
+    }
+    let (limits, node) = {
+        let c = conn.lock();
+        (c.limits(), c.node().to_string())
+    };
+    let (Some(error), Some(hook)) = (server_error(&frame, &limits), &r.hook) else {
+        return Some(frame);
+    };
+    let Some(next) = hook.redirect_dedicated(&node, &r.request, &error, r.attempts) else {
+        return Some(frame);
+    };
+    r.attempts += 1;
+    *state = match next {
+        Ok((conn, skip)) => {
+            r.skip = skip;
+            State::Dedicated(Box::new(Mutex::new(conn)))
+        }
+        Err(e) => State::Failed(e.with_command(r.request.name())),
+    };
+    None
 }
 
 /// The reply after the first `skip` replies of `frame` (the replies of a batch, back to back).

@@ -218,13 +218,7 @@ impl Node {
         };
         let timeout = self.config.response_timeout();
         if request.is_blocking() {
-            let now = Instant::now();
-            let wait = request
-                .server_timeout()
-                .map_or(FOREVER, |t| t.saturating_add(timeout));
-            let deadline = now.checked_add(wait).unwrap_or(now + timeout);
-            let checkout = now + timeout;
-            let h = Handle::dedicated(&self.pool, request, decoder, checkout, deadline);
+            let h = self.dedicated_handle(request, decoder, self.hook.clone());
             return self.sent(h, lookup);
         }
         let deadline = Instant::now() + timeout;
@@ -245,6 +239,32 @@ impl Node {
         self.sent(h, lookup)
     }
 
+    /// A request that blocks, sent on a dedicated connection; its handle waits for the
+    /// server's timeout plus the response timeout (for ever when the command blocks for ever),
+    /// and asks `hook` about error replies ([`crate::handle::Redirect::redirect_dedicated`]).
+    fn dedicated_handle<T>(
+        &self,
+        request: crate::cmd::Request,
+        decoder: crate::cmd::Decoder<T>,
+        hook: Option<Arc<dyn crate::handle::Redirect>>,
+    ) -> Handle<T> {
+        let timeout = self.config.response_timeout();
+        let now = Instant::now();
+        let wait = request
+            .server_timeout()
+            .map_or(FOREVER, |t| t.saturating_add(timeout));
+        let deadline = now.checked_add(wait).unwrap_or(now + timeout);
+        let checkout = now + timeout;
+        match hook {
+            Some(hook) => {
+                let kept = request.clone();
+                Handle::dedicated(&self.pool, request, decoder, checkout, deadline)
+                    .redirected_by(hook, kept)
+            }
+            None => Handle::dedicated(&self.pool, request, decoder, checkout, deadline),
+        }
+    }
+
     /// [`Node::submit`] on the shared pipe with `hook` asked about error replies (see
     /// [`crate::handle::Redirect`]), with the configured retry policy.
     pub(crate) fn submit_redirecting<T>(
@@ -258,7 +278,8 @@ impl Node {
     }
 
     /// [`Node::submit_redirecting`] retrying per `retry`; `hook` also says where a retried
-    /// request goes ([`crate::handle::Redirect::resend`]).
+    /// request goes ([`crate::handle::Redirect::resend`]). A request that blocks goes to a
+    /// dedicated connection, redirected by `hook` too, and is not retried.
     pub(crate) fn submit_redirecting_retrying<T>(
         &self,
         request: crate::cmd::Request,
@@ -271,6 +292,11 @@ impl Node {
             Ok(send) => send,
             Err(cached) => return cached,
         };
+        if request.is_blocking() {
+            // On a dedicated connection, redirected by `hook`, not retried by the policy.
+            let h = self.dedicated_handle(request, decoder, Some(hook));
+            return self.sent(h, lookup);
+        }
         let deadline = Instant::now() + self.config.response_timeout();
         let retry = Retrying::new(retry, self.config.retry_backoff());
         let h = Handle::shared_redirecting(

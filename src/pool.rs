@@ -200,6 +200,18 @@ impl Pooled {
         self.conn()?.send(request, deadline)
     }
 
+    /// Sends `request` after `prefix`, see [`Exclusive::send_after`].
+    pub(crate) fn send_after(
+        &mut self,
+        prefix: &[u8],
+        prefix_count: usize,
+        request: &Request,
+        deadline: Instant,
+    ) -> Result<()> {
+        self.conn()?
+            .send_after(prefix, prefix_count, request, deadline)
+    }
+
     /// Sends requests encoded back to back, see [`Exclusive::send_encoded`].
     pub(crate) fn send_encoded(
         &mut self,

@@ -393,55 +393,7 @@ impl Executor for RedisCluster {
     type Output<T> = Result<T>;
 
     fn execute<T>(&self, cmd: Cmd<T>) -> Result<T> {
-        if cmd.is_blocking() {
-            return self.execute_blocking(cmd);
-        }
         self.inner.submit(cmd, Submit::AndWait, self.retry).wait()
-    }
-}
-
-impl RedisCluster {
-    /// A command that blocks its connection runs on a dedicated connection, which has no
-    /// redirect hook: a `MOVED` (the slot moved while the map was stale) or a retriable
-    /// cluster error is followed here, within [`ClusterConfig::max_redirects`]. An `ASK` (the
-    /// slot is being migrated) reaches the caller: a blocking command cannot be split between
-    /// two nodes.
-    fn execute_blocking<T>(&self, cmd: Cmd<T>) -> Result<T> {
-        let mut attempt = 0;
-        loop {
-            let result = self
-                .inner
-                .submit(cmd.clone(), Submit::AndWait, RetryPolicy::Never)
-                .wait();
-            let Err(e) = &result else { return result };
-            let code = match e.server_code() {
-                Some(code) if attempt < self.inner.config.max_redirects() => code,
-                _ => return result,
-            };
-            attempt += 1;
-            match code {
-                ServerCode::Moved { slot, addr } => {
-                    let from = e
-                        .node()
-                        .and_then(|n| n.parse::<Addr>().ok())
-                        .unwrap_or_default();
-                    let Some(addr) = slots::redirect_addr(&addr, &from) else {
-                        return result;
-                    };
-                    self.inner.map.write().moved(slot, addr);
-                    self.inner.request_refresh();
-                }
-                ServerCode::TryAgain
-                | ServerCode::ClusterDown
-                | ServerCode::Loading
-                | ServerCode::MasterDown
-                | ServerCode::ReadOnly => {
-                    self.inner.request_refresh();
-                    std::thread::sleep(Inner::backoff(attempt));
-                }
-                _ => return result,
-            }
-        }
     }
 }
 
@@ -530,9 +482,10 @@ impl Inner {
         }
     }
 
-    /// Sends a request to `node`: on its shared pipe with this cluster's redirect hook, or on
-    /// a dedicated connection when it blocks (not retried by the policy: see
-    /// [`RedisCluster::execute_blocking`]).
+    /// Sends a request to `node` with this cluster's redirect hook: on its shared pipe, or on
+    /// a dedicated connection when it blocks (then redirected through
+    /// [`Redirect::redirect_dedicated`] — `MOVED`, `ASK`, the retriable cluster errors — but
+    /// not retried by the policy).
     fn send_to<T>(
         self: &Arc<Inner>,
         node: &Redis,
@@ -541,11 +494,6 @@ impl Inner {
         how: Submit,
         retry: RetryPolicy,
     ) -> Handle<T> {
-        if request.is_blocking() {
-            return node
-                .node()
-                .submit_retrying(request, decoder, how, RetryPolicy::Never);
-        }
         let hook: Arc<dyn Redirect> = self.clone();
         let how = match how {
             Submit::Deferred => Submit::Quiet,
@@ -754,14 +702,19 @@ fn no_node(request: &Request) -> Error {
     Error::new(ErrorKind::Io, "the cluster's slot map names no node").with_command(request.name())
 }
 
-impl Redirect for Inner {
-    fn redirect(
+impl Inner {
+    /// Where a request that got `error` from the node at `from` goes next, on its
+    /// `attempt`-th try: the node, and whether `ASKING` goes first. `None` when the error is
+    /// not a redirection or a retriable cluster error (it reaches the caller); an error past
+    /// [`ClusterConfig::max_redirects`]. Follows `MOVED` into the slot map and pauses before a
+    /// retry.
+    fn redirect_target(
         &self,
-        from: &Arc<Pipe>,
+        from: &Addr,
         request: &Request,
         error: &ServerError,
         attempt: u32,
-    ) -> Option<Result<Resent>> {
+    ) -> Option<Result<(Redis, bool)>> {
         let code = error.kind();
         if !router::is_retriable(&code) {
             return None;
@@ -777,42 +730,19 @@ impl Redirect for Inner {
             )
             .with_server(error.clone())
             .with_command(request.name())
-            .with_node(&from.node())));
+            .with_node(&from.to_string())));
         }
-        let deadline = Instant::now() + self.config.node_config().response_timeout();
-        let resend = |node: Result<Redis>, skip_asking: bool| -> Result<Resent> {
-            let node = node?;
-            let pipe = node.node().pipe().clone();
-            if skip_asking {
-                let mut asking = Vec::with_capacity(20);
-                Cmd::<Value>::new("ASKING")
-                    .request()
-                    .encode_into(&mut asking);
-                let slot = pipe.submit_after(&asking, 1, request, deadline)?;
-                pipe.nudge();
-                Ok(Resent {
-                    pipe,
-                    slot,
-                    skip: 1,
-                })
-            } else {
-                let slot = pipe.submit(request, deadline)?;
-                pipe.nudge();
-                Ok(Resent::alone(pipe, slot))
-            }
-        };
-        let from_addr = from.config().addr().clone();
         match code {
             ServerCode::Moved { slot, addr } => {
-                let addr = slots::redirect_addr(&addr, &from_addr)?;
+                let addr = slots::redirect_addr(&addr, from)?;
                 log::debug!("coredis: slot {slot} moved to {addr}");
                 self.map.write().moved(slot, addr.clone());
                 self.request_refresh();
-                Some(resend(self.client(&addr, false), false))
+                Some(self.client(&addr, false).map(|r| (r, false)))
             }
             ServerCode::Ask { addr, .. } => {
-                let addr = slots::redirect_addr(&addr, &from_addr)?;
-                Some(resend(self.client(&addr, false), true))
+                let addr = slots::redirect_addr(&addr, from)?;
+                Some(self.client(&addr, false).map(|r| (r, true)))
             }
             _ => {
                 if !matches!(code, ServerCode::TryAgain | ServerCode::Loading) {
@@ -824,11 +754,71 @@ impl Redirect for Inner {
                     KeySlot::One(slot) => self
                         .node_for_slot(slot, request.is_readonly() && code == ServerCode::Loading)
                         .map(|(r, _)| r),
-                    KeySlot::None | KeySlot::Cross => self.client(&from_addr, false),
+                    KeySlot::None | KeySlot::Cross => self.client(from, false),
                 };
-                Some(resend(target, false))
+                Some(target.map(|r| (r, false)))
             }
         }
+    }
+}
+
+/// `ASKING`, encoded.
+fn asking() -> Vec<u8> {
+    let mut asking = Vec::with_capacity(20);
+    Cmd::<Value>::new("ASKING")
+        .request()
+        .encode_into(&mut asking);
+    asking
+}
+
+impl Redirect for Inner {
+    fn redirect(
+        &self,
+        from: &Arc<Pipe>,
+        request: &Request,
+        error: &ServerError,
+        attempt: u32,
+    ) -> Option<Result<Resent>> {
+        let from_addr = from.config().addr().clone();
+        let target = self.redirect_target(&from_addr, request, error, attempt)?;
+        let deadline = Instant::now() + self.config.node_config().response_timeout();
+        Some(target.and_then(|(node, ask)| {
+            let pipe = node.node().pipe().clone();
+            let resent = if ask {
+                let slot = pipe.submit_after(&asking(), 1, request, deadline)?;
+                Resent {
+                    pipe: pipe.clone(),
+                    slot,
+                    skip: 1,
+                }
+            } else {
+                Resent::alone(pipe.clone(), pipe.submit(request, deadline)?)
+            };
+            pipe.nudge();
+            Ok(resent)
+        }))
+    }
+
+    fn redirect_dedicated(
+        &self,
+        node: &str,
+        request: &Request,
+        error: &ServerError,
+        attempt: u32,
+    ) -> Option<Result<(crate::pool::Pooled, usize)>> {
+        let from = node.parse::<Addr>().unwrap_or_default();
+        let target = self.redirect_target(&from, request, error, attempt)?;
+        let deadline = Instant::now() + self.config.node_config().response_timeout();
+        Some(target.and_then(|(node, ask)| {
+            let mut conn = node.node().dedicated()?;
+            let sent = if ask {
+                conn.send_after(&asking(), 1, request, deadline)
+            } else {
+                conn.send(request, deadline)
+            };
+            sent.map_err(|e| e.with_node(conn.node()))?;
+            Ok((conn, usize::from(ask)))
+        }))
     }
 
     fn failed(&self, _from: &Arc<Pipe>, error: &Error) {

@@ -922,6 +922,83 @@ fn a_blocking_command_follows_a_slot_that_moved() {
     pusher.join().unwrap();
 }
 
+/// A deferred blocking command whose slot moved behind the client's back follows the `MOVED`
+/// on a dedicated connection of the new owner (it reached the caller before).
+#[test]
+fn a_deferred_blocking_command_follows_a_slot_that_moved() {
+    let cluster = Cluster::start(3, 0);
+    let c = client(&cluster);
+    let key = "queue:{deferred}";
+    let slot = key_slot(key.as_bytes());
+    let from = cluster.slot_owner(slot);
+    let to = cluster
+        .primaries()
+        .into_iter()
+        .find(|&p| p != from)
+        .unwrap();
+    let to_id = cluster.node_id(to).to_owned();
+    let s = slot.to_string();
+    for i in cluster.primaries() {
+        cluster.command(i, &["CLUSTER", "SETSLOT", &s, "NODE", &to_id]);
+    }
+    let h = c
+        .deferred()
+        .blpop::<String, String>([key], Duration::from_secs(30));
+    let target = cluster.node(to).addr();
+    let r = coredis::Redis::from_url(&format!("redis://{target}")).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    r.rpush(key, ["job"]).unwrap();
+    assert_eq!(
+        h.wait().unwrap(),
+        Some((key.to_string(), "job".to_string()))
+    );
+}
+
+/// A blocking command on a key of a slot being migrated, whose key is not on the source any
+/// more: the source answers `ASK`, and the command blocks on the target after `ASKING`; a push
+/// through the cluster client (also `ASK`ed to the target) wakes it.
+#[test]
+fn a_blocking_command_follows_an_ask_during_a_migration() {
+    let cluster = Cluster::start(3, 0);
+    let c = client(&cluster);
+    let key = "queue:{asked}";
+    let slot = key_slot(key.as_bytes());
+    let from = cluster.slot_owner(slot);
+    let to = cluster
+        .primaries()
+        .into_iter()
+        .find(|&p| p != from)
+        .unwrap();
+    let (from_id, to_id) = (
+        cluster.node_id(from).to_owned(),
+        cluster.node_id(to).to_owned(),
+    );
+    set_slot(&cluster, to, slot, "IMPORTING", &from_id);
+    set_slot(&cluster, from, slot, "MIGRATING", &to_id);
+    let pusher = {
+        let c = c.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            c.rpush("queue:{asked}", ["job"]).unwrap()
+        })
+    };
+    for got in [c.blpop::<String, String>([key], Duration::from_secs(30)), {
+        let h = c
+            .deferred()
+            .blpop::<String, String>([key], Duration::from_secs(30));
+        c.rpush(key, ["again"]).unwrap();
+        h.wait()
+    }] {
+        let (k, v) = got.unwrap().expect("an element");
+        assert_eq!(k, key);
+        assert!(v == "job" || v == "again", "{v}");
+    }
+    pusher.join().unwrap();
+    // The source never had the list: it still sends the key's commands to the target.
+    let on_source = cluster.command(from, &["EXISTS", key]);
+    assert!(on_source.contains("ASK"), "{on_source}");
+}
+
 #[test]
 fn cluster_pubsub_moves_to_another_node_when_its_node_dies() {
     let mut cluster = Cluster::builder(3, 1)
