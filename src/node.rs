@@ -42,6 +42,10 @@ pub(crate) struct Node {
     hook: Option<Arc<dyn crate::handle::Redirect>>,
     /// Client-side caching of the shared pipe's reads, when configured.
     tracker: Option<Arc<Tracker>>,
+    /// Dropped when the node closes: its receivers ([`Node::closing`]) see the channel
+    /// disconnected, without polling.
+    closing: parking_lot::Mutex<Option<crossbeam_channel::Sender<()>>>,
+    closed: crossbeam_channel::Receiver<()>,
 }
 
 impl Node {
@@ -109,6 +113,7 @@ impl Node {
             config.max_dedicated_connections(),
             config.dedicated_idle_timeout(),
         );
+        let (closing, closed) = crossbeam_channel::bounded(0);
         Ok(Node {
             config,
             connector,
@@ -117,6 +122,8 @@ impl Node {
             pool,
             hook: None,
             tracker,
+            closing: parking_lot::Mutex::new(Some(closing)),
+            closed,
         })
     }
 
@@ -358,9 +365,17 @@ impl Node {
             .checkout(Instant::now() + self.config.response_timeout())
     }
 
+    /// A channel that nothing is ever sent on, disconnected once the node closes (`close`,
+    /// or the last clone of its client dropped): a helper thread of the client selects on it
+    /// to end with it without polling.
+    pub(crate) fn closing(&self) -> crossbeam_channel::Receiver<()> {
+        self.closed.clone()
+    }
+
     /// Closes the node: the shared pipe finishes what is in flight, idle dedicated connections
     /// close now, checked-out ones when they come back.
     pub(crate) fn close(&self) {
+        self.closing.lock().take();
         for pipe in &*self.pipes {
             pipe.close();
         }
@@ -373,6 +388,7 @@ impl Node {
     /// [`Node::close`], waiting until what was in flight on the shared pipe has finished (at
     /// most one response timeout) and its socket is closed.
     pub(crate) fn close_and_wait(&self) {
+        self.closing.lock().take();
         self.pool.close();
         for pipe in &*self.pipes {
             pipe.close();

@@ -46,9 +46,6 @@ use crate::value::Value;
 /// The channel on which Sentinels announce a new primary.
 const SWITCH_MASTER: &str = "+switch-master";
 
-/// How often the watcher looks whether its client is gone.
-const WATCH_TICK: Duration = Duration::from_millis(250);
-
 /// After a forced reconnection, `READONLY` replies are not acted on for this long: they are
 /// the late replies of the old connection, and the new one was checked when it was made.
 const READONLY_QUIET: Duration = Duration::from_secs(1);
@@ -393,6 +390,7 @@ impl Sentinel {
             name: name.to_owned(),
             pipes: client.node().pipes().iter().map(Arc::downgrade).collect(),
             pool: Arc::downgrade(client.node().pool()),
+            closed: client.node().closing(),
             subscriber,
         };
         thread::Builder::new()
@@ -590,6 +588,8 @@ struct Watcher {
     pipes: Vec<Weak<Pipe>>,
     /// The client's dedicated connections: the idle ones are closed when the primary moves.
     pool: Weak<Pool>,
+    /// Disconnected when the client closes (see [`crate::node::Node::closing`]).
+    closed: crossbeam_channel::Receiver<()>,
     subscriber: Subscriber,
 }
 
@@ -606,7 +606,23 @@ impl Watcher {
             if pipes.is_empty() {
                 break;
             }
-            match self.subscriber.recv_timeout(WATCH_TICK) {
+            // Parked until an announcement, a subscriber event or the client's end: no
+            // wake-up while nothing happens.
+            let never = crossbeam_channel::never();
+            let events = self.subscriber.events().unwrap_or(&never);
+            let next = crossbeam_channel::select! {
+                recv(self.subscriber.receiver()) -> msg => msg.map(Some).map_err(|_| {
+                    Error::new(ErrorKind::Closed, "the subscriber closed")
+                }),
+                recv(events) -> event => {
+                    if event.is_ok_and(|e| matches!(e, SubscriberEvent::Resubscribed)) {
+                        self.ask_again(&pipes);
+                    }
+                    Ok(None)
+                },
+                recv(self.closed) -> _ => break,
+            };
+            match next {
                 Ok(Some(msg)) => {
                     let text = String::from_utf8_lossy(&msg.payload).into_owned();
                     if let Some(addr) = switched_to(&text, &self.name) {
@@ -626,24 +642,21 @@ impl Watcher {
                     break;
                 }
             }
-            let resubscribed = self.subscriber.events().is_some_and(|events| {
-                events
-                    .try_iter()
-                    .any(|e| matches!(e, SubscriberEvent::Resubscribed))
-            });
-            if resubscribed {
-                // Announcements made while the subscription was down are lost: ask.
-                match self.sentinel.primary_addr(&self.name) {
-                    Ok(addr) => self.move_to(&pipes, &addr.to_string()),
-                    Err(e) => log::debug!(
-                        "coredis: could not ask for the primary of {}: {e:#}",
-                        self.name
-                    ),
-                }
-            }
         }
         self.subscriber.close();
         log::debug!("coredis: the Sentinel watcher of {} stopped", self.name);
+    }
+
+    /// The subscription was made again on a new connection: announcements made while it was
+    /// down are lost, so ask where the primary is.
+    fn ask_again(&self, pipes: &[Arc<Pipe>]) {
+        match self.sentinel.primary_addr(&self.name) {
+            Ok(addr) => self.move_to(pipes, &addr.to_string()),
+            Err(e) => log::debug!(
+                "coredis: could not ask for the primary of {}: {e:#}",
+                self.name
+            ),
+        }
     }
 
     /// Makes the client reconnect (the shared pipes now, the dedicated connections as they are

@@ -22,9 +22,14 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::resp::{self, Limits};
 use crate::value::Value;
 
-/// How long one read waits before the reader looks at its stop flag (and, over TLS, lets a
-/// writer in).
+/// How often the reader looks at its stop flag while it waits between reconnection attempts.
 const READ_TICK: Duration = Duration::from_millis(100);
+
+/// How long one read of a connected stream waits before the reader looks at its stop flag.
+/// Closing shuts the socket down, which ends a waiting read at once, and writers never wait
+/// for the reader (TLS included: it waits for bytes outside the session lock), so an idle
+/// stream wakes its thread only this rarely.
+const IDLE_READ_TICK: Duration = Duration::from_secs(60);
 
 /// What a streaming connection does with what it reads.
 pub(crate) trait StreamHandler: Send + Sync + 'static {
@@ -230,7 +235,7 @@ fn read_until_error(shared: &Shared, reader: &mut FrameReader) -> Error {
                 return e;
             }
         }
-        if let Err(e) = taken.and_then(|()| reader.fill(READ_TICK)) {
+        if let Err(e) = taken.and_then(|()| reader.fill(IDLE_READ_TICK)) {
             return e;
         }
     }

@@ -197,6 +197,33 @@ fn confirmations_are_events_when_asked_for_and_never_messages() {
     }
 }
 
+/// An idle subscriber and an idle `MONITOR` park their reader threads: they wake only when
+/// something arrives (they woke every 100 ms before).
+#[test]
+fn idle_subscribers_and_monitors_do_not_wake_up() {
+    let server = Server::start();
+    let r = connect(&server);
+    let sub = r.pubsub().unwrap();
+    sub.subscribe(["a", "b"]).unwrap();
+    sub.psubscribe("p*").unwrap();
+    let monitor = r.monitor().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let woke = crate::util::coredis_wakeups_during(Duration::from_secs(2));
+    assert!(
+        woke <= 3,
+        "the idle client's threads ran {woke} times in 2 s"
+    );
+    // Still alive: a message and a monitored command arrive.
+    r.publish("a", "x").unwrap();
+    assert_eq!(next(&sub).payload::<String>().unwrap(), "x");
+    assert!(monitor.recv_timeout(PATIENCE).is_ok());
+    // And closing does not wait for a tick.
+    let started = Instant::now();
+    sub.close();
+    drop(monitor);
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
 #[test]
 fn sharded_channels_deliver_sharded_messages() {
     if server_major_minor() < (7, 0) {

@@ -245,6 +245,37 @@ fn the_watcher_stops_with_its_client() {
         assert!(Instant::now() < deadline, "the watcher did not stop");
         std::thread::sleep(Duration::from_millis(50));
     }
+    // `close()` on a client whose clones live stops it too.
+    let primary = sentinel.primary_for("drop").unwrap();
+    let _clone = primary.clone();
+    assert_eq!(watcher_subscriptions(&group), base + 1);
+    primary.close();
+    let deadline = Instant::now() + DEADLINE;
+    while watcher_subscriptions(&group) > base {
+        assert!(
+            Instant::now() < deadline,
+            "the watcher did not stop on close"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// An idle primary client parks every thread it has (its pipe's worker, the watcher and its
+/// subscription's reader): the watcher woke 4 times a second and its reader 10 times before.
+#[test]
+fn an_idle_primary_client_does_not_wake_up() {
+    let group = SentinelGroup::start("idle", 0, 1);
+    let sentinel = sentinel_for(&group, None);
+    let primary = sentinel.primary_for("idle").unwrap();
+    primary.set("k", 1).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let woke = crate::util::coredis_wakeups_during(Duration::from_secs(2));
+    assert!(
+        woke <= 3,
+        "the idle client's threads ran {woke} times in 2 s"
+    );
+    // Still following: a failover announcement would wake it (see the failover tests).
+    assert_eq!(primary.get::<Option<i64>>("k").unwrap(), Some(1));
 }
 
 #[test]

@@ -201,3 +201,39 @@ impl WriteLoad {
         acked
     }
 }
+
+/// Context switches so far (voluntary and not) of this process's threads whose name starts
+/// with `coredis` (the client's own threads: pipe workers, subscriber readers, watchers), from
+/// `/proc/self/task/*/status`. Threads that ended are not counted.
+pub fn coredis_thread_switches() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .filter(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("Name:"))
+                .is_some_and(|n| n.trim().starts_with("coredis"))
+        })
+        .map(|status| {
+            status
+                .lines()
+                .filter_map(|l| {
+                    l.strip_prefix("voluntary_ctxt_switches:")
+                        .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))
+                })
+                .filter_map(|n| n.trim().parse::<u64>().ok())
+                .sum::<u64>()
+        })
+        .sum()
+}
+
+/// How many times the client's threads ran ([`coredis_thread_switches`]) during `idle`.
+pub fn coredis_wakeups_during(idle: std::time::Duration) -> u64 {
+    let before = coredis_thread_switches();
+    std::thread::sleep(idle);
+    coredis_thread_switches().saturating_sub(before)
+}
