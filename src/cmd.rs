@@ -2,8 +2,8 @@
 //!
 //! Owns: [`Cmd`], the value every command method builds and every executor (the blocking
 //! client, [`crate::Deferred`] handles, and later pipelines and transactions) consumes; its two
-//! halves, [`Request`] (encoded arguments, key positions, the cluster slot computed as keys are
-//! added, flags) and [`Decoder`] (how the reply becomes a `T`), which travel apart once the
+//! halves, [`Request`] (encoded arguments, key positions, the cluster slot computed from them
+//! when a cluster client asks, flags) and [`Decoder`] (how the reply becomes a `T`), which travel apart once the
 //! request is sent; the escape hatch [`cmd()`]; and the refusal table of commands that would
 //! break a connection shared by many callers. Routing facts live here, in the command's
 //! definition: which arguments are keys, whether the command only reads, whether it blocks.
@@ -39,7 +39,6 @@ pub struct Request {
     args: Vec<u8>,
     argc: usize,
     keys: SmallVec<[usize; 2]>,
-    slot: KeySlot,
     flags: u8,
     /// For blocking commands: how long the server may block (`None`: unknown or for ever).
     server_timeout: Option<Duration>,
@@ -55,7 +54,7 @@ impl fmt::Debug for Request {
             .field("name", &self.name)
             .field("argc", &self.argc)
             .field("keys", &self.keys)
-            .field("slot", &self.slot)
+            .field("slot", &self.slot())
             .field("readonly", &self.is_readonly())
             .field("blocking", &self.is_blocking())
             .finish()
@@ -76,7 +75,6 @@ impl Request {
             args,
             argc,
             keys: SmallVec::new(),
-            slot: KeySlot::None,
             flags: 0,
             server_timeout: None,
             last_added: 0,
@@ -91,19 +89,15 @@ impl Request {
     }
 
     fn push_key(&mut self, key: impl ToArg) {
-        let at = self.args.len();
         self.keys.push(self.argc);
         self.push_arg(key);
-        self.add_slots(at);
     }
 
     /// Appends every argument of `args`; keys when `keys`.
     fn push_many(&mut self, args: &(impl ToArgs + ?Sized), keys: bool) {
-        let at = self.args.len();
         let n = args.write_args(&mut self.args);
         if keys {
             self.keys.extend(self.argc..self.argc + n);
-            self.add_slots(at);
         }
         self.argc += n;
         self.last_added = n;
@@ -114,19 +108,10 @@ impl Request {
         let mut encoded = Vec::new();
         let n = keys.write_args(&mut encoded);
         self.push_arg(n);
-        let at = self.args.len();
         self.args.extend_from_slice(&encoded);
         self.keys.extend(self.argc..self.argc + n);
-        self.add_slots(at);
         self.argc += n;
         self.last_added = n;
-    }
-
-    /// Adds the slots of the keys encoded from byte `at` on.
-    fn add_slots(&mut self, at: usize) {
-        for key in EncodedArgs(self.args.get(at..).unwrap_or_default()) {
-            self.slot = self.slot.with(key_slot(key));
-        }
     }
 
     /// Why the command must not be sent, if it must not (checked before sending).
@@ -152,9 +137,12 @@ impl Request {
         &self.keys
     }
 
-    /// The hash slot the keys share, computed as they were added.
+    /// The hash slot the keys share: [`KeySlot::Cross`] when they hash to different slots,
+    /// [`KeySlot::None`] without keys. Computed from the keys when asked (only a cluster
+    /// client needs it, so other clients never pay for the hashing).
     pub fn slot(&self) -> KeySlot {
-        self.slot
+        self.keys()
+            .fold(KeySlot::None, |slot, key| slot.with(key_slot(key)))
     }
 
     /// True when marked read-only (it may go to a replica).
@@ -681,7 +669,7 @@ impl<T> Cmd<T> {
         self.request.key_positions()
     }
 
-    /// The hash slot the keys share, computed as they were added.
+    /// The hash slot the keys share (see [`Request::slot`]).
     pub fn slot(&self) -> KeySlot {
         self.request.slot()
     }

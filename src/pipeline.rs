@@ -72,8 +72,9 @@ pub(crate) struct Batch {
     pub(crate) refused: Vec<Option<Error>>,
     /// Scripts to load ahead of the commands (`SCRIPT LOAD`), each once.
     pub(crate) scripts: Vec<Script>,
-    /// The slot the queued commands' keys share (a cluster transaction runs on its node).
-    pub(crate) slot: crate::route::KeySlot,
+    /// The slot the queued commands' keys share (a cluster transaction runs on its node);
+    /// `None` when not tracked (everywhere else: it costs a hash of every key).
+    pub(crate) slot: Option<crate::route::KeySlot>,
     /// The client the batch goes to has a client-side cache: collect `writes`.
     pub(crate) caching: bool,
     /// With a cache: the keys the queued commands write, fenced in it once sent (see
@@ -153,11 +154,13 @@ impl Batch {
                 self.writes
                     .extend(request.keys().map(Bytes::copy_from_slice));
             }
-            self.slot = match (self.slot, request.slot()) {
-                (crate::route::KeySlot::None, s) | (s, crate::route::KeySlot::None) => s,
-                (a, b) if a == b => a,
-                _ => crate::route::KeySlot::Cross,
-            };
+            if let Some(slot) = self.slot {
+                self.slot = Some(match (slot, request.slot()) {
+                    (crate::route::KeySlot::None, s) | (s, crate::route::KeySlot::None) => s,
+                    (a, b) if a == b => a,
+                    _ => crate::route::KeySlot::Cross,
+                });
+            }
         }
         self.refused.push(refusal);
         Queued { index, decoder }

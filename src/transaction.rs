@@ -97,10 +97,13 @@ impl<'a> Transaction<'a> {
     pub(crate) fn for_cluster(cluster: &'a crate::cluster::RedisCluster) -> Transaction<'a> {
         Transaction {
             conn: TxConn::Cluster(cluster),
-            batch: RefCell::new(Batch::new(
-                cluster.inner().cache().is_some(),
-                cluster.config().node_config().wait_for_replicas(),
-            )),
+            batch: RefCell::new(Batch {
+                slot: Some(crate::route::KeySlot::None),
+                ..Batch::new(
+                    cluster.inner().cache().is_some(),
+                    cluster.config().node_config().wait_for_replicas(),
+                )
+            }),
         }
     }
 
@@ -176,7 +179,7 @@ impl<'a> Transaction<'a> {
                 outcome
             }
             TxConn::Cluster(cluster) => {
-                let node = match batch.slot {
+                let node = match batch.slot.unwrap_or(crate::route::KeySlot::None) {
                     crate::route::KeySlot::One(slot) => cluster.node_for_slot(slot)?,
                     crate::route::KeySlot::None => cluster.any_node()?,
                     crate::route::KeySlot::Cross => {
