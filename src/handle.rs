@@ -290,7 +290,7 @@ impl<T> Handle<T> {
     /// submission; `decoder` gets all their replies at once.
     pub(crate) fn shared_batch(
         pipe: &Arc<Pipe>,
-        encoded: &[u8],
+        encoded: Vec<u8>,
         count: usize,
         decoder: Decoder<T>,
         deadline: Instant,

@@ -349,7 +349,7 @@ impl Node {
     /// as one submission; `decoder` gets all their replies.
     pub(crate) fn submit_batch<T>(
         &self,
-        encoded: &[u8],
+        encoded: Vec<u8>,
         count: usize,
         decoder: crate::cmd::Decoder<T>,
         how: Submit,

@@ -248,16 +248,20 @@ impl<'c> Pipeline<'c> {
     }
 
     fn send(self, how: Submit) -> PipelineHandle {
-        let batch = self.batch.into_inner();
-        let (mut encoded, loads) = batch.preamble();
+        let mut batch = self.batch.into_inner();
+        let (preamble, loads) = batch.preamble();
         let wait = batch.wait_after();
         let handle = (batch.sent > 0).then(|| {
-            encoded.extend_from_slice(&batch.encoded);
+            // The queued commands' buffer is sent as it is, after the scripts' loads if any.
+            let mut encoded = std::mem::take(&mut batch.encoded);
+            if loads > 0 {
+                encoded.splice(0..0, preamble);
+            }
             if let Some(w) = &wait {
                 w.encode_into(&mut encoded);
             }
             let h = self.client.node().submit_batch(
-                &encoded,
+                encoded,
                 loads + batch.sent + usize::from(wait.is_some()),
                 Decoder::batch("pipeline", split_frames),
                 how,

@@ -146,7 +146,7 @@ impl<'c> ClusterPipeline<'c> {
                     w.encode_into(&mut encoded);
                 }
                 let h = node.node().submit_batch(
-                    &encoded,
+                    encoded,
                     indexes.len() + usize::from(judge.is_some()),
                     raw("pipeline"),
                     Submit::Deferred,

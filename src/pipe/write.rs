@@ -128,15 +128,22 @@ impl Pipe {
     /// Queues a batch of `count` requests already encoded back to back in `encoded` (a
     /// pipeline) as one submission: one slot, which completes when all `count` replies are in,
     /// with them concatenated. It counts as `count` requests against `max_in_flight` (and is
-    /// let through alone when it is larger than that bound).
+    /// let through alone when it is larger than that bound). When nothing else is waiting to
+    /// be written, `encoded` becomes the write buffer as it is (no copy).
     pub(crate) fn submit_batch(
         &self,
-        encoded: &[u8],
+        encoded: Vec<u8>,
         count: usize,
         deadline: Instant,
     ) -> Result<Arc<Slot>> {
         let slot = Slot::new(deadline, encoded.len(), count);
-        self.submit_encoded(slot, |out| out.extend_from_slice(encoded))
+        self.submit_encoded(slot, move |out| {
+            if out.is_empty() {
+                *out = encoded;
+            } else {
+                out.extend_from_slice(&encoded);
+            }
+        })
     }
 
     fn submit_encoded(&self, slot: Slot, encode: impl FnOnce(&mut Vec<u8>)) -> Result<Arc<Slot>> {
