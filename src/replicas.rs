@@ -8,8 +8,11 @@
 //! received everything the connection wrote before it; with [`WaitForReplicas`] set, a write's
 //! reply reaches the caller only when at least `n` did, and otherwise the caller gets
 //! [`ErrorKind::NotReplicated`] instead. A replica promoted in a failover holds every write it
-//! acknowledged, so a write that returned `Ok` survives the failover (Sentinel promotes the
-//! replica with the most data; with one replica and `n = 1` that is exact).
+//! acknowledged, so a write that returned `Ok` survives the failover when the promoted replica
+//! is one that acknowledged it: always when `n` is the number of replicas. With fewer, Sentinel
+//! and Redis Cluster promote the replica with the most data by the replication offsets they
+//! last saw, which in practice is one that has every acknowledged write (the primary sends its
+//! stream to all replicas at once), though a stale view could pick another.
 //!
 //! Owns: [`WaitForReplicas`] (set with [`crate::ConfigBuilder::wait_for_replicas`]), the
 //! `WAIT` request that follows writes, and the verdict on its reply. Which requests are writes
