@@ -2,7 +2,8 @@
 //! a failover by themselves.
 //!
 //! Owns: [`SentinelConfig`] (the Sentinels' addresses, the [`Config`] of the connections to
-//! them and the [`Config`] of the connections to the data nodes), [`Sentinel`] (the typed
+//! them and the [`Config`] of the connections to the data nodes; parsed from a
+//! `redis+sentinel://` URL in `url.rs`), [`Sentinel`] (the typed
 //! `SENTINEL` commands, each sent to the first Sentinel that answers, which then moves to the
 //! front; and the factories [`Sentinel::primary_for`] and [`Sentinel::replica_for`]), the
 //! connectors behind those clients — every connection and reconnection of their shared pipe
@@ -53,7 +54,10 @@ const READONLY_QUIET: Duration = Duration::from_secs(1);
 /// Flags of a replica that is not serving (`SENTINEL REPLICAS`).
 const UNHEALTHY_FLAGS: [&str; 3] = ["s_down", "o_down", "disconnected"];
 
-/// Where the Sentinels are and how to connect to them and to the nodes they monitor.
+mod url;
+
+/// Where the Sentinels are and how to connect to them and to the nodes they monitor. Build
+/// with [`SentinelConfig::builder`] or [`SentinelConfig::from_url`].
 ///
 /// ```
 /// use coredis::{Addr, Config, SentinelConfig};
@@ -76,6 +80,65 @@ impl SentinelConfig {
     /// A builder with no Sentinel and default configurations.
     pub fn builder() -> SentinelConfigBuilder {
         SentinelConfigBuilder::default()
+    }
+
+    /// Parses a Sentinel URL into the configuration and the name of the service (the name the
+    /// Sentinels monitor the primary under, `mymaster` below), to pass to
+    /// [`Sentinel::primary_for`] and [`Sentinel::replica_for`]:
+    ///
+    /// ```text
+    /// redis+sentinel://[[user]:password@]host[:port][,host[:port]…]/<service name>[/<db>][?query]
+    /// rediss+sentinel://…   (TLS to the data nodes and to the Sentinels)
+    /// ```
+    ///
+    /// - The hosts are the Sentinels, tried in that order; the port defaults to 26379 and
+    ///   IPv6 addresses are written in brackets (`[::1]:26379`).
+    /// - The path names the service, then optionally the data nodes' database (`/mymaster/2`,
+    ///   or the `db` query parameter, which wins); a `/`, `@`, `?` or `#` in the name is
+    ///   percent-encoded.
+    /// - The user and password are the **data nodes'**, percent-decoded as in `redis://` URLs
+    ///   (most deployments protect the data nodes; the Sentinels often have no password). The
+    ///   Sentinels' own are the query parameters `sentinel_username` and `sentinel_password`,
+    ///   percent-decoded too; without them, the Sentinels are reached without authentication.
+    ///   An empty value means none.
+    /// - Every other query parameter is one of
+    ///   [`ConfigBuilder::from_url`](crate::ConfigBuilder::from_url)'s (`protocol`, `timeout`,
+    ///   `connect_timeout`, `client_name`, `max_in_flight`, `max_in_flight_bytes`, and the TLS
+    ///   ones with `rediss+sentinel://`) and applies to **both** the data nodes and the
+    ///   Sentinels: one CA (and client certificate) for the whole deployment. Only the
+    ///   database is the data nodes' alone. Unknown parameters are errors, as in `redis://`
+    ///   URLs.
+    ///
+    /// These are the conventions of `redis+sentinel://` URLs elsewhere (the Python
+    /// `redis-sentinel-url` package, docket, prefect); Lettuce's `redis-sentinel://` also gives
+    /// the URL's password to the data nodes. For what a URL cannot say (other TLS settings for
+    /// the Sentinels, [`wait_for_replicas`](crate::ConfigBuilder::wait_for_replicas), …),
+    /// build the configuration with [`SentinelConfig::builder`], from the parsed parts if
+    /// convenient.
+    ///
+    /// ```
+    /// use coredis::{Addr, SentinelConfig};
+    /// let (config, name) = SentinelConfig::from_url(
+    ///     "redis+sentinel://:secret@10.0.0.1,10.0.0.2:26380/mymaster/2?sentinel_password=s-pw",
+    /// )?;
+    /// assert_eq!(name, "mymaster");
+    /// assert_eq!(
+    ///     config.sentinels(),
+    ///     [Addr::tcp("10.0.0.1", 26379), Addr::tcp("10.0.0.2", 26380)]
+    /// );
+    /// assert_eq!(config.node_config().password(), Some("secret"));
+    /// assert_eq!(config.node_config().db(), 2);
+    /// assert_eq!(config.sentinel_config().password(), Some("s-pw"));
+    /// # Ok::<(), coredis::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] for another scheme, no Sentinel, no service name, a malformed
+    /// part, an unknown query parameter or a value that does not parse (`rediss+sentinel://`
+    /// without the `tls` feature too). The message names the wrong part and never quotes the
+    /// URL, a password, a Sentinel address or the service name.
+    pub fn from_url(url: &str) -> Result<(SentinelConfig, String)> {
+        url::parse(url)
     }
 
     /// The Sentinels' addresses, in the order they were given.
@@ -224,6 +287,45 @@ impl Sentinel {
                 next_replica: AtomicUsize::new(0),
             }),
         })
+    }
+
+    /// A client of the primary named in a Sentinel URL: [`SentinelConfig::from_url`], then
+    /// [`Sentinel::primary_for`] on a `Sentinel` of its own, which lives as long as the
+    /// client. (For several clients sharing the Sentinel connections, use those two.)
+    ///
+    /// ```no_run
+    /// use coredis::{prelude::*, Sentinel};
+    /// let primary = Sentinel::primary_from_url(
+    ///     "redis+sentinel://:secret@127.0.0.1:26379,127.0.0.1:26380/mymaster",
+    /// )?;
+    /// primary.set("k", "v")?;
+    /// # Ok::<(), coredis::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Those of [`SentinelConfig::from_url`] and [`Sentinel::primary_for`].
+    pub fn primary_from_url(url: &str) -> Result<Redis> {
+        let (config, name) = SentinelConfig::from_url(url)?;
+        Sentinel::new(config)?.primary_for(&name)
+    }
+
+    /// A client of the replicas of the primary named in a Sentinel URL:
+    /// [`SentinelConfig::from_url`], then [`Sentinel::replica_for`] on a `Sentinel` of its
+    /// own, which lives as long as the client.
+    ///
+    /// ```no_run
+    /// use coredis::{prelude::*, Sentinel};
+    /// let replica = Sentinel::replica_from_url("redis+sentinel://127.0.0.1:26379/mymaster")?;
+    /// let v: Option<String> = replica.get("k")?;
+    /// # let _ = v;
+    /// # Ok::<(), coredis::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Those of [`SentinelConfig::from_url`] and [`Sentinel::replica_for`].
+    pub fn replica_from_url(url: &str) -> Result<Redis> {
+        let (config, name) = SentinelConfig::from_url(url)?;
+        Sentinel::new(config)?.replica_for(&name)
     }
 
     /// The configuration.

@@ -31,6 +31,8 @@ mod url;
 
 pub(crate) use tls::Pem;
 pub use tls::{TlsConfig, TlsConfigBuilder};
+// For the Sentinel URL parser (`crate::sentinel`), which hands the rest to `url.rs`.
+pub(crate) use url::{percent_decode, refuse_at_in_query, refuse_control_chars};
 
 // ---------------------------------------------------------------------------------------------
 // Defaults and connection-level timings: the one place they are written in code.

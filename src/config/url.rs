@@ -47,7 +47,9 @@ pub(super) fn parse_url(url: &str) -> Result<ConfigBuilder> {
                 && scheme
                     .bytes()
                     .all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'-' || c == b'.');
-            return Err(Error::config(if looks_like_scheme {
+            return Err(Error::config(if scheme_lc.ends_with("+sentinel") {
+                "a Sentinel URL: parse it with SentinelConfig::from_url".to_string()
+            } else if looks_like_scheme {
                 format!("unknown URL scheme '{scheme}': expected redis, rediss or unix")
             } else {
                 NOT_A_URL.to_string()
@@ -152,7 +154,7 @@ fn standard_authority<'a>(rest: &'a str, placeholder: &str) -> Result<Cow<'a, st
 
 /// A `@` after the `?` almost always means a password with an unencoded `?`; it is refused
 /// before parsing, and the error must not quote any of it.
-fn refuse_at_in_query(rest: &str) -> Result<()> {
+pub(crate) fn refuse_at_in_query(rest: &str) -> Result<()> {
     match rest.split_once('?') {
         Some((_, query)) if query.contains('@') => Err(Error::config(
             "unexpected '@' after '?' in the URL: percent-encode '?' in a password as %3F and \
@@ -165,7 +167,7 @@ fn refuse_at_in_query(rest: &str) -> Result<()> {
 /// The `url` crate drops tabs and newlines anywhere in its input (the URL standard does): a
 /// password with one would silently become another password. Control characters are
 /// refused instead; they must be percent-encoded.
-fn refuse_control_chars(s: &str, in_what: &str) -> Result<()> {
+pub(crate) fn refuse_control_chars(s: &str, in_what: &str) -> Result<()> {
     if s.bytes().any(|c| c.is_ascii_control()) {
         return Err(Error::config(format!(
             "{in_what} has a control character (tab, newline…): percent-encode it"
@@ -323,7 +325,8 @@ fn apply_query(mut b: ConfigBuilder, query: &str, tls: bool) -> Result<ConfigBui
             | "ssl_keyfile" | "tls_insecure" | "ssl_cert_reqs" | "tls_server_name" => {
                 let Some(t) = b.config.tls.as_mut().filter(|_| tls) else {
                     return Err(Error::config(format!(
-                        "URL query parameter '{key}' needs a rediss:// URL"
+                        "URL query parameter '{key}' needs TLS: a rediss:// (or \
+                         rediss+sentinel://) URL"
                     )));
                 };
                 if value.is_empty() {
@@ -370,7 +373,7 @@ fn parse_seconds(s: &str) -> Option<Duration> {
 /// Decodes `%XX` escapes; the result must be UTF-8. A `%` not followed by two hex digits is
 /// refused (`percent-encoding` would keep it as it is). `what` names the part in the error,
 /// which never quotes the input (it may be a password).
-fn percent_decode(s: &str, what: &str) -> Result<String> {
+pub(crate) fn percent_decode(s: &str, what: &str) -> Result<String> {
     let b = s.as_bytes();
     let hex_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_hexdigit);
     let bad_escape = b
