@@ -3,7 +3,8 @@
 //! Sentinel down, the typed `SENTINEL` commands, a `SENTINEL FAILOVER` and a killed primary
 //! under write load (writes resume on the new primary by themselves, acknowledged writes
 //! survive, the old primary loses the client), reads from replicas (round robin, falling
-//! back to the primary), and the same with passwords on data nodes and Sentinels. Where a
+//! back to the primary), the same with passwords on data nodes and Sentinels, and clients
+//! from a `redis+sentinel://` URL. Where a
 //! client is connected is checked on the server (`INFO server`, `CLIENT LIST`), not through
 //! the client's own view.
 //!
@@ -629,6 +630,52 @@ fn passwords_on_data_nodes_and_sentinels() {
     assert!(!acked.is_empty());
 }
 
+/// Clients from a `redis+sentinel://` URL, against a group whose data nodes and Sentinels
+/// share a password: the URL's password for the data nodes, `sentinel_password` for the
+/// Sentinels, the database in the path, the other parameters (`client_name`, …) for both. The
+/// write reaches the primary (its port, and the key in database 2, read on the server), the
+/// replica client reads from a replica, and without `sentinel_password` nothing is discovered.
+#[test]
+fn clients_from_a_sentinel_url() {
+    const PW: &str = "s3cret-pw";
+    let group = SentinelGroup::builder("urlmaster")
+        .replicas(1)
+        .sentinels(3)
+        .password(PW)
+        .start();
+    let hosts = group
+        .sentinel_ports()
+        .iter()
+        .map(|p| format!("127.0.0.1:{p}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let query = format!(
+        "protocol={}&timeout=5&connect_timeout=2&client_name={CLIENT_NAME}",
+        protocol()
+    );
+    let url = format!("redis+sentinel://:{PW}@{hosts}/urlmaster/2?sentinel_password={PW}&{query}");
+
+    let primary = Sentinel::primary_from_url(&url).unwrap();
+    primary.set("url-k", "url-v").unwrap();
+    let at = group.primary();
+    assert_eq!(port_of(&primary), group.servers()[at].port());
+    assert_eq!(role_of(&primary), "master");
+    assert!(our_connections(&group, at) >= 1, "client_name not applied");
+    let read =
+        group.servers()[at].raw_commands(&[&["AUTH", PW], &["SELECT", "2"], &["GET", "url-k"]]);
+    assert_eq!(read.last().map(String::as_str), Some("url-v"), "{read:?}");
+
+    let replica = Sentinel::replica_from_url(&url).unwrap();
+    assert_eq!(role_of(&replica), "slave");
+
+    // The URL's password is the data nodes' only: the Sentinels refuse a client without theirs.
+    let e =
+        Sentinel::primary_from_url(&format!("redis+sentinel://:{PW}@{hosts}/urlmaster?{query}"))
+            .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
+    assert!(!e.to_string().contains(PW), "{e}");
+}
+
 /// Sends `signal` (`STOP`, `CONT`) to a process.
 fn signal(pid: u32, signal: &str) {
     let status = std::process::Command::new("kill")
@@ -1035,8 +1082,9 @@ fn sentinel_over_tls(group: &SentinelGroup, sentinels: Config, nodes: Config) ->
 /// TLS ports, and its primary client, with TLS in the node configuration, reaches the primary
 /// on the TLS port the Sentinels announce, and follows a failover there over TLS. Where each
 /// connection came in is read on the servers (`CLIENT LIST` `laddr`), so a plain connection
-/// fails the test. Without TLS in the Sentinel (or node) configuration, the TLS ports refuse
-/// the client with an error, promptly.
+/// fails the test. A primary client from a `rediss+sentinel://` URL does the same. Without
+/// TLS in the Sentinel (or node) configuration, the TLS ports refuse the client with an
+/// error, promptly.
 #[test]
 fn sentinels_and_data_nodes_over_tls() {
     if !coredis_test_support::tls_or_skip("sentinel_client::sentinels_and_data_nodes_over_tls") {
@@ -1133,6 +1181,41 @@ fn sentinels_and_data_nodes_over_tls() {
             assert_eq!(Some(p), s.tls_port(), "a plain connection to a Sentinel");
         }
     }
+
+    // The same from a `rediss+sentinel://` URL: TLS to the Sentinels and to the primary, with
+    // the CA of the URL.
+    let hosts = group
+        .sentinel_tls_ports()
+        .iter()
+        .map(|p| format!("127.0.0.1:{p}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let ca: String = files
+        .ca_cert
+        .to_str()
+        .unwrap()
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'/' | b'.' | b'-' | b'_' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let from_url = Sentinel::primary_from_url(&format!(
+        "rediss+sentinel://{hosts}/tlsmaster?tls_ca_file={ca}&protocol={}&client_name={CLIENT_NAME}",
+        protocol()
+    ))
+    .unwrap();
+    from_url.set("tls-url-k", "v").unwrap();
+    assert_eq!(port_of(&from_url), group.servers()[new].port());
+    assert_all_on(
+        &group.servers()[new],
+        CLIENT_NAME,
+        tls_port(new),
+        "the primary, from a URL",
+    );
+    drop(from_url);
 
     // No TLS towards the Sentinels' TLS ports: an error, not a hang.
     let started = Instant::now();
