@@ -4,7 +4,8 @@
 //!
 //! The Sentinels come from the arguments (`host:port` each), else `COREDIS_SENTINELS`
 //! (comma-separated), else `127.0.0.1:26379`; the name from `COREDIS_SENTINEL_NAME`, else
-//! `mymaster`:
+//! `mymaster`. Or both, and the settings, from one URL in `COREDIS_SENTINEL_URL`
+//! (`redis+sentinel://[:password@]host:26379[,host:port…]/mymaster[/db]`):
 //!
 //! ```text
 //! cargo run --example sentinel -- 127.0.0.1:26379 127.0.0.1:26380 127.0.0.1:26381
@@ -45,13 +46,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // (`.sentinel_config(...)`, `.node_config(...)`: passwords, TLS, database, protocol).
     // A node configuration with `.wait_for_replicas(1, Duration::from_secs(1))` makes every
     // write return `Ok` only once a replica has it, so a failover loses no acknowledged write.
-    let sentinel = Sentinel::new(SentinelConfig::builder().sentinels(addrs).build()?)?;
+    let (config, name) = match std::env::var("COREDIS_SENTINEL_URL") {
+        Ok(url) => SentinelConfig::from_url(&url)?,
+        Err(_) => (SentinelConfig::builder().sentinels(addrs).build()?, name),
+    };
+    let sentinel = Sentinel::new(config)?;
 
     // The typed SENTINEL commands go to the first Sentinel that answers.
     let masters = match sentinel.sentinel_masters() {
         Ok(m) => m,
         Err(e) if e.is_connection_error() || e.is_timeout() => {
-            eprintln!("no Sentinel answers at {sentinels:?}: {e}");
+            eprintln!(
+                "no Sentinel answers at {:?}: {e}",
+                sentinel.config().sentinels()
+            );
             eprintln!("start one (see the top of examples/sentinel.rs) or pass its address");
             std::process::exit(1);
         }
