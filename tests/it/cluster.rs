@@ -457,6 +457,18 @@ fn a_slot_migrated_during_reads_and_writes_is_followed_through_ask_then_moved() 
     }
 }
 
+/// The slot of `key`, the primary that owns it, and another primary.
+fn owner_and_another(cluster: &Cluster, key: &str) -> (u16, usize, usize) {
+    let slot = key_slot(key.as_bytes());
+    let from = cluster.slot_owner(slot);
+    let to = cluster
+        .primaries()
+        .into_iter()
+        .find(|&p| p != from)
+        .expect("another primary");
+    (slot, from, to)
+}
+
 /// `CLUSTER SETSLOT slot how id` on node `i`, which must say OK.
 fn set_slot(cluster: &Cluster, i: usize, slot: u16, how: &str, id: &str) {
     let s = slot.to_string();
@@ -929,13 +941,7 @@ fn a_deferred_blocking_command_follows_a_slot_that_moved() {
     let cluster = Cluster::start(3, 0);
     let c = client(&cluster);
     let key = "queue:{deferred}";
-    let slot = key_slot(key.as_bytes());
-    let from = cluster.slot_owner(slot);
-    let to = cluster
-        .primaries()
-        .into_iter()
-        .find(|&p| p != from)
-        .unwrap();
+    let (slot, _, to) = owner_and_another(&cluster, key);
     let to_id = cluster.node_id(to).to_owned();
     let s = slot.to_string();
     for i in cluster.primaries() {
@@ -962,13 +968,7 @@ fn a_blocking_command_follows_an_ask_during_a_migration() {
     let cluster = Cluster::start(3, 0);
     let c = client(&cluster);
     let key = "queue:{asked}";
-    let slot = key_slot(key.as_bytes());
-    let from = cluster.slot_owner(slot);
-    let to = cluster
-        .primaries()
-        .into_iter()
-        .find(|&p| p != from)
-        .unwrap();
+    let (slot, from, to) = owner_and_another(&cluster, key);
     let (from_id, to_id) = (
         cluster.node_id(from).to_owned(),
         cluster.node_id(to).to_owned(),

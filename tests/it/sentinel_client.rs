@@ -438,13 +438,19 @@ fn with_wait_for_replicas_a_sentinel_failover_loses_no_acknowledged_write() {
     let load = Load::start(&primary);
     let new = group.failover();
     assert_ne!(new, old);
+    writes_go_on_and_none_was_lost(&primary, load, group.servers()[new].port(), "failover");
+}
+
+/// After a failover to the server on `port`: writes resume there, and every write `load`
+/// saw return `Ok` reads back through `primary`.
+fn writes_go_on_and_none_was_lost(primary: &Redis, load: Load, port: u16, what: &str) {
     let took = load.wait_for_more(100, "writes did not resume on the new primary");
-    eprintln!("sentinel_client: writes resumed {took:?} after the failover completed");
-    wait_for_port(&primary, group.servers()[new].port());
+    eprintln!("sentinel_client: writes resumed {took:?} after the {what}");
+    wait_for_port(primary, port);
     load.wait_for_more(100, "writes did not go on");
     let acked = load.stop();
     assert_eq!(
-        missing(&primary, &acked),
+        missing(primary, &acked),
         0,
         "of {} writes that returned Ok",
         acked.len()
@@ -463,17 +469,7 @@ fn with_wait_for_replicas_a_killed_primary_loses_no_acknowledged_write() {
     let load = Load::start(&primary);
     group.server_mut(old).kill();
     let new = wait_for_new_primary(&group, old);
-    let took = load.wait_for_more(100, "writes did not resume on the new primary");
-    eprintln!("sentinel_client: writes resumed {took:?} after the Sentinels switched");
-    wait_for_port(&primary, group.servers()[new].port());
-    load.wait_for_more(100, "writes did not go on");
-    let acked = load.stop();
-    assert_eq!(
-        missing(&primary, &acked),
-        0,
-        "of {} writes that returned Ok",
-        acked.len()
-    );
+    writes_go_on_and_none_was_lost(&primary, load, group.servers()[new].port(), "kill");
 }
 
 /// A killed primary: the Sentinels fail over by themselves (quorum 2 of 3, after
