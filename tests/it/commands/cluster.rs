@@ -617,7 +617,25 @@ fn cluster_meet_replicate_setslot_forget() {
         info.contains("master_link_status:up")
     });
 
-    // Slot 100 moves from A to C.
+    // Slot 100 moves from A to C. First every primary's config epoch is unique, as the
+    // cluster settles them: while C's equals A's, C's `SETSLOT … NODE` cannot take the lead
+    // (its epoch is already the greatest, so it is not bumped), A's older claim on the slot can
+    // win the tie, and C — its only slot lost — turns into A's replica (seen once in CI).
+    wait_until("the primaries' config epochs are unique", || {
+        [&a, &c].iter().all(|r| {
+            let epochs: Vec<u64> = r
+                .cluster_nodes()
+                .unwrap()
+                .iter()
+                .filter(|n| !n.is_replica())
+                .map(|n| n.config_epoch)
+                .collect();
+            let mut unique = epochs.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            unique.len() == epochs.len()
+        })
+    });
     c.cluster_setslot(100, ClusterSetSlot::Importing(ids[0].clone()))
         .unwrap();
     assert_eq!(myself(&c).importing, [(100, ids[0].clone())]);
