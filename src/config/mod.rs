@@ -56,6 +56,9 @@ pub(crate) const DEFAULT_TCP_KEEPALIVE: Duration = Duration::from_secs(60);
 pub(crate) const DEFAULT_MAX_IN_FLIGHT: usize = 10_000;
 /// [`Config::max_in_flight_bytes`].
 pub(crate) const DEFAULT_MAX_IN_FLIGHT_BYTES: usize = 64 * 1024 * 1024;
+/// How long writes wait for their replicas when a URL names `wait_replicas` but no
+/// `wait_timeout`.
+pub(crate) const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(1);
 /// [`Config::max_dedicated_connections`].
 pub(crate) const DEFAULT_MAX_DEDICATED_CONNECTIONS: usize = 16;
 /// [`Config::shared_connections`].
@@ -540,7 +543,8 @@ impl ConfigBuilder {
     ///
     /// Query parameters: `db`, `protocol` (2 or 3), `timeout` (response timeout in seconds,
     /// fractions allowed), `connect_timeout` (seconds), `client_name`, `max_in_flight`,
-    /// `max_in_flight_bytes`; and
+    /// `max_in_flight_bytes`, `wait_replicas` and `wait_timeout` (seconds, default 1; see
+    /// [`ConfigBuilder::wait_for_replicas`]); and
     /// with `rediss://` only: `tls_ca_file` (alias `ssl_ca_certs`), `tls_cert_file` (alias
     /// `ssl_certfile`), `tls_key_file` (alias `ssl_keyfile`), `tls_insecure=true|false`
     /// (alias `ssl_cert_reqs=none|required`) and `tls_server_name`. Unknown parameters and bad

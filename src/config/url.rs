@@ -280,6 +280,8 @@ fn parse_db(s: &str) -> Option<i64> {
 
 /// Applies the query parameters. `tls` says whether the URL was `rediss://`.
 fn apply_query(mut b: ConfigBuilder, query: &str, tls: bool) -> Result<ConfigBuilder> {
+    // `wait_replicas` and `wait_timeout` make one setting, in either order.
+    let (mut wait_replicas, mut wait_timeout) = (None, None);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
         let key = percent_decode(raw_key, "a query parameter name")?;
@@ -307,6 +309,19 @@ fn apply_query(mut b: ConfigBuilder, query: &str, tls: bool) -> Result<ConfigBui
                     parse_seconds(&value).ok_or_else(|| bad("a positive number of seconds"))?
             }
             "client_name" => b.config.client_name = Some(value),
+            "wait_replicas" => {
+                wait_replicas = Some(
+                    value
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|n| *n >= 1)
+                        .ok_or_else(|| bad("a positive number of replicas"))?,
+                )
+            }
+            "wait_timeout" => {
+                wait_timeout =
+                    Some(parse_seconds(&value).ok_or_else(|| bad("a positive number of seconds"))?)
+            }
             "max_in_flight" => {
                 b.config.max_in_flight = value
                     .parse::<usize>()
@@ -355,6 +370,18 @@ fn apply_query(mut b: ConfigBuilder, query: &str, tls: bool) -> Result<ConfigBui
                 )))
             }
         }
+    }
+    match (wait_replicas, wait_timeout) {
+        (Some(n), timeout) => {
+            let timeout = timeout.unwrap_or(super::DEFAULT_WAIT_TIMEOUT);
+            b = b.wait_for_replicas(n, timeout);
+        }
+        (None, Some(_)) => {
+            return Err(Error::config(
+                "URL query parameter 'wait_timeout' needs 'wait_replicas'",
+            ))
+        }
+        (None, None) => {}
     }
     Ok(b)
 }
@@ -442,6 +469,40 @@ mod tests {
         assert_eq!(ok("redis://:6390").addr(), &Addr::tcp("127.0.0.1", 6390));
         assert_eq!(ok("redis://h:").addr(), &Addr::tcp("h", 6379));
         assert_eq!(ok("  redis://h  ").addr(), &Addr::tcp("h", 6379));
+    }
+
+    #[test]
+    fn wait_for_replicas_from_the_query() {
+        use crate::WaitForReplicas;
+        use std::time::Duration;
+        let c = ok("redis://h?wait_replicas=2&wait_timeout=0.25");
+        assert_eq!(
+            c.wait_for_replicas(),
+            Some(WaitForReplicas::new(2, Duration::from_millis(250)))
+        );
+        let c = ok("redis://h?wait_timeout=2&wait_replicas=1");
+        assert_eq!(
+            c.wait_for_replicas(),
+            Some(WaitForReplicas::new(1, Duration::from_secs(2)))
+        );
+        let c = ok("redis://h?wait_replicas=1");
+        assert_eq!(
+            c.wait_for_replicas().map(|w| w.timeout()),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(ok("redis://h").wait_for_replicas(), None);
+        for bad in [
+            "redis://h?wait_replicas=0",
+            "redis://h?wait_replicas=x",
+            "redis://h?wait_replicas=-1",
+            "redis://h?wait_timeout=1",
+            "redis://h?wait_replicas=1&wait_timeout=0",
+            // Not shorter than the response timeout.
+            "redis://h?wait_replicas=1&wait_timeout=5&timeout=5",
+        ] {
+            let e = Config::from_url(bad).unwrap_err();
+            assert!(e.to_string().contains("wait_"), "{bad}: {e}");
+        }
     }
 
     #[test]

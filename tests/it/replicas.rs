@@ -140,6 +140,14 @@ fn without_a_replica_every_write_path_fails_with_not_replicated_and_reads_do_not
     let t: i64 = plain.get("t").unwrap();
     assert_eq!(t, 2, "the transaction ran");
 
+    // The same from a URL.
+    let from_url = Redis::from_url(&format!(
+        "{}?wait_replicas=1&wait_timeout=0.05",
+        server.url()
+    ))
+    .unwrap();
+    assert_not_replicated(from_url.set("u", 1), "SET through a URL-configured client");
+
     // The WAIT timeout is what the caller waits for, not more.
     let started = Instant::now();
     let _ = r.set("k2", 1);
