@@ -47,8 +47,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A node configuration with `.wait_for_replicas(1, Duration::from_secs(1))` makes every
     // write return `Ok` only once a replica has it, so a failover loses no acknowledged write.
     let (config, name) = match std::env::var("COREDIS_SENTINEL_URL") {
-        Ok(url) => SentinelConfig::from_url(&url)?,
-        Err(_) => (SentinelConfig::builder().sentinels(addrs).build()?, name),
+        Ok(url) if !url.is_empty() => SentinelConfig::from_url(&url)?,
+        _ => (SentinelConfig::builder().sentinels(addrs).build()?, name),
     };
     let sentinel = Sentinel::new(config)?;
 
