@@ -101,6 +101,7 @@ impl Batch {
     pub(crate) fn wait_after(&self) -> Option<WaitForReplicas> {
         self.wait.filter(|_| self.is_write.contains(&true))
     }
+
     /// Queues `EVALSHA` of `script`, which is loaded ahead of the batch.
     pub(crate) fn queue_script<T: FromValue>(
         &mut self,

@@ -716,11 +716,13 @@ impl Watcher {
                 recv(self.subscriber.receiver()) -> msg => msg.map(Some).map_err(|_| {
                     Error::new(ErrorKind::Closed, "the subscriber closed")
                 }),
-                recv(events) -> event => {
-                    if event.is_ok_and(|e| matches!(e, SubscriberEvent::Resubscribed)) {
+                recv(events) -> event => match event {
+                    Ok(SubscriberEvent::Resubscribed) => {
                         self.ask_again(&pipes);
+                        Ok(None)
                     }
-                    Ok(None)
+                    Ok(_) => Ok(None),
+                    Err(_) => Err(Error::new(ErrorKind::Closed, "the subscriber closed")),
                 },
                 recv(self.closed) -> _ => break,
             };
