@@ -295,9 +295,10 @@ impl<T> Handle<T> {
         decoder: Decoder<T>,
         deadline: Instant,
         how: Submit,
+        follows: Option<Arc<Slot>>,
     ) -> Handle<T> {
         let submitted = pipe
-            .submit_batch(encoded, count, deadline)
+            .submit_batch(encoded, count, deadline, follows)
             .map_err(|e| e.with_command(decoder.command()).with_node(&pipe.node()));
         Handle::submitted(pipe, submitted, decoder, deadline, how)
     }
@@ -435,6 +436,14 @@ impl<T> Handle<T> {
     pub(crate) fn sent(&self) -> Option<crate::cache::Sent> {
         match &self.state {
             State::Shared { pipe, slot } => Some((Arc::as_ptr(pipe) as usize, slot.seq())),
+            _ => None,
+        }
+    }
+
+    /// The reply slot of a request queued on a shared pipe.
+    pub(crate) fn slot(&self) -> Option<&Arc<Slot>> {
+        match &self.state {
+            State::Shared { slot, .. } => Some(slot),
             _ => None,
         }
     }

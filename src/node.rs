@@ -355,7 +355,7 @@ impl Node {
         how: Submit,
     ) -> Handle<T> {
         let deadline = Instant::now() + self.config.response_timeout();
-        Handle::shared_batch(self.pipe(), encoded, count, decoder, deadline, how)
+        Handle::shared_batch(self.pipe(), encoded, count, decoder, deadline, how, None)
     }
 
     /// A dedicated connection for one caller, waiting for a free one up to the response

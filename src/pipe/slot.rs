@@ -8,6 +8,7 @@
 use bytes::Bytes;
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::thread::Thread;
 use std::time::Instant;
 
@@ -29,6 +30,11 @@ pub(crate) struct Slot {
     /// Its place among every slot of its pipe (set as it enters the FIFO, under the pipe's
     /// lock): the order in which the server runs the requests.
     seq: AtomicU64,
+    /// The generation of the connection it was queued for (set with `seq`).
+    generation: AtomicU64,
+    /// The batch this one continues (a long pipeline's previous chunk): this one is refused
+    /// when that one failed, so that what runs of a pipeline is always a prefix of it.
+    follows: Option<Arc<Slot>>,
     /// The last reply is that of a `WAIT` after a write, judged before the owner gets the
     /// others (see [`crate::replicas`]).
     wait: Option<WaitForReplicas>,
@@ -57,6 +63,8 @@ impl Slot {
             bytes,
             replies: replies.max(1),
             seq: AtomicU64::new(0),
+            generation: AtomicU64::new(0),
+            follows: None,
             wait: None,
             inner: Mutex::new(SlotInner::default()),
         }
@@ -69,6 +77,28 @@ impl Slot {
         self
     }
 
+    /// This slot, continuing the batch of `prev` (when `Some`).
+    pub(crate) fn following(mut self, prev: Option<Arc<Slot>>) -> Slot {
+        self.follows = prev;
+        self
+    }
+
+    /// Under the pipe's state lock, with its current connection generation: may this slot be
+    /// queued after the batch it continues? Yes while that batch is on the current connection
+    /// (queued, in flight or answered), or answered without error on an earlier one; no when
+    /// it failed with its connection (or is failing: taken from the FIFO, not yet completed).
+    pub(crate) fn may_follow(&self, generation: u64) -> bool {
+        match &self.follows {
+            None => true,
+            Some(prev) => prev.generation() == generation || prev.completed_ok(),
+        }
+    }
+
+    /// True when the slot holds (or held) a reply, not an error.
+    fn completed_ok(&self) -> bool {
+        matches!(self.inner.lock().result, Some(Ok(_)))
+    }
+
     /// The result the owner gets from the stored one.
     fn judged(&self, r: Result<Bytes>) -> Result<Bytes> {
         match (&self.wait, r) {
@@ -77,9 +107,22 @@ impl Slot {
         }
     }
 
-    /// Sets the slot's place in its pipe's order (as it enters the FIFO).
-    pub(crate) fn set_seq(&self, seq: u64) {
+    /// Sets the slot's place in its pipe's order and the generation of the connection it
+    /// was queued for (as it enters the FIFO).
+    pub(crate) fn set_seq(&self, seq: u64, generation: u64) {
         self.seq.store(seq, Ordering::Relaxed);
+        self.generation.store(generation, Ordering::Relaxed);
+    }
+
+    /// Moves the slot to the connection of `generation` (a request kept, unsent, for the next
+    /// connection).
+    pub(crate) fn set_generation(&self, generation: u64) {
+        self.generation.store(generation, Ordering::Relaxed);
+    }
+
+    /// The generation of the connection the slot was queued for (0 before it was queued).
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
     }
 
     /// The slot's place in its pipe's order: a slot with a higher number was run by the

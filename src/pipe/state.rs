@@ -295,6 +295,11 @@ impl Pipe {
                 st.fifo.len()
             };
             let failed = st.take_front(keep_from);
+            // The requests kept belong to the next connection now (a later part of a pipeline
+            // may follow them there).
+            for s in &st.fifo {
+                s.set_generation(st.generation);
+            }
             self.outstanding_hint.store(st.fifo.len(), Ordering::SeqCst);
             Some((failed, unsent_from, st.node.clone(), st.closer.take()))
         });

@@ -135,8 +135,9 @@ impl Pipe {
         encoded: Vec<u8>,
         count: usize,
         deadline: Instant,
+        follows: Option<Arc<Slot>>,
     ) -> Result<Arc<Slot>> {
-        let slot = Slot::new(deadline, encoded.len(), count);
+        let slot = Slot::new(deadline, encoded.len(), count).following(follows);
         self.submit_encoded(slot, move |out| {
             if out.is_empty() {
                 *out = encoded;
@@ -151,6 +152,14 @@ impl Pipe {
         let slot = Arc::new(slot);
         let mut st = self.state.lock();
         loop {
+            if !slot.may_follow(st.generation) {
+                return Err(Error::new(
+                    ErrorKind::Closed,
+                    "the connection that carried the previous part of this pipeline was lost \
+                     before it was answered; this part was not sent",
+                )
+                .not_sent());
+            }
             match &st.status {
                 Status::Draining | Status::Closed => return Err(closed_error()),
                 Status::Connected => {
@@ -200,7 +209,7 @@ impl Pipe {
         }
         encode(&mut st.pending);
         st.submitted += 1;
-        slot.set_seq(st.submitted);
+        slot.set_seq(st.submitted, st.generation);
         st.fifo.push_back(slot.clone());
         st.fifo_bytes += bytes;
         st.fifo_requests += count;

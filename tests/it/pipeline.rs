@@ -3,9 +3,10 @@
 
 use crate::util::{clients, connect, connect_with};
 use coredis::prelude::*;
+use coredis::Queued;
 use coredis::{cmd, ErrorKind, ServerCode, Value};
 use coredis_test_support::{Proxy, Server};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[test]
 fn typed_results_per_command_under_both_protocols() {
@@ -150,4 +151,159 @@ fn a_connection_cut_in_the_middle_fails_the_batch_never_misroutes() {
             }
         }
     }
+}
+
+/// `RPUSH list i` for `i` in `from..to`, queued in `p`.
+fn push_range(p: &coredis::Pipeline<'_>, list: &str, from: usize, to: usize) -> Vec<Queued<i64>> {
+    (from..to).map(|i| p.rpush(list, [i])).collect()
+}
+
+/// The list's elements as numbers.
+fn numbers(r: &coredis::Redis, list: &str) -> Vec<usize> {
+    r.lrange::<usize>(list, 0, -1).unwrap()
+}
+
+/// Waits (up to 20 s) until `list` has an element.
+fn wait_until_started(r: &coredis::Redis, list: &str) {
+    let started = Instant::now();
+    while r.llen(list).unwrap() == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "nothing of the long pipeline ran before exec"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_long_pipeline_runs_while_it_is_built_and_in_order_unless_buffered() {
+    let server = Server::start();
+    let r = connect(&server);
+    let watcher = connect(&server);
+    // 3,000 `RPUSH`es are about 100 KiB: the first chunks go out while the rest is queued.
+    let p = r.pipeline();
+    let mut pushes = push_range(&p, "streamed", 0, 3_000);
+    wait_until_started(&watcher, "streamed");
+    pushes.extend(push_range(&p, "streamed", 3_000, 6_000));
+    let lengths: Vec<i64> = p.exec().unwrap().get(pushes).unwrap();
+    // Each `RPUSH` returns the list's new length: the replies are in order and each is its
+    // own command's, and the list holds the numbers in the order queued.
+    assert_eq!(lengths, (1..=6_000).collect::<Vec<i64>>());
+    assert_eq!(numbers(&r, "streamed"), (0..6_000).collect::<Vec<_>>());
+
+    // Buffered: nothing is sent before exec, however long.
+    let p = r.pipeline().buffered();
+    let pushes = push_range(&p, "held", 0, 6_000);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        watcher.llen("held").unwrap(),
+        0,
+        "a buffered pipeline sent early"
+    );
+    let lengths: Vec<i64> = p.exec().unwrap().get(pushes).unwrap();
+    assert_eq!(lengths.last(), Some(&6_000));
+}
+
+#[test]
+fn a_long_pipeline_moved_between_threads_keeps_its_order() {
+    let server = Server::start();
+    let proxy = Proxy::start(&server.addr());
+    let config = coredis::Config::from_url(&crate::util::url_for(
+        &proxy.url(),
+        "timeout=20&max_in_flight=100000",
+    ))
+    .unwrap()
+    .to_builder()
+    .shared_connections(4)
+    .build()
+    .unwrap();
+    let r = coredis::Redis::new(config).unwrap();
+    // Every one of the four connections is up (threads are spread over them).
+    std::thread::scope(|s| {
+        for _ in 0..16 {
+            s.spawn(|| r.ping().unwrap());
+        }
+    });
+    // Held in the proxy, the chunks of all threads would reach the server in any order if
+    // they went out on different connections. (Building does not wait for replies while
+    // the chunks sent stay under `max_in_flight`.)
+    proxy.stall(true);
+    let mut p = r.pipeline();
+    let mut pushes = push_range(&p, "moved", 0, 2_000);
+    // The pipeline is built on by other threads in turn (each thread sends on one of the
+    // four connections): its chunks still go to the connection of the first, in order.
+    for t in 1..6 {
+        let (back, more) = std::thread::scope(|s| {
+            s.spawn(move || {
+                let more = push_range(&p, "moved", t * 2_000, (t + 1) * 2_000);
+                (p, more)
+            })
+            .join()
+            .unwrap()
+        });
+        p = back;
+        pushes.extend(more);
+    }
+    proxy.stall(false);
+    let lengths: Vec<i64> = p.exec().unwrap().get(pushes).unwrap();
+    assert_eq!(lengths, (1..=12_000).collect::<Vec<i64>>());
+    assert_eq!(numbers(&r, "moved"), (0..12_000).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_long_pipeline_cut_mid_chunk_runs_a_prefix_and_says_so() {
+    let server = Server::start();
+    let proxy = Proxy::start(&server.addr());
+    let r = coredis::Redis::from_url(&crate::util::url_for(&proxy.url(), "timeout=10")).unwrap();
+    let watcher = connect(&server);
+    r.ping().unwrap();
+    // The connection is cut in the middle of the first chunk's bytes: part of it ran.
+    proxy.cut_upstream_after(Some(10_000));
+    let p = r.pipeline();
+    let mut pushes = push_range(&p, "cut", 0, 3_000);
+    // Wait until the client is connected again (a PING behind the cut chunk fails with it).
+    let started = Instant::now();
+    while r.ping().is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no reconnection"
+        );
+    }
+    // What is queued after the loss must not run on the new connection: it would run with a
+    // hole before it.
+    pushes.extend(push_range(&p, "cut", 3_000, 6_000));
+    let e = p.exec().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Closed, "{e}");
+    assert!(!e.was_not_sent(), "part of the pipeline ran: {e}");
+    let ran = numbers(&watcher, "cut");
+    assert!(!ran.is_empty() && ran.len() < 3_000, "{} ran", ran.len());
+    assert_eq!(ran, (0..ran.len()).collect::<Vec<_>>(), "not a prefix");
+    drop(pushes);
+
+    // A chunk answered before a reconnection is complete: the rest may go on the new one.
+    let p = r.pipeline();
+    let mut pushes = push_range(&p, "whole", 0, 3_000);
+    // Every chunk sent so far has run (the list stopped growing) and been answered.
+    let mut last = 0;
+    loop {
+        std::thread::sleep(Duration::from_millis(100));
+        let n = watcher.llen("whole").unwrap();
+        if n >= 2_000 && n == last {
+            break;
+        }
+        last = n;
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    proxy.kill_all();
+    let started = Instant::now();
+    while r.ping().is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no reconnection"
+        );
+    }
+    pushes.extend(push_range(&p, "whole", 3_000, 6_000));
+    let lengths: Vec<i64> = p.exec().unwrap().get(pushes).unwrap();
+    assert_eq!(lengths, (1..=6_000).collect::<Vec<i64>>());
+    assert_eq!(numbers(&watcher, "whole"), (0..6_000).collect::<Vec<_>>());
 }
