@@ -26,7 +26,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("top of the board: {member} with {score}");
     }
 
-    // Many of one kind: a Vec of tokens gives a Vec of results. One batch, one write.
+    // Many of one kind: a Vec of tokens gives a Vec of results. One batch; past 32 KiB of
+    // requests it goes out in chunks while it is built (`r.pipeline().buffered()` holds it
+    // until `exec`).
     let p = r.pipeline();
     let sets: Vec<_> = (0..1_000)
         .map(|i| p.set(format!("item:{i}"), i * i))

@@ -163,6 +163,18 @@ fn numbers(r: &coredis::Redis, list: &str) -> Vec<usize> {
     r.lrange::<usize>(list, 0, -1).unwrap()
 }
 
+/// Waits (up to 20 s) until a `PING` through `r` succeeds: one queued behind requests of a
+/// lost connection fails with them, so this returns once `r` is connected again.
+fn wait_reconnected(r: &coredis::Redis) {
+    let started = Instant::now();
+    while let Err(e) = r.ping() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no reconnection: {e}"
+        );
+    }
+}
+
 /// Waits (up to 20 s) until `list` has an element.
 fn wait_until_started(r: &coredis::Redis, list: &str) {
     let started = Instant::now();
@@ -262,13 +274,7 @@ fn a_long_pipeline_cut_mid_chunk_runs_a_prefix_and_says_so() {
     let p = r.pipeline();
     let mut pushes = push_range(&p, "cut", 0, 3_000);
     // Wait until the client is connected again (a PING behind the cut chunk fails with it).
-    let started = Instant::now();
-    while r.ping().is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "no reconnection"
-        );
-    }
+    wait_reconnected(&r);
     // What is queued after the loss must not run on the new connection: it would run with a
     // hole before it.
     pushes.extend(push_range(&p, "cut", 3_000, 6_000));
@@ -285,7 +291,9 @@ fn a_long_pipeline_cut_mid_chunk_runs_a_prefix_and_says_so() {
     let mut pushes = push_range(&p, "whole", 0, 3_000);
     // Every chunk sent so far has run (the list stopped growing) and been answered.
     let mut last = 0;
+    let started = Instant::now();
     loop {
+        assert!(started.elapsed() < Duration::from_secs(20), "{last} ran");
         std::thread::sleep(Duration::from_millis(100));
         let n = watcher.llen("whole").unwrap();
         if n >= 2_000 && n == last {
@@ -295,13 +303,7 @@ fn a_long_pipeline_cut_mid_chunk_runs_a_prefix_and_says_so() {
     }
     std::thread::sleep(Duration::from_millis(100));
     proxy.kill_all();
-    let started = Instant::now();
-    while r.ping().is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "no reconnection"
-        );
-    }
+    wait_reconnected(&r);
     pushes.extend(push_range(&p, "whole", 3_000, 6_000));
     let lengths: Vec<i64> = p.exec().unwrap().get(pushes).unwrap();
     assert_eq!(lengths, (1..=6_000).collect::<Vec<i64>>());
