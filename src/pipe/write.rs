@@ -220,8 +220,13 @@ impl Pipe {
         }
         // Enough is in flight: only queue. A reply is due soon, and whoever reads it flushes
         // first: the leader before each read, a caller about to wait when it takes the read
-        // side, the worker for deferred submissions (their `nudge`).
-        if st.unanswered() >= DEFER_THRESHOLD || (st.reading && !st.duplex) {
+        // side, the worker for deferred submissions (their `nudge`). A submission of
+        // `WRITE_AT_ONCE` bytes or more (a long pipeline's chunk) is written at once all the
+        // same: it gains nothing from others joining its write, and its sender goes on
+        // queueing the next one meanwhile.
+        if (bytes < WRITE_AT_ONCE && st.unanswered() >= DEFER_THRESHOLD)
+            || (st.reading && !st.duplex)
+        {
             return Ok(slot);
         }
         st.writing = true;
@@ -355,6 +360,10 @@ impl Pipe {
         Ok(self.state.lock().generation == gen)
     }
 }
+
+/// A submission at least this long is written at once even while enough is in flight for
+/// others to wait for the next reader (see [`DEFER_THRESHOLD`]).
+const WRITE_AT_ONCE: usize = 16 * 1024;
 
 /// The error of a submitter whose deadline passed before its request could be queued.
 fn submit_timeout(st: &State) -> Error {
