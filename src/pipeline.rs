@@ -10,14 +10,13 @@
 //! under one lock, and answered into one reply slot — not one handle per command — so its cost
 //! in the pipe does not grow with its length. A long one (past 32 KiB of requests) is sent in
 //! chunks of that size **while it is being built**, each chunk one submission written at once,
-//! so the server runs the first commands while the caller is
-//! still queueing the rest (measured: 10,000 `SET`s then 10,000 `GET`s, about 1.3–1.7× the
-//! throughput of sending each batch at `exec`). Every chunk goes to the connection of the first,
-//! in order, and a chunk is only sent while the one before it was not lost with its connection,
-//! so what runs of a pipeline is always a prefix of it. [`Pipeline::buffered`] holds everything
-//! until `exec`. Each command keeps its own decoder (the one its
-//! method defines), so a pipeline returns exactly what the same calls return one by one, and
-//! one command's error does not hide the others' results.
+//! so the server runs the first commands while the caller is still queueing the rest (measured:
+//! 10,000 `SET`s then 10,000 `GET`s, about 1.3–1.7× the throughput of sending each batch at
+//! `exec`). Every chunk goes to the connection of the first, in order, and a chunk is only sent
+//! while the one before it was not lost with its connection, so what runs of a pipeline is
+//! always a prefix of it. [`Pipeline::buffered`] holds everything until `exec`. Each command
+//! keeps its own decoder (the one its method defines), so a pipeline returns exactly what the
+//! same calls return one by one, and one command's error does not hide the others' results.
 //!
 //! Must not: run commands that block their connection (they would stall every other caller:
 //! the blocking command group is not implemented for pipelines, and a hand-built `.blocking()`
