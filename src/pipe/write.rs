@@ -220,11 +220,11 @@ impl Pipe {
         }
         // Enough is in flight: only queue. A reply is due soon, and whoever reads it flushes
         // first: the leader before each read, a caller about to wait when it takes the read
-        // side, the worker for deferred submissions (their `nudge`). A submission of
-        // `WRITE_AT_ONCE` bytes or more (a long pipeline's chunk) is written at once all the
-        // same: it gains nothing from others joining its write, and its sender goes on
-        // queueing the next one meanwhile.
-        if (bytes < WRITE_AT_ONCE && st.unanswered() >= DEFER_THRESHOLD)
+        // side, the worker for deferred submissions (their `nudge`). Once `WRITE_AT_ONCE`
+        // bytes are queued (a long pipeline's chunk, or a thread's stream of deferred
+        // requests), the submitter writes them itself: they gain nothing from waiting for more
+        // to join the write, and it goes on queueing meanwhile.
+        if (st.pending.len() < WRITE_AT_ONCE && st.unanswered() >= DEFER_THRESHOLD)
             || (st.reading && !st.duplex)
         {
             return Ok(slot);
@@ -361,8 +361,8 @@ impl Pipe {
     }
 }
 
-/// A submission at least this long is written at once even while enough is in flight for
-/// others to wait for the next reader (see [`DEFER_THRESHOLD`]).
+/// Once this many bytes are queued, the submitter writes them at once even while enough is in
+/// flight for it to leave them to the next reader (see [`DEFER_THRESHOLD`]).
 const WRITE_AT_ONCE: usize = 16 * 1024;
 
 /// The error of a submitter whose deadline passed before its request could be queued.
