@@ -129,6 +129,12 @@ impl Pipe {
     /// Returns the raw frame (or the error the slot completed with), or `None` when `until`
     /// passed first; the slot is then still in flight and can be waited on again.
     pub(crate) fn wait(&self, slot: &Arc<Slot>, until: Instant) -> Option<Result<Bytes>> {
+        if slot.is_done() {
+            // The reply is in (a thread keeping many handles finds most of them so): no waiter
+            // was registered by this call, so there is none to clear.
+            self.check_lost_wakeup();
+            return Some(take_reply(slot));
+        }
         let me = thread::current();
         loop {
             if slot.is_done() {
@@ -164,12 +170,7 @@ impl Pipe {
         }
         slot.clear_waiter();
         self.check_lost_wakeup();
-        Some(slot.take().unwrap_or_else(|| {
-            Err(Error::new(
-                ErrorKind::Usage,
-                "the reply of this request was already taken",
-            ))
-        }))
+        Some(take_reply(slot))
     }
 
     /// The worker writes what is pending and leads while requests nobody waits for are
@@ -419,6 +420,16 @@ enum Dispatch {
     Stale,
     /// A reply came with no request waiting for it: the stream is out of step.
     Unexpected,
+}
+
+/// The reply (or error) stored in a completed slot.
+fn take_reply(slot: &Slot) -> Result<Bytes> {
+    slot.take().unwrap_or_else(|| {
+        Err(Error::new(
+            ErrorKind::Usage,
+            "the reply of this request was already taken",
+        ))
+    })
 }
 
 /// Completes the slots of `done`, outside the lock; the leader's own slot without a wake-up.
