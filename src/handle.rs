@@ -440,6 +440,14 @@ impl<T> Handle<T> {
         }
     }
 
+    /// This handle, waiting until `until` at least (a long pipeline's chunk, sent while the
+    /// pipeline was built and waited for from `exec` on, perhaps more than a response timeout
+    /// later).
+    pub(crate) fn waiting_until(mut self, until: Instant) -> Handle<T> {
+        self.deadline = self.deadline.max(until);
+        self
+    }
+
     /// The reply slot of a request queued on a shared pipe.
     pub(crate) fn slot(&self) -> Option<&Arc<Slot>> {
         match &self.state {

@@ -26,7 +26,7 @@ use bytes::Bytes;
 use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::args::ToArgs;
 use crate::client::Redis;
@@ -297,9 +297,9 @@ impl<'c> Pipeline<'c> {
 
     /// Sends the queued requests as a chunk when they are long enough and the batch allows it
     /// (no script to load ahead, no `WAIT` to judge the writes by, not [`Pipeline::buffered`]).
-    /// The chunk's replies wait in the socket for `exec` (or for the connection's worker, when
-    /// the chunks in flight reach `max_in_flight`): reading them meanwhile would take a third
-    /// busy thread (the worker's) next to the caller and the server, which measured slower.
+    /// The connection's worker reads the chunk's replies meanwhile. (Leaving them in the socket
+    /// until `exec` measured about 6 % faster, but a pipeline built for longer than the
+    /// response timeout would then have its oldest chunk taken for a stuck request.)
     fn stream(&self, batch: &mut Batch) {
         if batch.encoded.len() < STREAM_CHUNK || !batch.scripts.is_empty() || batch.wait.is_some() {
             return;
@@ -311,7 +311,7 @@ impl<'c> Pipeline<'c> {
         let count = batch.sent - streamed.requests;
         streamed.requests = batch.sent;
         let encoded = std::mem::take(&mut batch.encoded);
-        let h = streamed.submit(self.client, encoded, count, Submit::Quiet);
+        let h = streamed.submit(self.client, encoded, count, Submit::Deferred);
         self.client
             .node()
             .fence_written(&std::mem::take(&mut batch.writes), h.sent());
@@ -374,6 +374,7 @@ impl<'c> Pipeline<'c> {
             sent: batch.sent,
             loads,
             limits: *self.client.config().limits(),
+            timeout: self.client.config().response_timeout(),
             judge: wait.map(|w| (w, batch.is_write)),
         }
     }
@@ -413,6 +414,8 @@ pub struct PipelineHandle {
     /// How many `SCRIPT LOAD` replies come first.
     loads: usize,
     limits: Limits,
+    /// The client's response timeout.
+    timeout: Duration,
     /// The `WAIT` whose reply comes last, and per command sent whether it writes.
     judge: Option<(WaitForReplicas, Vec<bool>)>,
 }
@@ -432,8 +435,11 @@ impl PipelineHandle {
     /// As [`Pipeline::exec`].
     pub fn wait(self) -> Result<Replies> {
         let mut frames = Vec::new();
+        // A chunk may have been sent long ago: the response timeout counts from here.
+        let until = Instant::now() + self.timeout;
         for h in self.streamed {
-            frames.extend(h.wait().map_err(|e| after_part(e, frames.len()))?);
+            let part = h.waiting_until(until).wait();
+            frames.extend(part.map_err(|e| after_part(e, frames.len()))?);
         }
         if let Some(h) = self.handle {
             let mut last = h.wait().map_err(|e| after_part(e, frames.len()))?;

@@ -309,3 +309,23 @@ fn a_long_pipeline_cut_mid_chunk_runs_a_prefix_and_says_so() {
     assert_eq!(lengths, (1..=6_000).collect::<Vec<i64>>());
     assert_eq!(numbers(&watcher, "whole"), (0..6_000).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_long_pipeline_built_for_longer_than_the_response_timeout_still_gets_its_replies() {
+    let server = Server::start();
+    let r = connect_with(&server, "timeout=0.5");
+    let p = r.pipeline();
+    let mut pushes = push_range(&p, "slow", 0, 3_000);
+    let refused = p.execute(cmd("SELECT").arg(1));
+    let wrong = p.incr("slow");
+    // The first chunks were sent and answered long before `exec`.
+    std::thread::sleep(Duration::from_millis(1_500));
+    pushes.extend(push_range(&p, "slow", 3_000, 4_000));
+    let replies = p.exec().unwrap();
+    let e = replies.get(refused).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
+    let e = replies.get(wrong).unwrap_err();
+    assert_eq!(e.server_code(), Some(ServerCode::WrongType), "{e}");
+    let lengths: Vec<i64> = replies.get(pushes).unwrap();
+    assert_eq!(lengths, (1..=4_000).collect::<Vec<i64>>());
+}
