@@ -442,9 +442,13 @@ impl<T> Handle<T> {
 
     /// This handle, waiting until `until` at least (a long pipeline's chunk, sent while the
     /// pipeline was built and waited for from `exec` on, perhaps more than a response timeout
-    /// later).
+    /// later). Its request's deadline moves too, so that its replies, unread until now, do not
+    /// count as overdue for the stuck-connection rule.
     pub(crate) fn waiting_until(mut self, until: Instant) -> Handle<T> {
         self.deadline = self.deadline.max(until);
+        if let State::Shared { slot, .. } = &self.state {
+            slot.extend_deadline(until);
+        }
         self
     }
 

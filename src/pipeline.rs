@@ -297,9 +297,11 @@ impl<'c> Pipeline<'c> {
 
     /// Sends the queued requests as a chunk when they are long enough and the batch allows it
     /// (no script to load ahead, no `WAIT` to judge the writes by, not [`Pipeline::buffered`]).
-    /// The connection's worker reads the chunk's replies meanwhile. (Leaving them in the socket
-    /// until `exec` measured about 6 % faster, but a pipeline built for longer than the
-    /// response timeout would then have its oldest chunk taken for a stuck request.)
+    /// The chunk's replies wait in the socket for `exec` (or for the connection's worker, once
+    /// the chunks in flight reach `max_in_flight`): reading them meanwhile takes a third busy
+    /// thread (the worker) beside the caller and the server, measured slower. `exec` moves the
+    /// chunks' deadlines to its own, so a pipeline built for longer than the response timeout
+    /// neither times out nor looks stuck.
     fn stream(&self, batch: &mut Batch) {
         if batch.encoded.len() < STREAM_CHUNK || !batch.scripts.is_empty() || batch.wait.is_some() {
             return;
@@ -311,7 +313,7 @@ impl<'c> Pipeline<'c> {
         let count = batch.sent - streamed.requests;
         streamed.requests = batch.sent;
         let encoded = std::mem::take(&mut batch.encoded);
-        let h = streamed.submit(self.client, encoded, count, Submit::Deferred);
+        let h = streamed.submit(self.client, encoded, count, Submit::Quiet);
         self.client
             .node()
             .fence_written(&std::mem::take(&mut batch.writes), h.sent());

@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::Thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::error::Result;
 use crate::replicas::WaitForReplicas;
@@ -22,6 +22,9 @@ pub(crate) struct Slot {
     queued_waiter: AtomicBool,
     /// When the request's owner stops waiting (its response timeout).
     deadline: Instant,
+    /// How far past `deadline` its owner now waits (nanoseconds; 0 normally): a long
+    /// pipeline's chunk whose replies wait for `exec`, which counts its own timeout.
+    extended: AtomicU64,
     /// The size of the encoded request, counted against the connection's byte budget until
     /// the reply is in.
     bytes: usize,
@@ -60,6 +63,7 @@ impl Slot {
             done: AtomicBool::new(false),
             queued_waiter: AtomicBool::new(false),
             deadline,
+            extended: AtomicU64::new(0),
             bytes,
             replies: replies.max(1),
             seq: AtomicU64::new(0),
@@ -133,7 +137,18 @@ impl Slot {
 
     /// When the owner stops waiting.
     pub(crate) fn deadline(&self) -> Instant {
-        self.deadline
+        match self.extended.load(Ordering::Relaxed) {
+            0 => self.deadline,
+            nanos => self.deadline + Duration::from_nanos(nanos),
+        }
+    }
+
+    /// Moves the deadline to `until` when that is later (its owner waits longer; the
+    /// stuck-connection rule then counts from there too).
+    pub(crate) fn extend_deadline(&self, until: Instant) {
+        let nanos = until.saturating_duration_since(self.deadline).as_nanos();
+        let nanos = u64::try_from(nanos).unwrap_or(u64::MAX);
+        self.extended.fetch_max(nanos, Ordering::Relaxed);
     }
 
     /// The size of the encoded request.

@@ -314,7 +314,11 @@ fn a_long_pipeline_cut_mid_chunk_runs_a_prefix_and_says_so() {
 fn a_long_pipeline_built_for_longer_than_the_response_timeout_still_gets_its_replies() {
     let server = Server::start();
     let r = connect_with(&server, "timeout=0.5");
+    let big = vec![7u8; 4 << 20];
+    r.set("big", &big[..]).unwrap();
     let p = r.pipeline();
+    // A big reply first: read at `exec` in pieces, with the oldest request sent long before.
+    let got_big = p.get::<Vec<u8>>("big");
     let mut pushes = push_range(&p, "slow", 0, 3_000);
     let refused = p.execute(cmd("SELECT").arg(1));
     let wrong = p.incr("slow");
@@ -328,4 +332,5 @@ fn a_long_pipeline_built_for_longer_than_the_response_timeout_still_gets_its_rep
     assert_eq!(e.server_code(), Some(ServerCode::WrongType), "{e}");
     let lengths: Vec<i64> = replies.get(pushes).unwrap();
     assert_eq!(lengths, (1..=4_000).collect::<Vec<i64>>());
+    assert!(replies.get(got_big).unwrap() == big);
 }
