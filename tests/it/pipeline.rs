@@ -334,3 +334,15 @@ fn a_long_pipeline_built_for_longer_than_the_response_timeout_still_gets_its_rep
     assert_eq!(lengths, (1..=4_000).collect::<Vec<i64>>());
     assert!(replies.get(got_big).unwrap() == big);
 }
+
+#[test]
+fn a_long_pipeline_under_a_small_max_in_flight_neither_deadlocks_nor_overruns_it() {
+    let server = Server::start();
+    // Each 32 KiB chunk holds about 900 commands, far past the bound: each goes alone, once
+    // the one before it was answered (read by the worker: nobody else reads meanwhile).
+    let r = connect_with(&server, "max_in_flight=100");
+    let p = r.pipeline();
+    let pushes = push_range(&p, "bounded", 0, 5_000);
+    let lengths: Vec<i64> = p.exec().unwrap().get(pushes).unwrap();
+    assert_eq!(lengths, (1..=5_000).collect::<Vec<i64>>());
+}
