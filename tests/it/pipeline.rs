@@ -158,6 +158,23 @@ fn push_range(p: &coredis::Pipeline<'_>, list: &str, from: usize, to: usize) -> 
     (from..to).map(|i| p.rpush(list, [i])).collect()
 }
 
+/// Runs `p`, whose `pushes` appended 0, 1, … to `list`, and checks that each reply is its own
+/// command's (`RPUSH` answers the list's new length) and that the list holds them in order.
+fn exec_pushes_in_order(
+    p: coredis::Pipeline<'_>,
+    pushes: Vec<Queued<i64>>,
+    r: &coredis::Redis,
+    list: &str,
+) {
+    let n = pushes.len();
+    let lengths: Vec<i64> = p.exec().unwrap().get(pushes).unwrap();
+    assert!(
+        lengths.iter().enumerate().all(|(i, l)| *l == i as i64 + 1),
+        "replies out of order"
+    );
+    assert_eq!(numbers(r, list), (0..n).collect::<Vec<_>>());
+}
+
 /// The list's elements as numbers.
 fn numbers(r: &coredis::Redis, list: &str) -> Vec<usize> {
     r.lrange::<usize>(list, 0, -1).unwrap()
@@ -197,11 +214,7 @@ fn a_long_pipeline_runs_while_it_is_built_and_in_order_unless_buffered() {
     let mut pushes = push_range(&p, "streamed", 0, 3_000);
     wait_until_started(&watcher, "streamed");
     pushes.extend(push_range(&p, "streamed", 3_000, 6_000));
-    let lengths: Vec<i64> = p.exec().unwrap().get(pushes).unwrap();
-    // Each `RPUSH` returns the list's new length: the replies are in order and each is its
-    // own command's, and the list holds the numbers in the order queued.
-    assert_eq!(lengths, (1..=6_000).collect::<Vec<i64>>());
-    assert_eq!(numbers(&r, "streamed"), (0..6_000).collect::<Vec<_>>());
+    exec_pushes_in_order(p, pushes, &r, "streamed");
 
     // Buffered: nothing is sent before exec, however long.
     let p = r.pipeline().buffered();
@@ -257,9 +270,7 @@ fn a_long_pipeline_moved_between_threads_keeps_its_order() {
         pushes.extend(more);
     }
     proxy.stall(false);
-    let lengths: Vec<i64> = p.exec().unwrap().get(pushes).unwrap();
-    assert_eq!(lengths, (1..=12_000).collect::<Vec<i64>>());
-    assert_eq!(numbers(&r, "moved"), (0..12_000).collect::<Vec<_>>());
+    exec_pushes_in_order(p, pushes, &r, "moved");
 }
 
 #[test]
@@ -305,9 +316,7 @@ fn a_long_pipeline_cut_mid_chunk_runs_a_prefix_and_says_so() {
     proxy.kill_all();
     wait_reconnected(&r);
     pushes.extend(push_range(&p, "whole", 3_000, 6_000));
-    let lengths: Vec<i64> = p.exec().unwrap().get(pushes).unwrap();
-    assert_eq!(lengths, (1..=6_000).collect::<Vec<i64>>());
-    assert_eq!(numbers(&watcher, "whole"), (0..6_000).collect::<Vec<_>>());
+    exec_pushes_in_order(p, pushes, &watcher, "whole");
 }
 
 #[test]
@@ -343,6 +352,5 @@ fn a_long_pipeline_under_a_small_max_in_flight_neither_deadlocks_nor_overruns_it
     let r = connect_with(&server, "max_in_flight=100");
     let p = r.pipeline();
     let pushes = push_range(&p, "bounded", 0, 5_000);
-    let lengths: Vec<i64> = p.exec().unwrap().get(pushes).unwrap();
-    assert_eq!(lengths, (1..=5_000).collect::<Vec<i64>>());
+    exec_pushes_in_order(p, pushes, &r, "bounded");
 }
