@@ -354,3 +354,26 @@ fn a_long_pipeline_under_a_small_max_in_flight_neither_deadlocks_nor_overruns_it
     let pushes = push_range(&p, "bounded", 0, 5_000);
     exec_pushes_in_order(p, pushes, &r, "bounded");
 }
+
+#[test]
+fn a_long_pipeline_dropped_without_exec_ran_a_prefix_and_leaves_the_connection_in_step() {
+    let server = Server::start();
+    let r = connect(&server);
+    let watcher = connect(&server);
+    let p = r.pipeline();
+    let pushes = push_range(&p, "dropped", 0, 5_000);
+    drop(pushes);
+    drop(p);
+    // Their replies, nobody's now, are skipped: every later reply is its own command's (and
+    // these commands, behind the chunks on the same connection, ran after them).
+    for i in 0..100 {
+        assert_eq!(
+            r.echo::<String>(format!("after-{i}")).unwrap(),
+            format!("after-{i}")
+        );
+    }
+    // The chunks sent ran, in order; the rest, never sent, did not.
+    let ran = numbers(&watcher, "dropped");
+    assert!(!ran.is_empty() && ran.len() < 5_000, "{} ran", ran.len());
+    assert_eq!(ran, (0..ran.len()).collect::<Vec<_>>(), "not a prefix");
+}
