@@ -295,7 +295,7 @@ impl<T> Handle<T> {
         decoder: Decoder<T>,
         deadline: Instant,
         how: Submit,
-        follows: Option<Arc<Slot>>,
+        follows: Option<&Slot>,
     ) -> Handle<T> {
         let submitted = pipe
             .submit_batch(encoded, count, deadline, follows)

@@ -104,7 +104,7 @@ impl Streamed {
         let prev = match self.chunks.last() {
             None => None,
             Some(h) => match h.slot() {
-                Some(slot) => Some(slot.clone()),
+                Some(slot) => Some(slot.as_ref()),
                 None => {
                     let e = Error::new(
                         ErrorKind::Closed,

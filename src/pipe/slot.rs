@@ -8,7 +8,6 @@
 use bytes::Bytes;
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
 use std::thread::Thread;
 use std::time::{Duration, Instant};
 
@@ -35,9 +34,6 @@ pub(crate) struct Slot {
     seq: AtomicU64,
     /// The generation of the connection it was queued for (set with `seq`).
     generation: AtomicU64,
-    /// The batch this one continues (a long pipeline's previous chunk): this one is refused
-    /// when that one failed, so that what runs of a pipeline is always a prefix of it.
-    follows: Option<Arc<Slot>>,
     /// The last reply is that of a `WAIT` after a write, judged before the owner gets the
     /// others (see [`crate::replicas`]).
     wait: Option<WaitForReplicas>,
@@ -68,7 +64,6 @@ impl Slot {
             replies: replies.max(1),
             seq: AtomicU64::new(0),
             generation: AtomicU64::new(0),
-            follows: None,
             wait: None,
             inner: Mutex::new(SlotInner::default()),
         }
@@ -81,21 +76,13 @@ impl Slot {
         self
     }
 
-    /// This slot, continuing the batch of `prev` (when `Some`).
-    pub(crate) fn following(mut self, prev: Option<Arc<Slot>>) -> Slot {
-        self.follows = prev;
-        self
-    }
-
-    /// Under the pipe's state lock, with its current connection generation: may this slot be
-    /// queued after the batch it continues? Yes while that batch is on the current connection
-    /// (queued, in flight or answered), or answered without error on an earlier one; no when
-    /// it failed with its connection (or is failing: taken from the FIFO, not yet completed).
-    pub(crate) fn may_follow(&self, generation: u64) -> bool {
-        match &self.follows {
-            None => true,
-            Some(prev) => prev.generation() == generation || prev.completed_ok(),
-        }
+    /// Under the pipe's state lock, with its current connection generation: may a batch that
+    /// continues this one (a long pipeline's next chunk) be queued? Yes while this one is on
+    /// the current connection (queued, in flight or answered), or answered without error on
+    /// an earlier one; no when it failed with its connection (or is failing: taken from the
+    /// FIFO, not yet completed). So what runs of a pipeline is always a prefix of it.
+    pub(crate) fn may_be_followed(&self, generation: u64) -> bool {
+        self.generation() == generation || self.completed_ok()
     }
 
     /// True when the slot holds (or held) a reply, not an error.

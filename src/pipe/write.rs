@@ -116,7 +116,7 @@ impl Pipe {
             + wait.as_ref().map_or(0, WaitForReplicas::encoded_len);
         let count = prefix_count + 1 + usize::from(wait.is_some());
         let slot = Slot::new(deadline, bytes, count).judged_by(wait);
-        self.submit_encoded(slot, |out| {
+        self.submit_encoded(slot, None, |out| {
             out.extend_from_slice(prefix);
             request.encode_into(out);
             if let Some(w) = &wait {
@@ -135,10 +135,10 @@ impl Pipe {
         encoded: Vec<u8>,
         count: usize,
         deadline: Instant,
-        follows: Option<Arc<Slot>>,
+        follows: Option<&Slot>,
     ) -> Result<Arc<Slot>> {
-        let slot = Slot::new(deadline, encoded.len(), count).following(follows);
-        self.submit_encoded(slot, move |out| {
+        let slot = Slot::new(deadline, encoded.len(), count);
+        self.submit_encoded(slot, follows, move |out| {
             if out.is_empty() {
                 *out = encoded;
             } else {
@@ -147,12 +147,19 @@ impl Pipe {
         })
     }
 
-    fn submit_encoded(&self, slot: Slot, encode: impl FnOnce(&mut Vec<u8>)) -> Result<Arc<Slot>> {
+    /// Queues `slot`'s request, written by `encode` into the pending bytes; `follows`: the
+    /// batch it continues (see [`Slot::may_be_followed`]).
+    fn submit_encoded(
+        &self,
+        slot: Slot,
+        follows: Option<&Slot>,
+        encode: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<Arc<Slot>> {
         let (bytes, count, deadline) = (slot.bytes(), slot.replies(), slot.deadline());
         let slot = Arc::new(slot);
         let mut st = self.state.lock();
         loop {
-            if !slot.may_follow(st.generation) {
+            if follows.is_some_and(|prev| !prev.may_be_followed(st.generation)) {
                 return Err(Error::new(
                     ErrorKind::Closed,
                     "the connection that carried the previous part of this pipeline was lost \
