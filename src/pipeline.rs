@@ -335,9 +335,11 @@ impl<'c> Pipeline<'c> {
     ///
     /// # Errors
     /// Only what fails the batch as a whole: a timeout, or the connection lost while the batch
-    /// was in flight ([`ErrorKind::Closed`]: its commands may or may not have run). Each
-    /// command's own error (a server error, a reply of the wrong type, a command refused
-    /// before sending) is in the [`Replies`], for that command alone.
+    /// was in flight ([`ErrorKind::Closed`]: its commands may or may not have run). For a long
+    /// pipeline sent in chunks, what ran is always a prefix of it, and the error says how many
+    /// commands were answered before the failure. Each command's own error (a server error, a
+    /// reply of the wrong type, a command refused before sending) is in the [`Replies`], for
+    /// that command alone.
     pub fn exec(self) -> Result<Replies> {
         // The caller waits (and reads) at once: no need to wake the connection's worker.
         self.send(Submit::AndWait).wait()

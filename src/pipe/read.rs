@@ -197,7 +197,7 @@ impl Pipe {
     fn lead(&self, until: LeadUntil<'_>) {
         let mut pushes = 0usize;
         let who = match &until {
-            LeadUntil::Own(slot, until) => Writer::Caller(slot.deadline().max(*until)),
+            LeadUntil::Own(slot, _) => Writer::Caller(slot.deadline()),
             LeadUntil::Drained(_) => Writer::Worker,
         };
         match self.lead_loop(until, &mut pushes) {
@@ -214,9 +214,8 @@ impl Pipe {
         let mut frames = Frames::new();
         let mut done = Completions::new();
         let (own, flusher) = match &until {
-            // Writes by the request's deadline, or later when its owner waits longer (a long
-            // pipeline's chunk, waited for from `exec` on).
-            LeadUntil::Own(s, until) => (Some(*s), Writer::Leader(s.deadline().max(*until))),
+            // Writes by the request's deadline (moved by `exec` for a long pipeline's chunk).
+            LeadUntil::Own(s, _) => (Some(*s), Writer::Leader(s.deadline())),
             LeadUntil::Drained(_) => (None, Writer::Worker),
         };
         loop {
