@@ -10,6 +10,7 @@
 //! Must not: decode frames into values or know which request a frame answers.
 
 use bytes::Bytes;
+use smallvec::SmallVec;
 use std::io::{self, Read};
 use std::time::Duration;
 
@@ -33,6 +34,13 @@ const BIG_FRAME: usize = 256 * 1024;
 /// loopback (0.84–1.0 ms against 1.03–1.32 ms; the client's own CPU stayed the same), and the
 /// 4 MiB `GET` bench went from 1.07–1.26× to 1.31–1.58× redis-rs (`benches/README.md`).
 const BIG_BODY_READ: usize = 16 * 1024;
+
+/// Frames up to this long are copied out of the read buffer in groups sharing one allocation
+/// ([`FrameReader::take_frames`]).
+const SHARED_FRAME: usize = 512;
+
+/// The most bytes one group of small frames shares.
+const FRAME_GROUP: usize = 4 * 1024;
 
 /// Room for a big bulk string is made at once up to this length; a longer one (announced by
 /// its header, so possibly by a hostile peer) grows the buffer step by step as its bytes
@@ -165,36 +173,70 @@ impl FrameReader {
         Bytes::from(frame)
     }
 
-    /// Cuts every complete frame in the buffer out at once, appended to `out`: copied together
-    /// into one allocation, each frame a slice of it. For streams of many small frames (pub/sub
-    /// messages), where one allocation per frame costs more than the frame. A frame the
-    /// scanner refuses is an error once the frames before it were taken.
-    pub(crate) fn take_frames(&mut self, out: &mut Vec<Bytes>) -> Result<()> {
-        let avail = self.buf.get(self.start..self.end).unwrap_or_default();
-        let mut ends = Vec::new();
-        let mut pos = 0;
+    /// Cuts every complete frame in the buffer out, appended to `out`. Small frames are
+    /// copied out in groups: consecutive frames of at most `SHARED_FRAME` bytes share one
+    /// allocation of at most `FRAME_GROUP` bytes, each frame a slice of it. For streams of
+    /// many small frames (replies to deferred handles, pub/sub messages) one allocation per
+    /// frame costs more than the frame, and the reader allocating while the callers free
+    /// contends on the allocator. A longer frame gets an allocation of its own (a big one its
+    /// buffer, as in [`FrameReader::next_frame`]), so a small value kept by a caller holds
+    /// at most `FRAME_GROUP` bytes alive. A frame the scanner refuses is an error once the
+    /// frames before it were taken.
+    pub(crate) fn take_frames<E: Extend<Bytes>>(&mut self, out: &mut E) -> Result<()> {
+        let mut ends: SmallVec<[usize; 64]> = SmallVec::new();
         loop {
-            match self.scanner.scan(avail.get(pos..).unwrap_or_default()) {
-                Ok(Some(n)) => {
-                    pos += n;
-                    ends.push(pos);
+            let avail = self.buf.get(self.start..self.end).unwrap_or_default();
+            ends.clear();
+            let mut pos = 0;
+            let mut alone = None;
+            let mut full = false;
+            loop {
+                match self.scanner.scan(avail.get(pos..).unwrap_or_default()) {
+                    Ok(Some(n)) if n > SHARED_FRAME => {
+                        alone = Some(n);
+                        break;
+                    }
+                    Ok(Some(n)) => {
+                        pos += n;
+                        ends.push(pos);
+                        if pos + SHARED_FRAME > FRAME_GROUP {
+                            full = true;
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) if ends.is_empty() && alone.is_none() => return Err(e),
+                    Err(_) => break,
                 }
-                Ok(None) => break,
-                Err(e) if ends.is_empty() => return Err(e),
-                Err(_) => break,
+            }
+            if pos > 0 {
+                let group = Bytes::copy_from_slice(avail.get(..pos).unwrap_or_default());
+                let mut from = 0;
+                out.extend(ends.iter().map(|&end| {
+                    let frame = group.slice(from..end);
+                    from = end;
+                    frame
+                }));
+                self.consumed(pos);
+            }
+            match alone {
+                // The group before it is out: the long frame now starts the buffer.
+                Some(n) => {
+                    if n >= BIG_FRAME && self.start == 0 {
+                        out.extend(Some(self.take_buffer(n)));
+                    } else {
+                        let avail = self.buf.get(self.start..self.end).unwrap_or_default();
+                        out.extend(Some(Bytes::copy_from_slice(
+                            avail.get(..n).unwrap_or_default(),
+                        )));
+                        self.consumed(n);
+                    }
+                }
+                // The group is full: more frames may follow.
+                None if full => {}
+                None => return Ok(()),
             }
         }
-        if pos == 0 {
-            return Ok(());
-        }
-        let chunk = Bytes::copy_from_slice(avail.get(..pos).unwrap_or_default());
-        let mut from = 0;
-        for end in ends {
-            out.push(chunk.slice(from..end));
-            from = end;
-        }
-        self.consumed(pos);
-        Ok(())
     }
 
     /// `n` bytes of the buffer were taken as frames.
@@ -236,4 +278,116 @@ fn buffer_starting_with(len: usize, bytes: &[u8]) -> Vec<u8> {
         dst.copy_from_slice(bytes);
     }
     buf
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connection::{ConnReader, ReadHalf};
+
+    /// A frame reader whose connection delivers `bytes` (served from the handshake
+    /// leftovers; the loopback peer, returned to keep it open, sends nothing).
+    fn reader_of(bytes: Vec<u8>) -> (FrameReader, std::net::TcpStream) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (peer, _) = listener.accept().unwrap();
+        let reader = ConnReader {
+            pending: bytes,
+            pending_pos: 0,
+            inner: ReadHalf::Tcp(client),
+        };
+        (FrameReader::new(reader, crate::resp::Limits::default()), peer)
+    }
+
+    /// Reads until every byte `r` is to deliver is in its buffer (they fit).
+    fn fill_all(r: &mut FrameReader) {
+        while r.reader.pending_pos < r.reader.pending.len() {
+            assert!(r.fill(Duration::from_millis(50)).unwrap());
+        }
+    }
+
+    fn bulk(len: usize, fill: u8) -> Vec<u8> {
+        let mut f = format!("${len}\r\n").into_bytes();
+        f.extend(std::iter::repeat(fill).take(len));
+        f.extend_from_slice(b"\r\n");
+        f
+    }
+
+    #[test]
+    fn small_frames_share_bounded_groups_and_long_ones_stand_alone() {
+        let mut frames: Vec<Vec<u8>> = Vec::new();
+        for i in 0..200 {
+            frames.push(match i % 50 {
+                // A frame just over the shared size, and one well over it.
+                7 => bulk(SHARED_FRAME, b'm'),
+                31 => bulk(1500, b'l'),
+                _ => bulk(i % 40, b's'),
+            });
+        }
+        let wire: Vec<u8> = frames.concat();
+        assert!(wire.len() < READ_BUF, "fits one read");
+        let (mut r, _peer) = reader_of(wire);
+        fill_all(&mut r);
+        let mut out: Vec<Bytes> = Vec::new();
+        r.take_frames(&mut out).unwrap();
+        assert_eq!(out.len(), frames.len());
+        for (got, sent) in out.iter().zip(&frames) {
+            assert_eq!(&got[..], &sent[..]);
+        }
+        // Runs of frames that are adjacent in memory are the groups.
+        let mut group = out[0].len();
+        let mut groups = 1;
+        for pair in out.windows(2) {
+            let adjacent = pair[0].as_ptr() as usize + pair[0].len() == pair[1].as_ptr() as usize;
+            if adjacent {
+                assert!(pair[0].len() <= SHARED_FRAME && pair[1].len() <= SHARED_FRAME);
+                group += pair[1].len();
+            } else {
+                group = pair[1].len();
+                groups += 1;
+            }
+            assert!(
+                group <= FRAME_GROUP || pair[1].len() > SHARED_FRAME,
+                "a group of {group} bytes"
+            );
+        }
+        assert!(groups < frames.len() / 5, "{groups} allocations for {} frames", frames.len());
+        assert!(r.is_empty());
+    }
+
+    #[test]
+    fn a_bad_frame_fails_after_the_good_ones_before_it() {
+        let mut wire = Vec::new();
+        for _ in 0..10 {
+            wire.extend(bulk(5, b'x'));
+        }
+        wire.extend_from_slice(b"?nonsense\r\n");
+        let (mut r, _peer) = reader_of(wire);
+        fill_all(&mut r);
+        let mut out: Vec<Bytes> = Vec::new();
+        r.take_frames(&mut out).unwrap();
+        assert_eq!(out.len(), 10);
+        assert!(r.take_frames(&mut out).is_err());
+        assert_eq!(out.len(), 10);
+    }
+
+    #[test]
+    fn a_big_frame_keeps_its_own_buffer_between_small_ones() {
+        let big = bulk(BIG_FRAME + 10, b'b');
+        let mut wire = bulk(3, b'a');
+        wire.extend_from_slice(&big);
+        wire.extend(bulk(4, b'c'));
+        let total = wire.len();
+        let (mut r, _peer) = reader_of(wire);
+        let mut out: Vec<Bytes> = Vec::new();
+        while out.len() < 3 {
+            r.take_frames(&mut out).unwrap();
+            if out.len() < 3 {
+                assert!(r.fill(Duration::from_millis(50)).unwrap());
+            }
+        }
+        assert_eq!(out.iter().map(Bytes::len).sum::<usize>(), total);
+        assert_eq!(&out[1][..], &big[..]);
+        assert_eq!(&out[2][..], &bulk(4, b'c')[..]);
+    }
 }

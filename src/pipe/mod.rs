@@ -95,7 +95,7 @@ mod write;
 pub(crate) use slot::Slot;
 
 use parking_lot::{Condvar, Mutex};
-use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::thread::Thread;
 
@@ -125,8 +125,9 @@ pub(crate) struct Pipe {
     write: Mutex<WriteSide>,
     /// Mirror of `state.reading`, for the lock-free check callers do before returning.
     reading_hint: AtomicBool,
-    /// Mirror of `state.fifo.len()`.
-    outstanding_hint: AtomicUsize,
+    /// Mirror of `!state.fifo.is_empty()`, stored only when it changes (see
+    /// [`Pipe::mirror_outstanding`]).
+    outstanding_hint: AtomicBool,
     /// The worker thread, once started.
     worker: Mutex<Option<Thread>>,
     /// Joins the worker thread, for a close that waits for it.
@@ -164,7 +165,7 @@ impl Pipe {
             read: Mutex::new(ReadSide::new(*config.limits())),
             write: Mutex::new(WriteSide::new()),
             reading_hint: AtomicBool::new(false),
-            outstanding_hint: AtomicUsize::new(0),
+            outstanding_hint: AtomicBool::new(false),
             worker: Mutex::new(None),
             worker_join: Mutex::new(None),
             worker_wanted: AtomicBool::new(false),

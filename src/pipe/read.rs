@@ -115,12 +115,10 @@ impl ReadSide {
 
     /// Cuts the complete frames in the buffer into `frames`.
     fn cut(&mut self, frames: &mut Frames) -> Result<()> {
-        if let Some(r) = self.reader.as_mut() {
-            while let Some(f) = r.next_frame()? {
-                frames.push(f);
-            }
+        match self.reader.as_mut() {
+            Some(r) => r.take_frames(frames),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -130,9 +128,10 @@ impl Pipe {
     /// passed first; the slot is then still in flight and can be waited on again.
     pub(crate) fn wait(&self, slot: &Arc<Slot>, until: Instant) -> Option<Result<Bytes>> {
         if slot.is_done() {
-            // The reply is in (a thread keeping many handles finds most of them so): no waiter
-            // was registered by this call, so there is none to clear.
-            self.check_lost_wakeup();
+            // The reply is in (a thread keeping many handles finds most of them so). No waiter
+            // was registered by this call, so no hand-off can have chosen it: there is no
+            // lost wake-up to check for (`check_lost_wakeup` is for callers that registered),
+            // and nothing here touches what the reader writes.
             return Some(take_reply(slot));
         }
         let me = thread::current();
@@ -362,7 +361,7 @@ impl Pipe {
             }
         }
         frames.clear();
-        self.outstanding_hint.store(st.fifo.len(), Ordering::SeqCst);
+        self.mirror_outstanding(&st);
         if st.waiting_submitters > 0 {
             self.changed.notify_all();
         }

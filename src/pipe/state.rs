@@ -187,7 +187,7 @@ impl Pipe {
         st.unwritten = 0;
         let all = st.fifo.len();
         let unsent = st.take_front(all);
-        self.outstanding_hint.store(0, Ordering::SeqCst);
+        self.mirror_outstanding(&st);
         self.changed.notify_all();
         drop(st);
         for slot in unsent {
@@ -300,7 +300,7 @@ impl Pipe {
             for s in &st.fifo {
                 s.set_generation(st.generation);
             }
-            self.outstanding_hint.store(st.fifo.len(), Ordering::SeqCst);
+            self.mirror_outstanding(st);
             Some((failed, unsent_from, st.node.clone(), st.closer.take()))
         });
         let Some((slots, unsent_from, node, closer)) = failed else {

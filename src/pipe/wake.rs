@@ -69,8 +69,7 @@ impl Pipe {
     /// Requests are outstanding that nobody may be waiting for (a handle was created, polled or
     /// dropped): make sure someone reads. Costs nothing while a reader is active.
     pub(crate) fn nudge(&self) {
-        if !self.reading_hint.load(Ordering::SeqCst)
-            && self.outstanding_hint.load(Ordering::SeqCst) > 0
+        if !self.reading_hint.load(Ordering::SeqCst) && self.outstanding_hint.load(Ordering::SeqCst)
         {
             self.wake_worker();
         }
@@ -89,12 +88,21 @@ impl Pipe {
     /// too narrow for a test to open on purpose; the hand-off itself is tested.
     pub(super) fn check_lost_wakeup(&self) {
         fence(Ordering::SeqCst);
-        if self.reading_hint.load(Ordering::SeqCst)
-            || self.outstanding_hint.load(Ordering::SeqCst) == 0
+        if self.reading_hint.load(Ordering::SeqCst) || !self.outstanding_hint.load(Ordering::SeqCst)
         {
             return;
         }
         self.locked(|st, wake| wake.unpark = self.hand_off(st));
+    }
+
+    /// Under the state lock, after the FIFO changed: updates the lock-free mirror of "some
+    /// request is outstanding". Only whether the FIFO is empty is mirrored, and only a change
+    /// is stored: a stream of submissions to a busy connection writes nothing shared here.
+    pub(super) fn mirror_outstanding(&self, st: &State) {
+        let outstanding = !st.fifo.is_empty();
+        if self.outstanding_hint.load(Ordering::Relaxed) != outstanding {
+            self.outstanding_hint.store(outstanding, Ordering::SeqCst);
+        }
     }
 
     /// Under the state lock: which parked caller should take the read side now, if anybody.
