@@ -296,7 +296,10 @@ mod tests {
             pending_pos: 0,
             inner: ReadHalf::Tcp(client),
         };
-        (FrameReader::new(reader, crate::resp::Limits::default()), peer)
+        (
+            FrameReader::new(reader, crate::resp::Limits::default()),
+            peer,
+        )
     }
 
     /// Reads until every byte `r` is to deliver is in its buffer (they fit).
@@ -351,7 +354,11 @@ mod tests {
                 "a group of {group} bytes"
             );
         }
-        assert!(groups < frames.len() / 5, "{groups} allocations for {} frames", frames.len());
+        assert!(
+            groups < frames.len() / 5,
+            "{groups} allocations for {} frames",
+            frames.len()
+        );
         assert!(r.is_empty());
     }
 
