@@ -2,7 +2,8 @@
 //!
 //! Owns: [`Value`], the tree every reply decodes into before it is converted to the type the
 //! caller asked for (see [`crate::FromValue`]). Byte payloads are [`bytes::Bytes`] views into the
-//! frame that was read, so decoding copies no bulk data.
+//! frame that was read, so decoding copies no bulk data (what a view keeps alive: see
+//! [`Value`]).
 //!
 //! Must not: know about commands or connections.
 
@@ -15,6 +16,11 @@ use crate::error::ServerError;
 ///
 /// RESP2 and RESP3 decode into the same enum; RESP3 adds maps, sets, doubles, booleans, big
 /// numbers, verbatim strings, attributes and push frames.
+///
+/// Its byte payloads are [`Bytes`] views into the reply that was read: a view keeps that whole
+/// reply alive, and for a reply shorter than 512 bytes up to 4 KiB of the replies read with it
+/// (small replies share one allocation per group). To keep many small values for long, copy
+/// them (`Bytes::copy_from_slice`, or ask for `Vec<u8>` or `String`).
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Value {
