@@ -7,7 +7,9 @@
 //! index, so a lost, repeated or reordered message fails the run. The time is from the first
 //! publish to the last message received. Also reported: the subscriber's CPU per message, the
 //! process's CPU time over the step minus the publisher thread's (so it counts the subscriber's
-//! threads, tokio's workers for the async one, and the same checking code for all). The
+//! threads, tokio's workers for the async one, and the same checking code for all), and the
+//! server's CPU per message over the step (its work for the publisher included; from
+//! `/proc/<pid>/stat`, in ticks of 10 ms, so about ±10 %). The
 //! subscribers, alternating, `COREDIS_BENCH_REPS` times (default 3) after a warm-up:
 //!
 //! - redis-rs sync: `Connection::as_pubsub()`, `get_message()` in a loop;
@@ -23,7 +25,7 @@
 
 mod common;
 
-use common::{process_cpu, thread_cpu};
+use common::{pid_cpu, process_cpu, thread_cpu};
 use futures_util::StreamExt;
 use redis::Commands;
 use std::thread;
@@ -86,6 +88,8 @@ struct Step {
     time: Duration,
     /// The subscriber's CPU time (the process's minus the publisher's).
     cpu: Duration,
+    /// The server's CPU time over the step (its work for the publisher included).
+    server: Duration,
 }
 
 /// Waits for the publisher (any error ends the run) and measures the step that began at
@@ -98,7 +102,11 @@ fn finish(publisher: Publisher, start: Instant, cpu0: Duration) -> Step {
         Err(_) => fail("publisher panicked"),
     };
     let cpu = cpu_now().saturating_sub(cpu0).saturating_sub(publisher_cpu);
-    Step { time, cpu }
+    Step {
+        time,
+        cpu,
+        server: Duration::ZERO,
+    }
 }
 
 fn cpu_now() -> Duration {
@@ -165,6 +173,8 @@ fn main() {
     let reps = env_f64("COREDIS_BENCH_REPS").map_or(if bench { 3 } else { 1 }, |r| r as usize);
     let server = coredis_test_support::Server::start();
     let url = server.url();
+    let server_pid = server.pid();
+    let server_cpu = || pid_cpu(server_pid).unwrap_or_default();
     let r = coredis::Redis::from_url(&format!("{url}?timeout=30")).expect("connect coredis");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -188,11 +198,16 @@ fn main() {
             }
             step += 1;
             let channel = format!("bench:{step}");
+            let server0 = server_cpu();
             let result = match c {
                 0 => step_redis_rs_sync(&url, channel, n),
                 1 => step_redis_rs_async(&rt, &url, channel, n),
                 _ => step_coredis(&r, &url, channel, n),
-            };
+            }
+            .map(|mut s| {
+                s.server = server_cpu().saturating_sub(server0);
+                s
+            });
             match result {
                 // Repetition 0 is the warm-up.
                 Ok(d) if rep > 0 || !bench => t.push(d),
@@ -214,24 +229,29 @@ fn main() {
         let cpu: Duration = t.iter().map(|s| s.cpu).sum();
         cpu.as_secs_f64() * 1e6 / (n * t.len().max(1)) as f64
     };
+    let server_per_message = |t: &Vec<Step>| {
+        let cpu: Duration = t.iter().map(|s| s.server).sum();
+        cpu.as_secs_f64() * 1e6 / (n * t.len().max(1)) as f64
+    };
     let rates: Vec<f64> = times.iter().map(rate).collect();
     println!(
         "One step: {n} messages of {PAYLOAD} bytes, published by another connection, received \
          and checked; median of {reps}.\n"
     );
     println!(
-        "| subscriber | messages/s | vs redis-rs sync | vs redis-rs async | subscriber CPU µs/message |"
+        "| subscriber | messages/s | vs redis-rs sync | vs redis-rs async | subscriber CPU µs/message | server CPU µs/message |"
     );
-    println!("|---|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|");
     for ((name, r), t) in names.iter().zip(&rates).zip(&times) {
         if t.is_empty() {
             continue;
         }
         println!(
-            "| {name} | {r:.0} | {:.2}× | {:.2}× | {:.2} |",
+            "| {name} | {r:.0} | {:.2}× | {:.2}× | {:.2} | {:.2} |",
             r / rates[0],
             r / rates[1],
-            cpu_per_message(t)
+            cpu_per_message(t),
+            server_per_message(t)
         );
     }
     println!(
