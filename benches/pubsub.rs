@@ -2,15 +2,24 @@
 //! pub/sub stream, on the same throw-away server.
 //!
 //! One step = 100,000 messages of 100 bytes published to a fresh channel by another
-//! connection (one redis-rs sync connection, pipelines of 1,000 `PUBLISH`, the same for every
-//! subscriber), received and checked by the subscriber under test: each payload carries its
-//! index, so a lost, repeated or reordered message fails the run. The time is from the first
-//! publish to the last message received. Also reported: the subscriber's CPU per message, the
-//! process's CPU time over the step minus the publisher thread's (so it counts the subscriber's
-//! threads, tokio's workers for the async one, and the same checking code for all), and the
-//! server's CPU per message over the step (its work for the publisher included; from
-//! `/proc/<pid>/stat`, in ticks of 10 ms, so about ±10 %). The
-//! subscribers, alternating, `COREDIS_BENCH_REPS` times (default 3) after a warm-up:
+//! connection (the same publisher for every subscriber), received and checked by the
+//! subscriber under test: each payload carries its index, so a lost, repeated or reordered
+//! message fails the run. The time is from the first publish to the last message received.
+//!
+//! The publisher (`COREDIS_BENCH_PUBLISHER`): by default every `PUBLISH` is encoded before the
+//! step and written as fast as the server takes it, while a second thread reads and checks the
+//! replies (`:1`: one receiver each), so what is measured is how fast the subscriber takes what
+//! the server sends. With `pipelines`, one redis-rs sync connection sends pipelines of 1,000
+//! `PUBLISH` and waits for their replies before the next: that publisher is the bottleneck
+//! (70 % of its time waiting for the server; a bare socket reader that parses nothing receives
+//! no faster than coredis then), so subscribers that keep up come out level.
+//!
+//! Also reported: the subscriber's CPU per message, the process's CPU time over the step minus
+//! the publisher's threads' (so it counts the subscriber's threads, tokio's workers for the
+//! async one, and the same checking code for all), and the server's CPU per message over the
+//! step (its work for the publisher included; from `/proc/<pid>/stat`, in ticks of 10 ms, so
+//! about ±10 %). The subscribers, alternating, `COREDIS_BENCH_REPS` times (default 3) after a
+//! warm-up:
 //!
 //! - redis-rs sync: `Connection::as_pubsub()`, `get_message()` in a loop;
 //! - redis-rs async: `Client::get_async_pubsub()`, `on_message()` stream, on a 2-worker tokio
@@ -20,6 +29,7 @@
 //! ```text
 //! cargo bench --bench pubsub
 //! cargo bench --bench pubsub -- coredis      # subscribers whose name contains the filter
+//! COREDIS_BENCH_PUBLISHER=pipelines cargo bench --bench pubsub
 //! ```
 //! Without `--bench` (under `cargo test --benches`) it runs one step of 2,000 messages each.
 
@@ -56,31 +66,147 @@ fn check(got: &[u8], expected: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// The publisher thread's result: its CPU time.
+/// The publisher's result: the CPU time of its thread(s).
 type Publisher = thread::JoinHandle<Result<Duration, String>>;
 
-/// Publishes `n` messages to `channel` from a thread of its own; returns when started.
-fn publish(url: &str, channel: String, n: usize) -> Publisher {
-    let mut con = redis::Client::open(url)
-        .and_then(|c| c.get_connection())
-        .expect("connect the publisher");
-    thread::spawn(move || {
-        let mut i = 0;
-        while i < n {
-            let mut p = redis::pipe();
-            for j in i..(i + PUBLISH_BATCH).min(n) {
-                p.publish(&channel, payload(j)).ignore();
+/// How the messages are published (`COREDIS_BENCH_PUBLISHER`).
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// The default: every `PUBLISH` encoded before the step, then written as fast as the
+    /// server takes them while another thread reads the replies (`:1` each, checked), so the
+    /// server is never idle waiting for the publisher and the subscriber's speed shows.
+    Stream,
+    /// `pipelines`: a redis-rs sync connection sending pipelines of 1,000 `PUBLISH` and
+    /// waiting for their replies before the next (the rate is then mostly the publisher's).
+    Pipelines,
+}
+
+fn mode() -> Mode {
+    match std::env::var("COREDIS_BENCH_PUBLISHER").as_deref() {
+        Ok("pipelines") => Mode::Pipelines,
+        _ => Mode::Stream,
+    }
+}
+
+/// A publisher made ready before the step's clock starts: connected, and in `Stream` mode with
+/// every request encoded.
+enum Prepared {
+    Stream {
+        socket: std::net::TcpStream,
+        requests: Vec<u8>,
+        n: usize,
+    },
+    Pipelines {
+        con: redis::Connection,
+        channel: String,
+        n: usize,
+    },
+}
+
+/// Connects the publisher of `n` messages (and a last `end`) to `channel`.
+fn prepare(url: &str, addr: &str, channel: String, n: usize) -> Prepared {
+    match mode() {
+        Mode::Pipelines => Prepared::Pipelines {
+            con: redis::Client::open(url)
+                .and_then(|c| c.get_connection())
+                .expect("connect the publisher"),
+            channel,
+            n,
+        },
+        Mode::Stream => {
+            let mut requests = Vec::with_capacity(n * (PAYLOAD + 64));
+            let mut push = |payload: &[u8]| {
+                requests.extend_from_slice(
+                    format!(
+                        "*3\r\n$7\r\nPUBLISH\r\n${}\r\n{channel}\r\n${}\r\n",
+                        channel.len(),
+                        payload.len()
+                    )
+                    .as_bytes(),
+                );
+                requests.extend_from_slice(payload);
+                requests.extend_from_slice(b"\r\n");
+            };
+            for i in 0..n {
+                push(&payload(i));
             }
-            p.query::<()>(&mut con).map_err(|e| e.to_string())?;
-            i += PUBLISH_BATCH;
+            push(b"end");
+            let socket = std::net::TcpStream::connect(addr).expect("connect the publisher");
+            socket.set_nodelay(true).expect("TCP_NODELAY");
+            Prepared::Stream {
+                socket,
+                requests,
+                n,
+            }
         }
-        // Every message had a receiver.
-        let receivers: i64 = con.publish(&channel, "end").map_err(|e| e.to_string())?;
-        if receivers != 1 {
-            return Err(format!("{receivers} receivers at the end"));
+    }
+}
+
+impl Prepared {
+    /// Starts publishing from a thread of its own; returns at once.
+    fn start(self) -> Publisher {
+        match self {
+            Prepared::Pipelines {
+                mut con,
+                channel,
+                n,
+            } => thread::spawn(move || {
+                let mut i = 0;
+                while i < n {
+                    let mut p = redis::pipe();
+                    for j in i..(i + PUBLISH_BATCH).min(n) {
+                        p.publish(&channel, payload(j)).ignore();
+                    }
+                    p.query::<()>(&mut con).map_err(|e| e.to_string())?;
+                    i += PUBLISH_BATCH;
+                }
+                // Every message had a receiver.
+                let receivers: i64 = con.publish(&channel, "end").map_err(|e| e.to_string())?;
+                if receivers != 1 {
+                    return Err(format!("{receivers} receivers at the end"));
+                }
+                thread_cpu().ok_or_else(|| "no thread CPU time".to_string())
+            }),
+            Prepared::Stream {
+                socket,
+                requests,
+                n,
+            } => thread::spawn(move || {
+                let mut reader = socket.try_clone().map_err(|e| e.to_string())?;
+                // Every reply must be `:1` (one receiver): n messages and the `end`.
+                let replies = thread::spawn(move || -> Result<Duration, String> {
+                    use std::io::Read;
+                    let expected = (n + 1) * 4;
+                    let mut buf = vec![0u8; 64 * 1024];
+                    let mut got = 0;
+                    while got < expected {
+                        let k = reader.read(&mut buf).map_err(|e| e.to_string())?;
+                        if k == 0 {
+                            return Err("the server closed the publisher".into());
+                        }
+                        for (i, b) in buf[..k].iter().enumerate() {
+                            if *b != b":1\r\n"[(got + i) % 4] {
+                                return Err(format!(
+                                    "publish reply {} is not :1 (no receiver?)",
+                                    (got + i) / 4
+                                ));
+                            }
+                        }
+                        got += k;
+                    }
+                    thread_cpu().ok_or_else(|| "no thread CPU time".to_string())
+                });
+                let mut socket = socket;
+                use std::io::Write;
+                for chunk in requests.chunks(64 * 1024) {
+                    socket.write_all(chunk).map_err(|e| e.to_string())?;
+                }
+                let writer_cpu = thread_cpu().ok_or("no thread CPU time")?;
+                let reader_cpu = replies.join().map_err(|_| "the reply reader panicked")??;
+                Ok(writer_cpu + reader_cpu)
+            }),
         }
-        thread_cpu().ok_or_else(|| "no thread CPU time".to_string())
-    })
+    }
 }
 
 /// A step's measurements.
@@ -118,14 +244,15 @@ fn fail(e: &str) -> ! {
     std::process::exit(1);
 }
 
-fn step_redis_rs_sync(url: &str, channel: String, n: usize) -> Result<Step, String> {
+fn step_redis_rs_sync(url: &str, addr: &str, channel: String, n: usize) -> Result<Step, String> {
     let mut con = redis::Client::open(url)
         .and_then(|c| c.get_connection())
         .map_err(|e| e.to_string())?;
     let mut ps = con.as_pubsub();
     ps.subscribe(&channel).map_err(|e| e.to_string())?;
+    let prepared = prepare(url, addr, channel, n);
     let (start, cpu0) = (Instant::now(), cpu_now());
-    let publisher = publish(url, channel, n);
+    let publisher = prepared.start();
     for i in 0..n {
         let m = ps.get_message().map_err(|e| e.to_string())?;
         check(m.get_payload_bytes(), i)?;
@@ -136,6 +263,7 @@ fn step_redis_rs_sync(url: &str, channel: String, n: usize) -> Result<Step, Stri
 fn step_redis_rs_async(
     rt: &tokio::runtime::Runtime,
     url: &str,
+    addr: &str,
     channel: String,
     n: usize,
 ) -> Result<Step, String> {
@@ -144,8 +272,9 @@ fn step_redis_rs_async(
         let mut ps = client.get_async_pubsub().await.map_err(|e| e.to_string())?;
         ps.subscribe(&channel).await.map_err(|e| e.to_string())?;
         let mut stream = ps.on_message();
+        let prepared = prepare(url, addr, channel, n);
         let (start, cpu0) = (Instant::now(), cpu_now());
-        let publisher = publish(url, channel, n);
+        let publisher = prepared.start();
         for i in 0..n {
             let m = stream.next().await.ok_or("the stream ended")?;
             check(m.get_payload_bytes(), i)?;
@@ -154,11 +283,18 @@ fn step_redis_rs_async(
     })
 }
 
-fn step_coredis(r: &coredis::Redis, url: &str, channel: String, n: usize) -> Result<Step, String> {
+fn step_coredis(
+    r: &coredis::Redis,
+    url: &str,
+    addr: &str,
+    channel: String,
+    n: usize,
+) -> Result<Step, String> {
     let sub = r.pubsub().map_err(|e| e.to_string())?;
     sub.subscribe(&channel).map_err(|e| e.to_string())?;
+    let prepared = prepare(url, addr, channel, n);
     let (start, cpu0) = (Instant::now(), cpu_now());
-    let publisher = publish(url, channel, n);
+    let publisher = prepared.start();
     for i in 0..n {
         let m = sub.recv().map_err(|e| e.to_string())?;
         check(&m.payload, i)?;
@@ -173,6 +309,7 @@ fn main() {
     let reps = env_f64("COREDIS_BENCH_REPS").map_or(if bench { 3 } else { 1 }, |r| r as usize);
     let server = coredis_test_support::Server::start();
     let url = server.url();
+    let addr = server.addr();
     let server_pid = server.pid();
     let server_cpu = || pid_cpu(server_pid).unwrap_or_default();
     let r = coredis::Redis::from_url(&format!("{url}?timeout=30")).expect("connect coredis");
@@ -200,9 +337,9 @@ fn main() {
             let channel = format!("bench:{step}");
             let server0 = server_cpu();
             let result = match c {
-                0 => step_redis_rs_sync(&url, channel, n),
-                1 => step_redis_rs_async(&rt, &url, channel, n),
-                _ => step_coredis(&r, &url, channel, n),
+                0 => step_redis_rs_sync(&url, &addr, channel, n),
+                1 => step_redis_rs_async(&rt, &url, &addr, channel, n),
+                _ => step_coredis(&r, &url, &addr, channel, n),
             }
             .map(|mut s| {
                 s.server = server_cpu().saturating_sub(server0);
@@ -235,8 +372,12 @@ fn main() {
     };
     let rates: Vec<f64> = times.iter().map(rate).collect();
     println!(
-        "One step: {n} messages of {PAYLOAD} bytes, published by another connection, received \
-         and checked; median of {reps}.\n"
+        "One step: {n} messages of {PAYLOAD} bytes, published by another connection ({}), \
+         received and checked; median of {reps}.\n",
+        match mode() {
+            Mode::Stream => "streamed",
+            Mode::Pipelines => "pipelines of 1,000",
+        }
     );
     println!(
         "| subscriber | messages/s | vs redis-rs sync | vs redis-rs async | subscriber CPU µs/message | server CPU µs/message |"
