@@ -28,9 +28,6 @@ pub type ReplyFn<T> = fn(Value) -> Result<T>;
 
 const READONLY: u8 = 1;
 const BLOCKING: u8 = 2;
-/// The name alone shows the command may share a connection (decided once, as it is built:
-/// what is appended later cannot change the first word).
-const SHAREABLE: u8 = 4;
 
 /// The wire half of a command: its encoded arguments and routing facts.
 ///
@@ -73,7 +70,7 @@ impl Request {
             word.write_arg(&mut args);
             argc += 1;
         }
-        let mut request = Request {
+        Request {
             name,
             args,
             argc,
@@ -82,15 +79,7 @@ impl Request {
             server_timeout: None,
             last_added: 0,
             invalid: None,
-        };
-        // `CLIENT` is decided by its subcommand, which may be appended later.
-        let client = EncodedArgs(&request.args)
-            .next()
-            .is_some_and(|w| w.eq_ignore_ascii_case(b"CLIENT"));
-        if !client && request.connection_effect().is_none() {
-            request.flags |= SHAREABLE;
         }
-        request
     }
 
     #[inline]
@@ -211,9 +200,6 @@ impl Request {
     /// requests one to one. Decided from the encoded words themselves, however the command
     /// was built (`cmd("CLIENT").arg("REPLY")` is caught too).
     pub(crate) fn check_shareable(&self) -> Result<()> {
-        if self.flags & SHAREABLE != 0 {
-            return Ok(());
-        }
         match self.connection_effect() {
             None => Ok(()),
             Some(why) => Err(Error::new(ErrorKind::Usage, why).with_command(&self.name)),
