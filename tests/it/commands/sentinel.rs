@@ -359,9 +359,12 @@ fn sentinel_configuration_and_failover() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
     // SENTINEL FAILOVER elects the Sentinel that runs it; an INPROG answer means the last
-    // failover is still winding down.
+    // failover is still winding down. The crash can also come before the `+OK` is written:
+    // the Sentinel runs its failover timer in the same event-loop turn as the command when
+    // both are due (a busy machine), and exits with the reply still buffered. Then the call
+    // fails and the Sentinel is gone: the failover started all the same.
     wait_until("a second failover starts", || {
-        s1.sentinel_failover("coredis-fo").is_ok()
+        s1.sentinel_failover("coredis-fo").is_ok() || !group.sentinel_mut(1).is_running()
     });
     wait_until("the sentinel crashed after its election", || {
         !group.sentinel_mut(1).is_running()
