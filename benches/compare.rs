@@ -1,4 +1,4 @@
-//! Comparison benchmark: coredis against redis-rs on the same throw-away server.
+//! Comparison benchmark: coredis against redis-rs (and fred) on the same throw-away server.
 //!
 //! # What it measures
 //!
@@ -15,6 +15,10 @@
 //! | `threads-256` | (as above)                                     | also: async `MultiplexedConnection`, 256 tokio tasks  |
 //! | `inflight-64` | one thread keeping 64 deferred `GET` handles in flight (a ring: wait the oldest, submit a new one) | async `MultiplexedConnection` shared by 64 tokio tasks looping `GET` (multi-thread runtime, 2 workers) |
 //! | `inflight-4x16` | 4 threads, each keeping 16 deferred `GET` handles in flight | as `inflight-64` |
+//!
+//! Where redis-rs' async multiplexer runs (`threads-64`, `threads-256`, `inflight-*`), fred 10
+//! runs too, the same way: one client (its one connection, auto-pipelined by default) cloned
+//! into the same number of tokio tasks on a runtime with 2 workers.
 //!
 //! `threads-N` is run for N = 4, 16, 64 and 256, by one shared `Redis` with one shared
 //! connection (the default) and by one with `shared_connections(4)`. In the threaded workloads thread `t` of `N` owns
@@ -43,8 +47,8 @@
 //!   clients, and the client's background threads; the server is another process and is not
 //!   counted.
 //!
-//! Runs are interleaved: for each workload and repetition, the redis-rs runs then the coredis
-//! run. Each cell reports the repetition with the median ops/s (all its metrics come from
+//! Runs are interleaved: for each workload and repetition, the redis-rs runs, fred, then the
+//! coredis run. Each cell reports the repetition with the median ops/s (all its metrics come from
 //! that run). **ratio** is coredis ops/s ÷ redis-rs ops/s for the same workload.
 //!
 //! # Running
@@ -86,7 +90,7 @@ use common::run::{Measurement, Watchdog};
 use common::settings::{Named, Settings};
 use common::transport::Target;
 use common::workers::{
-    coredis_err, redis_rs_err, run_blocking, run_coredis_inflight, run_rs_async,
+    coredis_err, redis_rs_err, run_blocking, run_coredis_inflight, run_fred, run_rs_async,
 };
 use common::{clock_ticks, load_average};
 use coredis_test_support as support;
@@ -146,12 +150,13 @@ impl Workload {
             Workload::Threads(n) if n >= INFLIGHT => vec![
                 Client::RsSync,
                 Client::RsAsync,
+                Client::Fred,
                 Client::CoredisSpread,
                 Client::Coredis,
             ],
             Workload::Threads(_) => vec![Client::RsSync, Client::CoredisSpread, Client::Coredis],
             Workload::Inflight | Workload::InflightThreads(_) => {
-                vec![Client::RsAsync, Client::Coredis]
+                vec![Client::RsAsync, Client::Fred, Client::Coredis]
             }
         }
     }
@@ -169,6 +174,8 @@ enum Client {
     CoredisSpread,
     RsSync,
     RsAsync,
+    /// fred: one client (one auto-pipelined connection) shared by the tokio tasks.
+    Fred,
 }
 
 impl Client {
@@ -191,6 +198,8 @@ impl Client {
                 format!("redis-rs async multiplexed, {n} tasks")
             }
             (Client::RsAsync, _) => format!("redis-rs async multiplexed, {INFLIGHT} tasks"),
+            (Client::Fred, Workload::Threads(n)) => format!("fred, {n} tasks"),
+            (Client::Fred, _) => format!("fred, {INFLIGHT} tasks"),
         }
     }
 }
@@ -247,6 +256,7 @@ fn run_one(
             };
             run_rs_async(s, wd, &what, connect, &data, threads, w.sets())
         }
+        (Client::Fred, _) => run_fred(s, wd, &what, || target.fred(), &data, threads, w.sets()),
         (Client::RsSync, _) => run_blocking(s, wd, &what, &data, threads, w.sets(), || {
             target
                 .redis_rs()
@@ -310,7 +320,7 @@ fn report(s: &Settings, target: &Target, version: &str, cells: &[Cell]) -> Strin
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\n## coredis vs redis-rs, {}\n\n{} {version} on 127.0.0.1 over {}, {} CPU(s), load \
+        "\n## coredis vs redis-rs and fred, {}\n\n{} {version} on 127.0.0.1 over {}, {} CPU(s), load \
          average {} at the start; {} s per measurement, median of {} run(s); CPU time at {} Hz \
          ticks.\n",
         target.transport.name(),
@@ -329,6 +339,8 @@ fn report(s: &Settings, target: &Target, version: &str, cells: &[Cell]) -> Strin
         (Workload::Threads(64), Client::RsAsync, 0.8),
         (Workload::Inflight, Client::RsAsync, 2.0),
         (Workload::InflightThreads(4), Client::RsAsync, 2.0),
+        (Workload::Inflight, Client::Fred, 1.5),
+        (Workload::InflightThreads(4), Client::Fred, 1.5),
     ];
     write_results(
         &mut out,

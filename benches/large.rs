@@ -41,7 +41,9 @@
 //!   `Vec<Bytes>` on the 2-core VM: 1,100 against 670 µs/op), and `Option<Vec<u8>>` for the
 //!   4 MiB `GET` would add one more 4 MiB copy.
 //!
-//! fred is not compared: it is not a dependency, and adding it would lengthen every CI build.
+//! - fred 10, one client (its one auto-pipelined connection, default settings), one task on
+//!   the same kind of runtime, replies as `Vec<Bytes>` and `Option<Bytes>` (fred's cheapest
+//!   byte replies, slices of what it read, as coredis').
 //!
 //! Each run: connect, load, warm up for 0.3 s, measure for `COREDIS_BENCH_SECS`. Per run:
 //! **ops/s** (operations started and completed in the window ÷ its length), **p50 / p99 µs**
@@ -54,7 +56,7 @@
 //! close to the wall time per operation, the single-threaded server is the bottleneck, not
 //! the client), and **MB/s**: ops/s × the payload of one reply (the elements' or the value's
 //! bytes, without the RESP framing), in 10^6 bytes. Runs are interleaved: per workload and
-//! repetition, redis-rs sync, redis-rs async, coredis. Each cell reports the repetition with
+//! repetition, redis-rs sync, redis-rs async, fred, coredis. Each cell reports the repetition with
 //! the median ops/s. **ratio** is coredis ops/s ÷ redis-rs sync ops/s.
 //!
 //! # TLS
@@ -93,11 +95,12 @@ use common::run::{
 };
 use common::settings::{Named, Settings};
 use common::transport::Target;
-use common::workers::{coredis_err, redis_rs_err, runtime};
+use common::workers::{coredis_err, fred_connect, fred_err, redis_rs_err, runtime, Fred};
 use common::{clock_ticks, load_average};
 use coredis_test_support as support;
 
 use std::fmt::Write as _;
+use std::future::Future;
 use std::io::Write as _;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -143,7 +146,12 @@ impl Named for Workload {
 impl Workload {
     /// The clients compared, in run order: redis-rs sync first (the baseline), coredis last.
     fn clients(self) -> Vec<Client> {
-        vec![Client::RsSync, Client::RsAsync, Client::Coredis]
+        vec![
+            Client::RsSync,
+            Client::RsAsync,
+            Client::Fred,
+            Client::Coredis,
+        ]
     }
 
     /// The payload of one reply: the elements' or the value's bytes, without RESP framing.
@@ -159,6 +167,8 @@ impl Workload {
 enum Client {
     RsSync,
     RsAsync,
+    /// fred: one client, one task.
+    Fred,
     Coredis,
 }
 
@@ -167,6 +177,7 @@ impl Client {
         match (self, w) {
             (Client::RsSync, _) => "redis-rs sync `Connection`".to_owned(),
             (Client::RsAsync, _) => "redis-rs async multiplexed, 1 task".to_owned(),
+            (Client::Fred, _) => "fred, 1 task, `Bytes`".to_owned(),
             (Client::Coredis, Workload::Lrange) => "coredis `Redis`, `Vec<Bytes>`".to_owned(),
             (Client::Coredis, Workload::Get4Mib) => "coredis `Redis`, `Bytes`".to_owned(),
         }
@@ -476,25 +487,69 @@ fn blocking_worker<K: Blocking>(
     }
 }
 
-/// redis-rs async: one `MultiplexedConnection`, one tokio task calling in a loop, on a
-/// runtime with 2 worker threads.
-fn run_rs_async(
+/// What [`Blocking`] is for the async clients: one task calling in a loop.
+trait AsyncLarge: Send + 'static {
+    type Elem: AsRef<[u8]> + Send;
+    type Blob: AsRef<[u8]> + Send;
+    fn lrange_all(
+        &mut self,
+        key: &'static str,
+    ) -> impl Future<Output = Result<Vec<Self::Elem>, String>> + Send;
+    fn get_blob(
+        &mut self,
+        key: &'static str,
+    ) -> impl Future<Output = Result<Option<Self::Blob>, String>> + Send;
+}
+
+impl AsyncLarge for redis::aio::MultiplexedConnection {
+    type Elem = Vec<u8>;
+    type Blob = Vec<u8>;
+
+    async fn lrange_all(&mut self, key: &'static str) -> Result<Vec<Vec<u8>>, String> {
+        redis::cmd("LRANGE")
+            .arg(key)
+            .arg(0)
+            .arg(-1)
+            .query_async(self)
+            .await
+            .map_err(redis_rs_err)
+    }
+
+    async fn get_blob(&mut self, key: &'static str) -> Result<Option<Vec<u8>>, String> {
+        redis::cmd("GET")
+            .arg(key)
+            .query_async(self)
+            .await
+            .map_err(redis_rs_err)
+    }
+}
+
+/// fred's cheapest byte replies are `Bytes` (slices of what it read), as coredis'.
+impl AsyncLarge for Fred {
+    type Elem = Bytes;
+    type Blob = Bytes;
+
+    async fn lrange_all(&mut self, key: &'static str) -> Result<Vec<Bytes>, String> {
+        use fred::interfaces::ListInterface as _;
+        self.0.lrange(key, 0, -1).await.map_err(fred_err)
+    }
+
+    async fn get_blob(&mut self, key: &'static str) -> Result<Option<Bytes>, String> {
+        use fred::interfaces::KeysInterface as _;
+        self.0.get(key).await.map_err(fred_err)
+    }
+}
+
+/// One tokio task calling `con` in a loop, on `rt` (2 worker threads).
+fn run_async<C: AsyncLarge>(
     s: &Settings,
     wd: &Watchdog,
     what: &str,
-    target: &Target,
+    rt: tokio::runtime::Runtime,
+    con: C,
     w: Workload,
     data: Arc<Data>,
 ) -> Result<Measurement, String> {
-    let rt = runtime(what)?;
-    let client = target
-        .redis_rs()
-        .map_err(|e| format!("{what}: {}", redis_rs_err(e)))?;
-    let config =
-        redis::AsyncConnectionConfig::new().set_response_timeout(Some(Duration::from_secs(10)));
-    let con = rt
-        .block_on(client.get_multiplexed_async_connection_with_config(&config))
-        .map_err(|e| format!("{what}: connecting: {}", redis_rs_err(e)))?;
     let ctl = Arc::new(Ctl::new());
     let task = {
         let (ctl, what) = (ctl.clone(), what.to_owned());
@@ -515,10 +570,46 @@ fn run_rs_async(
     Ok(Measurement::new(window, collect(vec![result])?))
 }
 
-async fn async_worker(
+/// redis-rs async: one `MultiplexedConnection` (response timeout raised to 10 s).
+fn run_rs_async(
+    s: &Settings,
+    wd: &Watchdog,
+    what: &str,
+    target: &Target,
+    w: Workload,
+    data: Arc<Data>,
+) -> Result<Measurement, String> {
+    let rt = runtime(what)?;
+    let client = target
+        .redis_rs()
+        .map_err(|e| format!("{what}: {}", redis_rs_err(e)))?;
+    let config =
+        redis::AsyncConnectionConfig::new().set_response_timeout(Some(Duration::from_secs(10)));
+    let con = rt
+        .block_on(client.get_multiplexed_async_connection_with_config(&config))
+        .map_err(|e| format!("{what}: connecting: {}", redis_rs_err(e)))?;
+    run_async(s, wd, what, rt, con, w, data)
+}
+
+/// fred: one client, its default settings.
+fn run_fred(
+    s: &Settings,
+    wd: &Watchdog,
+    what: &str,
+    target: &Target,
+    w: Workload,
+    data: Arc<Data>,
+) -> Result<Measurement, String> {
+    let rt = runtime(what)?;
+    let client = target.fred().map_err(|e| format!("{what}: {e}"))?;
+    let con = fred_connect(&rt, client).map_err(|e| format!("{what}: connecting: {e}"))?;
+    run_async(s, wd, what, rt, con, w, data)
+}
+
+async fn async_worker<C: AsyncLarge>(
     ctl: &Ctl,
     mut wk: Worker<'_>,
-    mut con: redis::aio::MultiplexedConnection,
+    mut con: C,
 ) -> Result<Stats, String> {
     ctl.ready.fetch_add(1, Ordering::AcqRel);
     loop {
@@ -529,24 +620,15 @@ async fn async_worker(
         let started = Instant::now();
         match wk.w {
             Workload::Lrange => {
-                let got = redis::cmd("LRANGE")
-                    .arg(LIST_KEY)
-                    .arg(0)
-                    .arg(-1)
-                    .query_async::<Vec<Vec<u8>>>(&mut con)
-                    .await
-                    .map_err(|e| wk.fail(redis_rs_err(e)))?;
+                let got = con.lrange_all(LIST_KEY).await.map_err(|e| wk.fail(e))?;
                 let what = wk.record(phase, started);
                 wk.data.check_list(&what, &got, &mut wk.rng)?;
             }
             Workload::Get4Mib => {
-                let got = redis::cmd("GET")
-                    .arg(BLOB_KEY)
-                    .query_async::<Option<Vec<u8>>>(&mut con)
-                    .await
-                    .map_err(|e| wk.fail(redis_rs_err(e)))?;
+                let got = con.get_blob(BLOB_KEY).await.map_err(|e| wk.fail(e))?;
                 let what = wk.record(phase, started);
-                wk.data.check_blob(&what, got.as_deref(), &mut wk.rng)?;
+                let got = got.as_ref().map(AsRef::as_ref);
+                wk.data.check_blob(&what, got, &mut wk.rng)?;
             }
         }
     }
@@ -580,6 +662,7 @@ fn run_one(
             run_blocking(s, wd, &what, w, &data, con)
         }
         Client::RsAsync => run_rs_async(s, wd, &what, target, w, data),
+        Client::Fred => run_fred(s, wd, &what, target, w, data),
         Client::Coredis => {
             let r = target
                 .coredis()
@@ -623,7 +706,7 @@ fn report(s: &Settings, target: &Target, version: &str, cells: &[Cell]) -> Strin
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\n## Large replies: coredis vs redis-rs, {}\n\n{} {version} on 127.0.0.1 over {}, {} \
+        "\n## Large replies: coredis vs redis-rs and fred, {}\n\n{} {version} on 127.0.0.1 over {}, {} \
          CPU(s), load average {} at the start; {} s per measurement, median of {} run(s); CPU \
          time at {} Hz ticks. `lrange`: `LRANGE` of 10,000 elements of 100 bytes; `get-4mib`: \
          `GET` of a 4 MiB value; one caller each.\n",

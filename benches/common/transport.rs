@@ -142,4 +142,27 @@ impl Target {
             ),
         }
     }
+
+    /// A fred client for the target (not connected yet: `workers::fred_connect` does that on
+    /// the run's runtime): `redis://…`, or over TLS a native-tls connector with the test CA as
+    /// its only root, verifying the server's certificate as the other clients do.
+    pub fn fred(&self) -> Result<fred::clients::Client, String> {
+        use fred::types::config::{Config, ServerConfig, TlsConnector};
+        let mut config = Config {
+            server: ServerConfig::new_centralized("127.0.0.1", self.port()),
+            ..Config::default()
+        };
+        if let Some(pem) = &self.ca_pem {
+            let ca = fred::native_tls::Certificate::from_pem(pem)
+                .map_err(|e| format!("fred: the test CA: {e}"))?;
+            let mut tls = fred::native_tls::TlsConnector::builder();
+            tls.disable_built_in_roots(true).add_root_certificate(ca);
+            let connector =
+                TlsConnector::try_from(tls).map_err(|e| format!("fred: TLS connector: {e}"))?;
+            config.tls = Some(connector.into());
+        }
+        fred::types::Builder::from_config(config)
+            .build()
+            .map_err(|e| format!("fred: building the client: {e}"))
+    }
 }

@@ -2,6 +2,7 @@
 //! tasks, and one coredis thread keeping deferred `GET`s in flight.
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread;
@@ -248,6 +249,77 @@ pub fn runtime(what: &str) -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("{what}: building the tokio runtime: {e}"))
 }
 
+/// An async key-value client as the async runs use it: one connection (or client), cloned
+/// into every task.
+pub trait AsyncKv: Clone + Send + 'static {
+    fn fetch(&mut self, key: &Key) -> impl Future<Output = Result<Option<Vec<u8>>, String>> + Send;
+    fn store(&mut self, key: &Key, value: &Val) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// redis-rs' async connections (multiplexed, cluster) as an [`AsyncKv`].
+#[derive(Clone)]
+pub struct RsAsync<C>(pub C);
+
+impl<C: redis::aio::ConnectionLike + Clone + Send + 'static> AsyncKv for RsAsync<C> {
+    async fn fetch(&mut self, key: &Key) -> Result<Option<Vec<u8>>, String> {
+        redis::cmd("GET")
+            .arg(&key[..])
+            .query_async::<Option<Vec<u8>>>(&mut self.0)
+            .await
+            .map_err(redis_rs_err)
+    }
+
+    async fn store(&mut self, key: &Key, value: &Val) -> Result<(), String> {
+        redis::cmd("SET")
+            .arg(&key[..])
+            .arg(&value[..])
+            .query_async::<()>(&mut self.0)
+            .await
+            .map_err(redis_rs_err)
+    }
+}
+
+/// A fred client (one connection, auto-pipelined, its default) as an [`AsyncKv`].
+#[derive(Clone)]
+pub struct Fred(pub fred::clients::Client);
+
+impl AsyncKv for Fred {
+    async fn fetch(&mut self, key: &Key) -> Result<Option<Vec<u8>>, String> {
+        use fred::interfaces::KeysInterface as _;
+        self.0
+            .get::<Option<Vec<u8>>, _>(&key[..])
+            .await
+            .map_err(fred_err)
+    }
+
+    async fn store(&mut self, key: &Key, value: &Val) -> Result<(), String> {
+        use fred::interfaces::KeysInterface as _;
+        self.0
+            .set::<(), _, _>(&key[..], &value[..], None, None, false)
+            .await
+            .map_err(fred_err)
+    }
+}
+
+pub fn fred_err(e: fred::error::Error) -> String {
+    format!("fred error: {e}")
+}
+
+/// Connects a fred client on `rt`: `init` (which spawns its connection task there) and waits
+/// until it is connected.
+pub fn fred_connect(
+    rt: &tokio::runtime::Runtime,
+    client: fred::clients::Client,
+) -> Result<Fred, String> {
+    use fred::interfaces::ClientLike as _;
+    rt.block_on(async {
+        client.init().await.map(|_task| ())?;
+        Ok::<_, fred::error::Error>(())
+    })
+    .map_err(fred_err)?;
+    Ok(Fred(client))
+}
+
 /// redis-rs async: one connection (what `connect` makes a future of, awaited on a tokio
 /// runtime with 2 worker threads), cloned into `tasks` tokio tasks, each looping `GET` (or
 /// `GET`/`SET`).
@@ -269,6 +341,38 @@ where
     let con = rt
         .block_on(connecting)
         .map_err(|e| format!("{what}: connecting: {}", redis_rs_err(e)))?;
+    run_async(s, wd, what, rt, RsAsync(con), data, tasks, sets)
+}
+
+/// fred: one client (made by `build`, connected on a tokio runtime with 2 worker threads),
+/// cloned into `tasks` tokio tasks, each looping `GET` (or `GET`/`SET`).
+pub fn run_fred(
+    s: &Settings,
+    wd: &Watchdog,
+    what: &str,
+    build: impl FnOnce() -> Result<fred::clients::Client, String>,
+    data: &Arc<RunData>,
+    tasks: usize,
+    sets: bool,
+) -> Result<Measurement, String> {
+    let rt = runtime(what)?;
+    let client = build().map_err(|e| format!("{what}: {e}"))?;
+    let con = fred_connect(&rt, client).map_err(|e| format!("{what}: connecting: {e}"))?;
+    run_async(s, wd, what, rt, con, data, tasks, sets)
+}
+
+/// `tasks` tokio tasks on `rt`, each with a clone of `con`, looping `GET` (or `GET`/`SET`).
+#[allow(clippy::too_many_arguments)]
+fn run_async<C: AsyncKv>(
+    s: &Settings,
+    wd: &Watchdog,
+    what: &str,
+    rt: tokio::runtime::Runtime,
+    con: C,
+    data: &Arc<RunData>,
+    tasks: usize,
+    sets: bool,
+) -> Result<Measurement, String> {
     let ctl = Arc::new(Ctl::new());
     let handles: Vec<_> = (0..tasks)
         .map(|id| {
@@ -300,29 +404,15 @@ where
     Ok(Measurement::new(window, collect(results)?))
 }
 
-async fn async_worker<C: redis::aio::ConnectionLike>(
-    ctl: &Ctl,
-    mut w: Worker,
-    mut con: C,
-) -> Result<Stats, String> {
+async fn async_worker<C: AsyncKv>(ctl: &Ctl, mut w: Worker, mut con: C) -> Result<Stats, String> {
     ctl.ready.fetch_add(1, Ordering::AcqRel);
     while let Some(p) = w.start_op(ctl) {
-        let key = &w.key(p.slot)[..];
+        let key = w.key(p.slot);
         let reply = match &p.op {
-            Op::Get => {
-                redis::cmd("GET")
-                    .arg(key)
-                    .query_async::<Option<Vec<u8>>>(&mut con)
-                    .await
-            }
-            Op::Set(v) => redis::cmd("SET")
-                .arg(key)
-                .arg(&v[..])
-                .query_async::<()>(&mut con)
-                .await
-                .map(|()| None),
+            Op::Get => con.fetch(key).await,
+            Op::Set(v) => con.store(key, v).await.map(|()| None),
         };
-        w.end_op(p, reply.map_err(redis_rs_err))?;
+        w.end_op(p, reply)?;
     }
     Ok(w.stats)
 }
