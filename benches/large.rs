@@ -570,16 +570,22 @@ fn run_async<C: AsyncLarge>(
     Ok(Measurement::new(window, collect(vec![result])?))
 }
 
-/// redis-rs async: one `MultiplexedConnection` (response timeout raised to 10 s).
-fn run_rs_async(
+/// An async client, `c`, on a runtime of its own: redis-rs' `MultiplexedConnection` (response
+/// timeout raised to 10 s) or a fred client (its default settings).
+fn run_async_client(
     s: &Settings,
     wd: &Watchdog,
     what: &str,
     target: &Target,
-    w: Workload,
+    (w, c): (Workload, Client),
     data: Arc<Data>,
 ) -> Result<Measurement, String> {
     let rt = runtime(what)?;
+    if c == Client::Fred {
+        let client = target.fred().map_err(|e| format!("{what}: {e}"))?;
+        let con = fred_connect(&rt, client).map_err(|e| format!("{what}: connecting: {e}"))?;
+        return run_async(s, wd, what, rt, con, w, data);
+    }
     let client = target
         .redis_rs()
         .map_err(|e| format!("{what}: {}", redis_rs_err(e)))?;
@@ -588,21 +594,6 @@ fn run_rs_async(
     let con = rt
         .block_on(client.get_multiplexed_async_connection_with_config(&config))
         .map_err(|e| format!("{what}: connecting: {}", redis_rs_err(e)))?;
-    run_async(s, wd, what, rt, con, w, data)
-}
-
-/// fred: one client, its default settings.
-fn run_fred(
-    s: &Settings,
-    wd: &Watchdog,
-    what: &str,
-    target: &Target,
-    w: Workload,
-    data: Arc<Data>,
-) -> Result<Measurement, String> {
-    let rt = runtime(what)?;
-    let client = target.fred().map_err(|e| format!("{what}: {e}"))?;
-    let con = fred_connect(&rt, client).map_err(|e| format!("{what}: connecting: {e}"))?;
     run_async(s, wd, what, rt, con, w, data)
 }
 
@@ -661,8 +652,7 @@ fn run_one(
                 .map_err(|e| format!("{what}: connecting: {}", redis_rs_err(e)))?;
             run_blocking(s, wd, &what, w, &data, con)
         }
-        Client::RsAsync => run_rs_async(s, wd, &what, target, w, data),
-        Client::Fred => run_fred(s, wd, &what, target, w, data),
+        Client::RsAsync | Client::Fred => run_async_client(s, wd, &what, target, (w, c), data),
         Client::Coredis => {
             let r = target
                 .coredis()
