@@ -241,7 +241,10 @@ pub(crate) enum Submit {
     /// handle), without waking the worker. A cluster's handles are spread over several
     /// nodes: waking each node's worker for every command cost a thread wake-up per command
     /// (measured in `benches/cluster.rs`, inflight-64: 0.83 → 0.07 context switches and
-    /// 12.3 → 8.6 µs of client CPU per command, +24 % throughput).
+    /// 12.3 → 8.6 µs of client CPU per command, +24 % throughput). A request only queued
+    /// (four unanswered ahead of it) while nobody reads or writes is still sent at once, give
+    /// or take a millisecond: the worker is asked to write it (`Pipe::flush_soon`), at most
+    /// once per `FLUSH_GRACE` and connection.
     Quiet,
 }
 
@@ -312,8 +315,10 @@ impl<T> Handle<T> {
     ) -> Handle<T> {
         let state = match submitted {
             Ok(slot) => {
-                if how == Submit::Deferred {
-                    pipe.nudge();
+                match how {
+                    Submit::Deferred => pipe.nudge(),
+                    Submit::Quiet => pipe.flush_soon(),
+                    Submit::AndWait => {}
                 }
                 State::Shared {
                     pipe: pipe.clone(),

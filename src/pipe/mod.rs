@@ -114,6 +114,13 @@ use write::WriteSide;
 /// concurrency.
 const DEFER_THRESHOLD: usize = 4;
 
+/// How long the worker waits, once asked to write a queued request nobody else writes
+/// ([`Pipe::flush_soon`]), before it writes it: a thread keeping handles on several
+/// connections (a cluster client) usually comes back to read, and flushes, well within it, so
+/// the worker wakes about once per grace period and connection at most, instead of once per
+/// request. Also the longest a deferred request waits, unsent, when nobody comes back.
+pub(crate) const FLUSH_GRACE: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// One multiplexed connection, shared by every clone of a client.
 pub(crate) struct Pipe {
     config: Config,
@@ -134,6 +141,10 @@ pub(crate) struct Pipe {
     worker_join: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// Set when a caller wants the worker to lead or reconnect.
     worker_wanted: AtomicBool,
+    /// Set when a request a router submitted without waking the worker (`Submit::Quiet`) was
+    /// queued while nobody reads or writes: the worker writes it after [`FLUSH_GRACE`] unless
+    /// someone else has. Cleared by the worker.
+    flush_wanted: AtomicBool,
 }
 
 impl Pipe {
@@ -169,6 +180,7 @@ impl Pipe {
             worker: Mutex::new(None),
             worker_join: Mutex::new(None),
             worker_wanted: AtomicBool::new(false),
+            flush_wanted: AtomicBool::new(false),
             connector,
             config,
         });

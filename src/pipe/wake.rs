@@ -75,6 +75,28 @@ impl Pipe {
         }
     }
 
+    /// After a submission that must not wake the worker for every request (`Submit::Quiet`:
+    /// a cluster's handles, spread over many connections, are read by whoever waits for them):
+    /// if the request was only queued (enough are in flight for it to wait for the next
+    /// reader's flush) and nobody reads or writes, ask the worker to write it after
+    /// [`FLUSH_GRACE`](super::FLUSH_GRACE). Without this, a request queued behind four
+    /// unanswered ones was not sent until one of the connection's handles was waited on,
+    /// polled or dropped. The worker is woken once until it has looked.
+    pub(crate) fn flush_soon(&self) {
+        if self.reading_hint.load(Ordering::SeqCst) || self.flush_wanted.load(Ordering::SeqCst) {
+            return;
+        }
+        let unattended = {
+            let st = self.state.lock();
+            !st.pending.is_empty() && !st.reading && !st.writing
+        };
+        if unattended && !self.flush_wanted.swap(true, Ordering::SeqCst) {
+            if let Some(t) = &*self.worker.lock() {
+                t.unpark();
+            }
+        }
+    }
+
     /// Before a caller returns: if requests are outstanding and nobody reads, hand the read
     /// side to the oldest waiter.
     ///

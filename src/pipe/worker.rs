@@ -42,13 +42,7 @@ fn run(pipe: Arc<Pipe>) {
     log::debug!("coredis: worker for {} started", pipe.node());
     loop {
         if !pipe.worker_wanted.swap(false, Ordering::SeqCst) {
-            if pipe.is_idle() {
-                // Every submitter, close and failure wakes the worker (`unpark` before `park`
-                // makes `park` return at once, so no wake-up is lost).
-                thread::park();
-            } else {
-                thread::park_timeout(IDLE_PARK);
-            }
+            sleep(&pipe);
         }
         match pipe.next_job() {
             Job::Lead => pipe.lead_if_needed(None),
@@ -65,6 +59,35 @@ fn run(pipe: Arc<Pipe>) {
         }
     }
     log::debug!("coredis: worker for {} stopped", pipe.node());
+}
+
+/// Parks until a job is wanted (or, with requests outstanding, [`IDLE_PARK`] passed: the
+/// safety net). Every submitter, close and failure wakes the worker (`unpark` before `park`
+/// makes `park` return at once, so no wake-up is lost).
+///
+/// Asked to write a quiet request nobody else writes ([`Pipe::flush_soon`]), it waits
+/// [`FLUSH_GRACE`](super::FLUSH_GRACE) for whoever is about to, writes what is still queued,
+/// and sleeps on as it slept before: these wake-ups neither lead nor start the safety net, so
+/// a cluster thread keeping handles on many connections keeps reading them itself.
+fn sleep(pipe: &Pipe) {
+    let timed = !pipe.is_idle();
+    loop {
+        if timed {
+            thread::park_timeout(IDLE_PARK);
+        } else {
+            thread::park();
+        }
+        if pipe.worker_wanted.load(Ordering::SeqCst) || !pipe.flush_wanted.load(Ordering::SeqCst) {
+            return;
+        }
+        // Requests that come meanwhile see the flag set and do not wake the worker again.
+        thread::park_timeout(super::FLUSH_GRACE);
+        pipe.flush_wanted.store(false, Ordering::SeqCst);
+        pipe.flush_unattended();
+        if pipe.worker_wanted.load(Ordering::SeqCst) {
+            return;
+        }
+    }
 }
 
 /// On shutdown: let outstanding requests finish, for at most one response timeout.

@@ -359,6 +359,29 @@ impl Pipe {
         true
     }
 
+    /// The worker, asked by [`Pipe::flush_soon`]: writes what is queued if nobody reads or
+    /// writes, looking at an idle connection first as a submitter would
+    /// ([`Pipe::check_idle`]).
+    pub(super) fn flush_unattended(&self) {
+        let idle = {
+            let mut st = self.state.lock();
+            if st.reading || !self.take_writer_role(&mut st) {
+                return;
+            }
+            let idle = st.unanswered() == 0;
+            if idle {
+                st.reading = true;
+                self.reading_hint.store(true, Ordering::SeqCst);
+            }
+            idle
+        };
+        let mut pushes = 0;
+        if !idle || self.check_idle(&mut pushes) {
+            self.write_pending(Writer::Worker);
+        }
+        super::read::log_pushes(pushes);
+    }
+
     /// As the leader: write whatever submitters queued while we read. `Ok(false)` when the
     /// connection failed meanwhile, the write's error when it failed here.
     pub(super) fn flush_as_reader(&self, gen: u64, who: Writer) -> Result<bool> {

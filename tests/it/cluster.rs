@@ -251,6 +251,40 @@ fn handles_and_pipelines_group_per_node_in_the_callers_order() {
     }
 }
 
+/// A deferred command is sent at once, as on one server: not when its handle (or another of
+/// the node's) is waited on. Ten deferred `SET`s to one node, none of them waited on, polled or
+/// dropped: all ten must reach the server. Before the fix, a request submitted while four were
+/// unanswered on the node was only queued for the next reader, and nobody read: the last six
+/// never ran until a handle was touched.
+#[test]
+fn deferred_commands_are_sent_before_their_handles_are_waited_on() {
+    let cluster = Cluster::start(3, 0);
+    let c = client(&cluster);
+    let other = client(&cluster);
+    c.set("{sent}warm", 1).unwrap();
+    let keys: Vec<String> = (0..10).map(|i| format!("{{sent}}k{i}")).collect();
+    let handles: Vec<_> = keys.iter().map(|k| c.deferred().set(k, "v")).collect();
+    // Another client looks, without touching the handles; a busy machine may take a while.
+    let until = Instant::now() + DEADLINE;
+    let missing = loop {
+        let missing: Vec<&String> = keys
+            .iter()
+            .filter(|k| other.exists([k.as_str()]).unwrap() == 0)
+            .collect();
+        if missing.is_empty() || Instant::now() >= until {
+            break missing;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(
+        missing.is_empty(),
+        "deferred SETs never sent while their handles were held: {missing:?}"
+    );
+    for h in handles {
+        h.wait().unwrap();
+    }
+}
+
 #[test]
 fn startup_succeeds_when_some_startup_nodes_are_down() {
     let mut cluster = Cluster::start(3, 1);
