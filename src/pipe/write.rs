@@ -234,31 +234,45 @@ impl Pipe {
         }
         // Enough is in flight: only queue. A reply is due soon, and whoever reads it flushes
         // first: the leader before each read, a caller about to wait when it takes the read
-        // side, the worker for deferred submissions (their `nudge`). Once `WRITE_AT_ONCE`
-        // bytes are queued (a long pipeline's chunk, or a thread's stream of deferred
-        // requests), the submitter writes them itself: they gain nothing from waiting for more
-        // to join the write, and it goes on queueing meanwhile.
+        // side, the worker for deferred submissions (their `nudge`) and, a moment later, for
+        // quiet ones nobody else writes (`Pipe::flush_soon`). Once `WRITE_AT_ONCE` bytes are
+        // queued (a long pipeline's chunk, or a thread's stream of deferred requests), the
+        // submitter writes them itself: they gain nothing from waiting for more to join the
+        // write, and it goes on queueing meanwhile.
         if (st.pending.len() < WRITE_AT_ONCE && st.unanswered() >= DEFER_THRESHOLD)
             || (st.reading && !st.duplex)
         {
             return Ok(slot);
         }
         st.writing = true;
-        // Nothing written is unanswered and nobody reads: the connection has been idle, and
-        // nobody has watched it. Look before writing (see `Pipe::check_idle`).
+        let idle = self.claim_if_idle(&mut st);
+        drop(st);
+        self.write_after_look(idle, Writer::Caller(deadline));
+        Ok(slot)
+    }
+
+    /// Under the state lock, for a thread that just took the writer role: nothing written is
+    /// unanswered and nobody reads, so the connection has been idle and nobody has watched it.
+    /// Takes the read side too, for [`Pipe::write_after_look`] to look first.
+    fn claim_if_idle(&self, st: &mut State) -> bool {
         let idle = !st.reading && st.unanswered() == 0;
         if idle {
             st.reading = true;
             self.reading_hint.store(true, Ordering::SeqCst);
         }
-        drop(st);
+        idle
+    }
+
+    /// Writes what is pending as `who`, which holds the writer role and, when the connection
+    /// was `idle` ([`Pipe::claim_if_idle`]), the read side: it looks at the connection first
+    /// ([`Pipe::check_idle`], which gives the read side back). If the look fails, the
+    /// connection is replaced and the requests, never sent, wait for the new one.
+    fn write_after_look(&self, idle: bool, who: Writer) {
         let mut pushes = 0;
         if !idle || self.check_idle(&mut pushes) {
-            self.write_pending(Writer::Caller(deadline));
+            self.write_pending(who);
         }
-        // Else the connection was replaced; the request, never sent, waits for the new one.
         super::read::log_pushes(pushes);
-        Ok(slot)
     }
 
     /// Writes what is pending, in at most `who.max_batches(duplex)` `write`s (bytes queued while a
@@ -368,18 +382,9 @@ impl Pipe {
             if st.reading || !self.take_writer_role(&mut st) {
                 return;
             }
-            let idle = st.unanswered() == 0;
-            if idle {
-                st.reading = true;
-                self.reading_hint.store(true, Ordering::SeqCst);
-            }
-            idle
+            self.claim_if_idle(&mut st)
         };
-        let mut pushes = 0;
-        if !idle || self.check_idle(&mut pushes) {
-            self.write_pending(Writer::Worker);
-        }
-        super::read::log_pushes(pushes);
+        self.write_after_look(idle, Writer::Worker);
     }
 
     /// As the leader: write whatever submitters queued while we read. `Ok(false)` when the
